@@ -1,0 +1,441 @@
+//! Converting ECR's response shapes into the core's types.
+
+use std::collections::BTreeMap;
+
+use super::saved::{
+    RawBasicFinding, RawEnhancedFinding, RawResponse, RawVulnerablePackage, Text, Timestamp,
+};
+use crate::findings::{Finding, Image, ImageScan, Package, ScanInfo, ScanType, Severity};
+
+/// Inspector's spelling of "no fixed version".
+const NOT_AVAILABLE: &str = "NotAvailable";
+
+pub(super) fn image_scan(raw: RawResponse, status: &str) -> ImageScan {
+    let mut warnings = Vec::new();
+    let findings_block = raw.image_scan_findings;
+    let (basic, enhanced, counts, completed, updated) = match findings_block {
+        Some(block) => (
+            block.findings.unwrap_or_default(),
+            block.enhanced_findings,
+            block.finding_severity_counts,
+            block.image_scan_completed_at,
+            block.vulnerability_source_updated_at,
+        ),
+        None => (Vec::new(), None, None, None, None),
+    };
+    // NOTE: an enhanced response carries `enhancedFindings` (possibly also an empty `findings`); the
+    // status ACTIVE/PENDING only ever occurs under enhanced scanning.
+    let scan_type = if enhanced.as_ref().is_some_and(|e| !e.is_empty())
+        || (basic.is_empty() && enhanced.is_some())
+        || matches!(status, "ACTIVE" | "PENDING")
+    {
+        ScanType::Enhanced
+    } else {
+        ScanType::Basic
+    };
+
+    let repository = text(raw.repository_name).unwrap_or_else(|| {
+        warnings.push("the result names no repository (`repositoryName`)".into());
+        "(unknown repository)".into()
+    });
+    let (digest, mut tags) = match raw.image_id {
+        Some(id) => (text(id.image_digest), text(id.image_tag).into_iter().collect()),
+        None => (None, Vec::new()),
+    };
+
+    let mut listed_counts = BTreeMap::new();
+    let mut findings = Vec::new();
+    for record in basic {
+        let vendor = vendor_severity(record.severity.as_deref());
+        *listed_counts.entry(vendor.to_ascii_uppercase()).or_insert(0) += 1;
+        findings.push(basic_finding(record, vendor));
+    }
+    let mut region = None;
+    let mut platform = None;
+    let mut closed = 0usize;
+    for record in enhanced.unwrap_or_default() {
+        let vendor = vendor_severity(record.severity.as_deref());
+        *listed_counts.entry(vendor.to_ascii_uppercase()).or_insert(0) += 1;
+        for resource in record.resources.iter().flatten() {
+            if region.is_none() {
+                region = resource
+                    .region
+                    .clone()
+                    .filter(|r| !r.is_empty() && r != "N/A");
+            }
+            let Some(image) = resource
+                .details
+                .as_ref()
+                .and_then(|d| d.aws_ecr_container_image.as_ref())
+            else {
+                continue;
+            };
+            if platform.is_none() {
+                platform = image
+                    .architecture
+                    .as_deref()
+                    .filter(|a| !a.is_empty())
+                    .map(|arch| format!("linux/{arch}"));
+            }
+            for tag in image.image_tags.iter().flatten().flatten() {
+                if !tags.contains(&tag.0) {
+                    tags.push(tag.0.clone());
+                }
+            }
+        }
+        if record
+            .status
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("CLOSED"))
+        {
+            closed += 1;
+            continue;
+        }
+        enhanced_findings(record, vendor, &mut findings);
+    }
+    if closed > 0 {
+        warnings.push(format!(
+            "{closed} enhanced finding(s) with status CLOSED (already remediated) were left out"
+        ));
+    }
+
+    let declared_counts = counts.map(|counts| {
+        counts
+            .into_iter()
+            .filter_map(|(k, v)| v.0.map(|v| (k, v)))
+            .collect()
+    });
+    let description = None;
+    let mut scan = ScanInfo {
+        scan_type,
+        status: status.to_string(),
+        description,
+        completed_at: completed.and_then(|t| timestamp(t, "imageScanCompletedAt", &mut warnings)),
+        source_updated_at: updated
+            .and_then(|t| timestamp(t, "vulnerabilitySourceUpdatedAt", &mut warnings)),
+    };
+    scan.description = raw
+        .image_scan_status
+        .and_then(|s| s.description)
+        .filter(|d| !d.trim().is_empty());
+
+    ImageScan {
+        image: Image {
+            repository,
+            registry_id: text(raw.registry_id),
+            region,
+            digest,
+            tags,
+            platform,
+            scan,
+        },
+        findings,
+        declared_counts,
+        listed_counts,
+        warnings,
+    }
+}
+
+fn text(value: Option<Text>) -> Option<String> {
+    value
+        .map(|t| t.0.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+fn vendor_severity(raw: Option<&str>) -> String {
+    match raw.map(str::trim) {
+        Some(s) if !s.is_empty() => s.to_string(),
+        _ => "UNDEFINED".to_string(),
+    }
+}
+
+/// The gating severity: the vendor's when it names a level, else the score's band, else unknown.
+fn gating_severity(vendor: &str, score: Option<f64>) -> Severity {
+    Severity::from_vendor(vendor)
+        .or_else(|| score.map(Severity::from_score))
+        .unwrap_or(Severity::Unknown)
+}
+
+fn basic_finding(record: RawBasicFinding, vendor: String) -> Finding {
+    let mut attributes: BTreeMap<String, String> = BTreeMap::new();
+    for attribute in record.attributes.into_iter().flatten() {
+        if let (Some(key), Some(value)) = (attribute.key, attribute.value) {
+            attributes.insert(key.trim().to_string(), value.0.trim().to_string());
+        }
+    }
+    let parse_score = |key: &str| {
+        attributes
+            .get(key)
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|s| s.is_finite() && (0.0..=10.0).contains(s))
+    };
+    let (score, vector) = match parse_score("CVSS3_SCORE") {
+        Some(score) => (Some(score), attributes.get("CVSS3_VECTOR").cloned()),
+        None => (
+            parse_score("CVSS2_SCORE"),
+            attributes.get("CVSS2_VECTOR").cloned(),
+        ),
+    };
+    let id = text(record.name).unwrap_or_else(|| "(unnamed finding)".into());
+    let urls = record
+        .uri
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .into_iter()
+        .collect();
+    Finding {
+        severity: gating_severity(&vendor, score),
+        vendor_severity: vendor,
+        score,
+        vector: vector.filter(|v| !v.is_empty()),
+        title: None,
+        description: record.description.filter(|d| !d.trim().is_empty()),
+        package: Package {
+            name: attributes.remove("package_name").filter(|v| !v.is_empty()),
+            version: attributes.remove("package_version").filter(|v| !v.is_empty()),
+            ..Package::default()
+        },
+        fix_available: None,
+        exploit_available: None,
+        urls,
+        suppressed_by_scanner: false,
+        images: Vec::new(),
+        id,
+    }
+}
+
+fn enhanced_findings(record: RawEnhancedFinding, vendor: String, out: &mut Vec<Finding>) {
+    let details = record.package_vulnerability_details;
+    let cvss = details
+        .as_ref()
+        .and_then(|d| d.cvss.as_ref())
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let detail_score = record.score_details.as_ref().and_then(|s| s.cvss.as_ref());
+    // NOTE: absent scores read as 0.0 in the SDKs, and UNTRIAGED findings carry `score: 0.0` with no
+    // `scoreDetails`; a bare 0.0 is "no score", not a score of zero.
+    let best_cvss = cvss
+        .iter()
+        .filter(|c| c.base_score.and_then(|s| s.0).is_some())
+        .max_by_key(|c| {
+            c.version
+                .as_ref()
+                .map(|v| v.0.clone())
+                .unwrap_or_default()
+        });
+    let (score, vector) = if let Some(s) = detail_score.and_then(|d| d.score.and_then(|s| s.0)) {
+        (Some(s), detail_score.and_then(|d| d.scoring_vector.clone()))
+    } else if let Some(s) = record.score.and_then(|s| s.0).filter(|s| *s > 0.0) {
+        (Some(s), None)
+    } else if let Some(c) = best_cvss {
+        (c.base_score.and_then(|s| s.0), c.scoring_vector.clone())
+    } else {
+        (None, None)
+    };
+    let score = score.filter(|s| (0.0..=10.0).contains(s));
+    let id = details
+        .as_ref()
+        .and_then(|d| d.vulnerability_id.clone())
+        .map(|t| t.0.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .or_else(|| {
+            record
+                .title
+                .as_deref()
+                .and_then(|t| t.split_whitespace().next())
+                .map(str::to_string)
+        })
+        .or_else(|| record.finding_arn.clone())
+        .unwrap_or_else(|| "(unnamed finding)".into());
+    let mut urls: Vec<String> = Vec::new();
+    let mut push_url = |url: Option<&str>| {
+        if let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) {
+            if !urls.iter().any(|u| u == url) {
+                urls.push(url.to_string());
+            }
+        }
+    };
+    if let Some(details) = &details {
+        push_url(details.source_url.as_deref());
+        for url in details.reference_urls.iter().flatten() {
+            push_url(url.as_deref());
+        }
+    }
+    push_url(
+        record
+            .remediation
+            .as_ref()
+            .and_then(|r| r.recommendation.as_ref())
+            .and_then(|r| r.url.as_deref()),
+    );
+    let fix_flag = record
+        .fix_available
+        .as_deref()
+        .map(|f| f.trim().to_ascii_uppercase());
+    let exploit_available = match record.exploit_available.as_deref().map(str::trim) {
+        Some(e) if e.eq_ignore_ascii_case("YES") => Some(true),
+        Some(e) if e.eq_ignore_ascii_case("NO") => Some(false),
+        _ => None,
+    };
+    let suppressed = record
+        .status
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case("SUPPRESSED"));
+    let template = Finding {
+        severity: gating_severity(&vendor, score),
+        vendor_severity: vendor,
+        score,
+        vector: vector.filter(|v| !v.is_empty()),
+        title: record.title.filter(|t| !t.trim().is_empty()),
+        description: record
+            .description
+            .filter(|d| !d.trim().is_empty() && d.trim() != "None Provided"),
+        package: Package::default(),
+        fix_available: None,
+        exploit_available,
+        urls,
+        suppressed_by_scanner: suppressed,
+        images: Vec::new(),
+        id,
+    };
+    let packages = details
+        .and_then(|d| d.vulnerable_packages)
+        .unwrap_or_default();
+    if packages.is_empty() {
+        let mut finding = template;
+        finding.fix_available = fix_from_flag(fix_flag.as_deref(), false);
+        out.push(finding);
+        return;
+    }
+    for package in packages {
+        let mut finding = template.clone();
+        let (package, has_fixed_version, said_not_available) = convert_package(package);
+        finding.fix_available = if has_fixed_version {
+            Some(true)
+        } else {
+            fix_from_flag(fix_flag.as_deref(), said_not_available)
+        };
+        finding.package = package;
+        out.push(finding);
+    }
+}
+
+/// The package, whether it names a fixed version, and whether it said explicitly that none exists.
+fn convert_package(raw: RawVulnerablePackage) -> (Package, bool, bool) {
+    let fixed = text(raw.fixed_in_version);
+    let said_not_available = fixed.as_deref() == Some(NOT_AVAILABLE);
+    let fixed_in = fixed.filter(|f| f != NOT_AVAILABLE);
+    let version = text(raw.version).map(|version| {
+        let mut full = String::new();
+        if let Some(epoch) = text(raw.epoch).filter(|e| e != "0") {
+            full.push_str(&epoch);
+            full.push(':');
+        }
+        full.push_str(&version);
+        if let Some(release) = text(raw.release) {
+            full.push('-');
+            full.push_str(&release);
+        }
+        full
+    });
+    let has_fixed_version = fixed_in.is_some();
+    (
+        Package {
+            name: text(raw.name),
+            version,
+            fixed_in,
+            manager: text(raw.package_manager),
+            path: text(raw.file_path),
+        },
+        has_fixed_version,
+        said_not_available,
+    )
+}
+
+/// `fixAvailable` for a package that names no fixed version.
+fn fix_from_flag(flag: Option<&str>, said_not_available: bool) -> Option<bool> {
+    match flag {
+        // YES without a fixed version for this package: trust the finding-level flag.
+        Some("YES") => Some(true),
+        // PARTIAL: some packages have a fix; this one names none.
+        Some("NO") | Some("PARTIAL") => Some(false),
+        _ if said_not_available => Some(false),
+        _ => None,
+    }
+}
+
+fn timestamp(raw: Timestamp, field: &str, warnings: &mut Vec<String>) -> Option<jiff::Timestamp> {
+    let parsed = match &raw {
+        Timestamp::Epoch(seconds) => {
+            let millis = (seconds * 1000.0).round();
+            if millis.is_finite() && millis.abs() < 1.0e15 {
+                jiff::Timestamp::from_millisecond(millis as i64).ok()
+            } else {
+                None
+            }
+        }
+        Timestamp::Text(text) => parse_iso(text.trim()),
+    };
+    if parsed.is_none() {
+        let shown = match raw {
+            Timestamp::Epoch(s) => s.to_string(),
+            Timestamp::Text(t) => t,
+        };
+        warnings.push(format!("`{field}` value {shown:?} is not a timestamp; left out"));
+    }
+    parsed
+}
+
+/// ISO-8601 / RFC 3339 with an offset, also in the `+HHMM` form the AWS CLI prints on some systems.
+fn parse_iso(text: &str) -> Option<jiff::Timestamp> {
+    if let Ok(t) = text.parse::<jiff::Timestamp>() {
+        return Some(t);
+    }
+    // `2020-01-24T15:11:45+1100` → `2020-01-24T15:11:45+11:00`.
+    let bytes = text.as_bytes();
+    if bytes.len() > 5 {
+        let (head, offset) = text.split_at(text.len() - 5);
+        let sign = offset.as_bytes()[0];
+        if (sign == b'+' || sign == b'-') && offset[1..].bytes().all(|b| b.is_ascii_digit()) {
+            let fixed = format!("{head}{}:{}", &offset[..3], &offset[3..]);
+            return fixed.parse::<jiff::Timestamp>().ok();
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_timestamps_with_all_offset_spellings_parse() {
+        let expected: jiff::Timestamp = "2020-01-24T04:11:45Z".parse().unwrap();
+        for text in [
+            "2020-01-24T15:11:45+11:00",
+            "2020-01-24T15:11:45+1100",
+            "2020-01-24T04:11:45Z",
+            "2020-01-24T04:11:45.000000+00:00",
+        ] {
+            assert_eq!(parse_iso(text), Some(expected), "{text}");
+        }
+        assert_eq!(parse_iso("Dec 3, 2021, 6:02:30 PM"), None);
+    }
+
+    #[test]
+    fn epoch_seconds_with_fraction_parse() {
+        let mut warnings = Vec::new();
+        let t = timestamp(Timestamp::Epoch(1579839105.5), "x", &mut warnings).unwrap();
+        assert_eq!(t.as_millisecond(), 1_579_839_105_500);
+        assert!(warnings.is_empty());
+        assert!(timestamp(Timestamp::Epoch(f64::MAX), "x", &mut warnings).is_none());
+        assert_eq!(warnings.len(), 1);
+    }
+
+    #[test]
+    fn unknown_vendor_severity_takes_the_score_band_else_stays_unknown() {
+        assert_eq!(gating_severity("UNTRIAGED", Some(7.5)), Severity::High);
+        assert_eq!(gating_severity("UNTRIAGED", None), Severity::Unknown);
+        assert_eq!(gating_severity("LOW", Some(9.8)), Severity::Low);
+    }
+}

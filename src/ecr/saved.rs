@@ -1,0 +1,429 @@
+//! Reading saved `aws ecr describe-image-scan-findings` output (AWS CLI v1/v2, or the raw API response).
+//!
+//! Parses tolerantly: every field may be missing or `null`, timestamps may be ISO-8601 strings or epoch
+//! numbers, scores may be strings or numbers, unknown keys are ignored. What is not a whole scan result
+//! (an EventBridge event, a single finding, a first page with `nextToken`) is refused with a message that
+//! says what the file is. Must not decide pass or fail.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use super::convert;
+use crate::findings::{ImageScan, ScanStatus, StatusClass};
+
+/// Why a file could not be read as a scan result (no verdict, exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SavedError {
+    #[error("not valid JSON at line {line}, column {column}: {message}")]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("unexpected shape at `{path}` (line {line}, column {column}): {message}")]
+    Shape {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("not a describe-image-scan-findings result: {what}")]
+    NotAScanResult { what: String },
+    #[error(
+        "only the first page of findings: the file has a nextToken ({listed} findings listed{declared}); \
+         save the output of `aws ecr describe-image-scan-findings` without --max-items or --no-paginate so \
+         the CLI joins every page"
+    )]
+    PartialPage { listed: usize, declared: String },
+    #[error(
+        "status {status} is enhanced scanning but the file has no `enhancedFindings`: it was probably saved \
+         by an AWS CLI or SDK too old to know them (AWS CLI before 2.4.3); save it again with a current CLI"
+    )]
+    EnhancedFindingsMissing { status: String },
+}
+
+/// A saved scan result that was read completely.
+#[derive(Debug)]
+pub struct SavedScan {
+    pub scan: ImageScan,
+    /// `Err(reason)` when the scan did not reach a usable final state (no verdict, exit 3).
+    pub usable: Result<(), String>,
+}
+
+/// Reads one saved scan result.
+pub fn parse(bytes: &[u8]) -> Result<SavedScan, SavedError> {
+    let first = bytes
+        .iter()
+        .copied()
+        .find(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
+    match first {
+        None => {
+            return Err(SavedError::NotAScanResult {
+                what: "the file is empty".into(),
+            });
+        }
+        Some(b'[') => {
+            return Err(SavedError::NotAScanResult {
+                what: "the file holds a JSON array; expected the one object printed by `aws ecr \
+                       describe-image-scan-findings` (pass each image's result as its own file)"
+                    .into(),
+            });
+        }
+        Some(b'{') => {}
+        Some(_) => {
+            // Let the JSON parser say where the problem is.
+        }
+    }
+    let text = strip_bom(bytes);
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    let raw: RawResponse = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        shape_or_syntax(path, inner)
+    })?;
+    deserializer.end().map_err(|e| shape_or_syntax(".".into(), e))?;
+    classify(raw)
+}
+
+fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+fn shape_or_syntax(path: String, error: serde_json::Error) -> SavedError {
+    let (line, column) = (error.line(), error.column());
+    let message = strip_position(&error.to_string());
+    match error.classify() {
+        serde_json::error::Category::Data => SavedError::Shape {
+            path: if path.is_empty() { ".".into() } else { path },
+            line,
+            column,
+            message,
+        },
+        _ => SavedError::Syntax {
+            line,
+            column,
+            message,
+        },
+    }
+}
+
+/// serde_json appends " at line L column C"; the error variants say that themselves.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn classify(raw: RawResponse) -> Result<SavedScan, SavedError> {
+    if raw.image_scan_status.is_none() && raw.image_scan_findings.is_none() {
+        return Err(SavedError::NotAScanResult {
+            what: describe_other(&raw),
+        });
+    }
+    let status_text = raw
+        .image_scan_status
+        .as_ref()
+        .and_then(|s| s.status.clone());
+    let Some(status_text) = status_text else {
+        return Err(SavedError::NotAScanResult {
+            what: "it has no `imageScanStatus.status`, so it cannot tell whether the scan finished".into(),
+        });
+    };
+    let status = ScanStatus::parse(&status_text);
+    let findings = raw.image_scan_findings.as_ref();
+    let listed = findings.map_or(0, |f| {
+        f.findings.as_ref().map_or(0, Vec::len) + f.enhanced_findings.as_ref().map_or(0, Vec::len)
+    });
+    if raw.next_token.as_deref().is_some_and(|t| !t.is_empty()) {
+        let declared = findings
+            .and_then(|f| f.finding_severity_counts.as_ref())
+            .map(|c| {
+                let total: u64 = c.values().filter_map(|v| v.0).sum();
+                format!(" of {total} counted")
+            })
+            .unwrap_or_default();
+        return Err(SavedError::PartialPage { listed, declared });
+    }
+    let class = status.class();
+    if class == StatusClass::Final
+        && status == ScanStatus::Active
+        && findings.is_some_and(|f| f.enhanced_findings.is_none())
+    {
+        return Err(SavedError::EnhancedFindingsMissing {
+            status: status_text,
+        });
+    }
+    let scan = convert::image_scan(raw, &status_text);
+    let usable = match class {
+        StatusClass::Final => {
+            if listed == 0
+                && scan.declared_counts.as_ref().is_none_or(|c| c.is_empty())
+                && scan.image.scan.completed_at.is_none()
+            {
+                // NOTE: under enhanced scan-on-push, COMPLETE can come before the findings are filled in
+                // (https://github.com/aws/aws-sdk/issues/289). A finished basic scan always carries
+                // imageScanCompletedAt, so an empty result without one is not a clean bill of health.
+                Err(format!(
+                    "status {status_text} but no findings, no severity counts and no completion time: the \
+                     findings were not filled in yet (enhanced scanning reports COMPLETE early); read them \
+                     again in a minute"
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        StatusClass::Running | StatusClass::Unusable => {
+            let mut reason = format!("status {status_text}: {}", status.explain());
+            if let Some(description) = &scan.image.scan.description {
+                reason.push_str(&format!(" (ECR says: {description})"));
+            }
+            Err(reason)
+        }
+    };
+    Ok(SavedScan { scan, usable })
+}
+
+fn describe_other(raw: &RawResponse) -> String {
+    if let Some(detail_type) = &raw.detail_type {
+        return format!(
+            "it is an EventBridge event (\"{detail_type}\"), which carries at most severity counts; save \
+             `aws ecr describe-image-scan-findings` output for the image instead"
+        );
+    }
+    if raw.package_vulnerability_details.is_some() || raw.finding_arn.is_some() {
+        return "it is a single enhanced finding, not a whole describe-image-scan-findings result".into();
+    }
+    if raw.image_details.is_some() {
+        return "it is describe-images output; use describe-image-scan-findings".into();
+    }
+    "it has neither `imageScanStatus` nor `imageScanFindings`".into()
+}
+
+// ---- Raw, serde-facing shapes. Every field optional; unknown fields ignored. ----
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RawResponse {
+    pub registry_id: Option<Text>,
+    pub repository_name: Option<Text>,
+    pub image_id: Option<RawImageId>,
+    pub image_scan_status: Option<RawStatus>,
+    pub image_scan_findings: Option<RawImageScanFindings>,
+    pub next_token: Option<String>,
+    // Only to recognise files that are something else.
+    #[serde(rename = "detail-type")]
+    detail_type: Option<String>,
+    package_vulnerability_details: Option<IgnoredAny>,
+    finding_arn: Option<IgnoredAny>,
+    image_details: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RawImageId {
+    pub image_digest: Option<Text>,
+    pub image_tag: Option<Text>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawStatus {
+    pub status: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RawImageScanFindings {
+    pub image_scan_completed_at: Option<Timestamp>,
+    pub vulnerability_source_updated_at: Option<Timestamp>,
+    pub finding_severity_counts: Option<BTreeMap<String, Count>>,
+    pub findings: Option<Vec<RawBasicFinding>>,
+    pub enhanced_findings: Option<Vec<RawEnhancedFinding>>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawBasicFinding {
+    pub name: Option<Text>,
+    pub description: Option<String>,
+    pub uri: Option<String>,
+    pub severity: Option<String>,
+    pub attributes: Option<Vec<RawAttribute>>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawAttribute {
+    pub key: Option<String>,
+    pub value: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RawEnhancedFinding {
+    pub description: Option<String>,
+    pub finding_arn: Option<String>,
+    pub package_vulnerability_details: Option<RawPackageVulnerabilityDetails>,
+    pub remediation: Option<RawRemediation>,
+    pub resources: Option<Vec<RawResource>>,
+    pub score: Option<Number>,
+    pub score_details: Option<RawScoreDetails>,
+    pub severity: Option<String>,
+    pub status: Option<String>,
+    pub title: Option<String>,
+    pub fix_available: Option<String>,
+    pub exploit_available: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RawPackageVulnerabilityDetails {
+    pub vulnerability_id: Option<Text>,
+    pub cvss: Option<Vec<RawCvss>>,
+    pub reference_urls: Option<Vec<Option<String>>>,
+    pub source_url: Option<String>,
+    pub vulnerable_packages: Option<Vec<RawVulnerablePackage>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RawCvss {
+    pub base_score: Option<Number>,
+    pub scoring_vector: Option<String>,
+    pub version: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RawVulnerablePackage {
+    pub name: Option<Text>,
+    pub version: Option<Text>,
+    pub release: Option<Text>,
+    pub epoch: Option<Text>,
+    pub fixed_in_version: Option<Text>,
+    pub package_manager: Option<Text>,
+    pub file_path: Option<Text>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawRemediation {
+    pub recommendation: Option<RawRecommendation>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawRecommendation {
+    pub url: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawResource {
+    pub details: Option<RawResourceDetails>,
+    pub region: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RawResourceDetails {
+    pub aws_ecr_container_image: Option<RawContainerImage>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RawContainerImage {
+    pub architecture: Option<String>,
+    pub image_tags: Option<Vec<Option<Text>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RawScoreDetails {
+    pub cvss: Option<RawScoreCvss>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RawScoreCvss {
+    pub score: Option<Number>,
+    pub scoring_vector: Option<String>,
+}
+
+/// A scalar read as text: strings as they are, numbers and booleans in their JSON spelling.
+#[derive(Debug, Clone)]
+pub(super) struct Text(pub String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Scalar {
+            S(String),
+            I(i64),
+            U(u64),
+            F(f64),
+            B(bool),
+        }
+        Ok(Text(match Scalar::deserialize(d)? {
+            Scalar::S(s) => s,
+            Scalar::I(i) => i.to_string(),
+            Scalar::U(u) => u.to_string(),
+            Scalar::F(f) => f.to_string(),
+            Scalar::B(b) => b.to_string(),
+        }))
+    }
+}
+
+/// A number that may arrive as a JSON number or a numeric string; anything else reads as `None`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Number(pub Option<f64>);
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Scalar {
+            F(f64),
+            S(String),
+        }
+        Ok(Number(match Scalar::deserialize(d)? {
+            Scalar::F(f) => Some(f),
+            Scalar::S(s) => s.trim().parse::<f64>().ok(),
+        }
+        .filter(|f| f.is_finite())))
+    }
+}
+
+/// A count in `findingSeverityCounts`; a count that is not a whole number reads as `None`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Count(pub Option<u64>);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = Option::<Number>::deserialize(d)?;
+        Ok(Count(number.and_then(|n| n.0).and_then(|f| {
+            (f >= 0.0 && f.fract() == 0.0 && f <= u64::MAX as f64).then_some(f as u64)
+        })))
+    }
+}
+
+/// A timestamp as the CLI prints it (ISO-8601 string) or as the wire carries it (epoch seconds).
+#[derive(Debug, Clone)]
+pub(super) enum Timestamp {
+    Epoch(f64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            F(f64),
+            S(String),
+        }
+        Ok(match Either::deserialize(d)? {
+            Either::F(f) => Timestamp::Epoch(f),
+            Either::S(s) => Timestamp::Text(s),
+        })
+    }
+}

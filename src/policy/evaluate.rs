@@ -1,0 +1,239 @@
+//! The verdict: decided here, once, and only read by every report.
+
+use std::fmt;
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use super::wildcard;
+use super::{Ignore, Policy, Threshold};
+use crate::findings::{Counts, Finding, ScanSet, Severity};
+
+/// Pass or fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+        }
+    }
+}
+
+/// The policy rule a finding broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// At or above `fail-on`, with no allowance for its severity.
+    FailOn { threshold: Severity },
+    /// More findings of this severity than `[gate.max]` allows.
+    Max {
+        severity: Severity,
+        allowed: usize,
+        found: usize,
+    },
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::FailOn { threshold } => write!(f, "fail-on = {threshold}"),
+            Rule::Max {
+                severity,
+                allowed,
+                found,
+            } => write!(f, "max.{severity} = {allowed} ({found} found)"),
+        }
+    }
+}
+
+/// What the policy made of one finding.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FindingState {
+    /// Breaks a rule.
+    Violating(Rule),
+    /// Would violate, but is within an allowance (`[gate.max]`).
+    Allowed,
+    /// Matched an ignore rule (index into [`Policy::ignores`]).
+    Ignored(usize),
+    /// Suppressed by a rule in Amazon Inspector.
+    SuppressedByScanner,
+    /// Below `fail-on`, below `min-score`, or without a fix under `only-fixed`.
+    BelowThreshold,
+}
+
+/// A violation: a finding and the rule it broke.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Violation {
+    /// Index into [`ScanSet::findings`].
+    pub finding: usize,
+    pub rule: Rule,
+}
+
+/// The gate's decision and everything reports need to explain it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    /// In finding order (most severe first); the first is "the rule that failed first".
+    pub violations: Vec<Violation>,
+    /// One state per finding, in [`ScanSet::findings`] order.
+    pub states: Vec<FindingState>,
+    /// Indices into [`Policy::ignores`] of ignores past their expiry (no longer applied).
+    pub expired_ignores: Vec<usize>,
+    /// Indices into [`Policy::ignores`] of ignores that are in force but matched no finding.
+    pub unused_ignores: Vec<usize>,
+}
+
+impl Verdict {
+    /// How many findings were ignored (by policy or by the scanner).
+    pub fn ignored_count(&self) -> usize {
+        self.states
+            .iter()
+            .filter(|s| matches!(s, FindingState::Ignored(_) | FindingState::SuppressedByScanner))
+            .count()
+    }
+
+    /// Per-severity counts of findings in the given state class.
+    pub fn counts_where(&self, set: &ScanSet, pick: impl Fn(&FindingState) -> bool) -> Counts {
+        Counts::of(
+            set.findings
+                .iter()
+                .zip(&self.states)
+                .filter(|(_, s)| pick(s))
+                .map(|(f, _)| f),
+        )
+    }
+}
+
+/// Whether `severity` is at or above the threshold. Unknown severities violate only when the threshold
+/// is `informational` (everything).
+pub fn at_or_above(severity: Severity, threshold: Threshold) -> bool {
+    match threshold {
+        None => false,
+        Some(Severity::Informational) => true,
+        Some(threshold) => severity >= threshold,
+    }
+}
+
+/// Decides the verdict for a set of findings under a policy, as of `today`.
+pub fn evaluate(set: &ScanSet, policy: &Policy, today: Date) -> Verdict {
+    let expired_ignores: Vec<usize> = policy
+        .ignores
+        .iter()
+        .enumerate()
+        .filter(|(_, ignore)| ignore.expires.is_some_and(|e| e < today))
+        .map(|(i, _)| i)
+        .collect();
+    let mut used = vec![false; policy.ignores.len()];
+
+    // First pass: ignores, then eligibility.
+    let mut states = Vec::with_capacity(set.findings.len());
+    let mut candidates = [0usize; 6];
+    for finding in &set.findings {
+        let state = if let Some(i) = policy.ignores.iter().enumerate().position(|(i, ignore)| {
+            !expired_ignores.contains(&i) && applies(ignore, finding, set)
+        }) {
+            used[i] = true;
+            FindingState::Ignored(i)
+        } else if finding.suppressed_by_scanner {
+            FindingState::SuppressedByScanner
+        } else if eligible(finding, policy) {
+            candidates[finding.severity as usize] += 1;
+            // Provisional; settled below once counts are known.
+            FindingState::Allowed
+        } else {
+            FindingState::BelowThreshold
+        };
+        states.push(state);
+    }
+
+    // Second pass: allowances.
+    let mut violations = Vec::new();
+    for (index, (finding, state)) in set.findings.iter().zip(states.iter_mut()).enumerate() {
+        if *state != FindingState::Allowed {
+            continue;
+        }
+        let severity = finding.severity;
+        let found = candidates[severity as usize];
+        let rule = match policy.max.get(&severity) {
+            Some(&allowed) if found > allowed => Some(Rule::Max {
+                severity,
+                allowed,
+                found,
+            }),
+            Some(_) => None,
+            None if at_or_above(severity, policy.fail_on) => Some(Rule::FailOn {
+                threshold: policy.fail_on.unwrap_or(Severity::Informational),
+            }),
+            None => {
+                *state = FindingState::BelowThreshold;
+                None
+            }
+        };
+        if let Some(rule) = rule {
+            *state = FindingState::Violating(rule);
+            violations.push(Violation {
+                finding: index,
+                rule,
+            });
+        }
+    }
+
+    let unused_ignores = used
+        .iter()
+        .enumerate()
+        .filter(|(i, used)| !**used && !expired_ignores.contains(i))
+        .map(|(i, _)| i)
+        .collect();
+    Verdict {
+        outcome: if violations.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        },
+        violations,
+        states,
+        expired_ignores,
+        unused_ignores,
+    }
+}
+
+/// Whether a finding can violate at all: at or above `fail-on` or under an allowance of its severity,
+/// scored at least `min-score` (or unscored), and fixable when `only-fixed` is set.
+fn eligible(finding: &Finding, policy: &Policy) -> bool {
+    let by_severity = at_or_above(finding.severity, policy.fail_on)
+        || policy.max.contains_key(&finding.severity);
+    let by_score = match (policy.min_score, finding.score) {
+        (Some(min), Some(score)) => score >= min,
+        _ => true,
+    };
+    let by_fix = !policy.only_fixed || finding.maybe_fixable();
+    by_severity && by_score && by_fix
+}
+
+fn applies(ignore: &Ignore, finding: &Finding, set: &ScanSet) -> bool {
+    if !ignore.id.eq_ignore_ascii_case(&finding.id) {
+        return false;
+    }
+    if let Some(package) = &ignore.package {
+        if finding.package.name.as_deref() != Some(package.as_str()) {
+            return false;
+        }
+    }
+    if let Some(filter) = &ignore.repository {
+        let in_scope = finding.images.iter().any(|&i| {
+            set.images
+                .get(i)
+                .is_some_and(|image| wildcard::matches(filter, &image.repository))
+        });
+        if !in_scope {
+            return false;
+        }
+    }
+    true
+}

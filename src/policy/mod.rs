@@ -1,0 +1,319 @@
+//! The gate's policy: what violates, what is allowed, what is ignored and until when.
+//!
+//! Owns reading the policy file ([`raw`] → [`Policy`], collecting every problem with its line), the CLI
+//! overrides, and the one function that decides the verdict ([`evaluate()`]). Pure: the caller passes the
+//! file's text and today's date.
+
+mod evaluate;
+pub mod raw;
+pub mod wildcard;
+
+pub use evaluate::{FindingState, Outcome, Rule, Verdict, evaluate};
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use jiff::civil::Date;
+
+use crate::findings::Severity;
+use raw::{Located, Location, RawDate, RawPolicy};
+
+/// The lowest severity that violates; `None` means nothing violates by severity alone.
+pub type Threshold = Option<Severity>;
+
+/// A validated policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// Lowest violating severity (`fail-on`); default `high`.
+    pub fail_on: Threshold,
+    /// Only findings with a fix available (or not known to lack one) can violate; default `false`.
+    pub only_fixed: bool,
+    /// Findings scored below this cannot violate; findings without a score always can. Default none.
+    pub min_score: Option<f64>,
+    /// Allowances: findings of a severity violate only when more than this many would (`[gate.max]`).
+    pub max: BTreeMap<Severity, usize>,
+    /// Vulnerabilities to ignore, with their reasons and expiry.
+    pub ignores: Vec<Ignore>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            fail_on: Some(Severity::High),
+            only_fixed: false,
+            min_score: None,
+            max: BTreeMap::new(),
+            ignores: Vec::new(),
+        }
+    }
+}
+
+/// One ignore rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ignore {
+    /// The vulnerability id, compared case-insensitively.
+    pub id: String,
+    pub reason: String,
+    /// The last day the ignore applies; `None` for `--ignore` on the command line.
+    pub expires: Option<Date>,
+    /// Only findings in this package (exact name).
+    pub package: Option<String>,
+    /// Only images in repositories matching this ECR wildcard filter.
+    pub repository: Option<String>,
+    /// Where the ignore was written: a policy file line, or `None` for the command line.
+    pub line: Option<usize>,
+}
+
+/// What the command line says; `None` never overrides the file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    pub fail_on: Option<Threshold>,
+    pub only_fixed: Option<bool>,
+    pub min_score: Option<f64>,
+    /// `--ignore ID`: no expiry, no scope.
+    pub ignore_ids: Vec<String>,
+}
+
+impl Policy {
+    /// Applies command-line overrides on top of this policy.
+    pub fn with_overrides(mut self, overrides: &Overrides) -> Policy {
+        if let Some(fail_on) = overrides.fail_on {
+            self.fail_on = fail_on;
+        }
+        if let Some(only_fixed) = overrides.only_fixed {
+            self.only_fixed = only_fixed;
+        }
+        if let Some(min_score) = overrides.min_score {
+            self.min_score = Some(min_score);
+        }
+        for id in &overrides.ignore_ids {
+            self.ignores.push(Ignore {
+                id: id.trim().to_string(),
+                reason: "--ignore on the command line".into(),
+                expires: None,
+                package: None,
+                repository: None,
+                line: None,
+            });
+        }
+        self
+    }
+}
+
+/// Parses a `fail-on` value: a severity name or `none`.
+pub fn parse_threshold(text: &str) -> Result<Threshold, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    match Severity::parse_name(text) {
+        Some(Severity::Unknown) | None => Err(format!(
+            "`{text}` is not a severity; expected one of: critical, high, medium, low, informational, none"
+        )),
+        Some(severity) => Ok(Some(severity)),
+    }
+}
+
+/// A problem in a policy file, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: usize,
+    pub column: usize,
+    /// The key the problem is about (`gate.fail-on`, `ignore[2].expires`); empty for syntax errors.
+    pub key: String,
+    pub message: String,
+}
+
+impl Problem {
+    fn new(at: Location, key: &str, message: &str) -> Problem {
+        Problem {
+            line: at.line,
+            column: at.column,
+            key: key.to_string(),
+            message: message.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}: ", self.line, self.column)?;
+        if !self.key.is_empty() {
+            write!(f, "{}: ", self.key)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Why a policy file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("couldn't read policy file {file}")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("policy file {file} has {} problem(s):\n{}", problems.len(), list(file, problems))]
+    Invalid { file: String, problems: Vec<Problem> },
+}
+
+fn list(file: &str, problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  {file}:{p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Parses and validates a policy file's text. Reports every problem found, not just the first.
+pub fn parse(file: &str, text: &str) -> Result<Policy, PolicyError> {
+    let mut problems = Vec::new();
+    let raw = raw::read(text, &mut problems);
+    let policy = validate(raw, &mut problems);
+    if problems.is_empty() {
+        Ok(policy)
+    } else {
+        problems.sort_by_key(|p| (p.line, p.column));
+        Err(PolicyError::Invalid {
+            file: file.to_string(),
+            problems,
+        })
+    }
+}
+
+fn validate(raw: RawPolicy, problems: &mut Vec<Problem>) -> Policy {
+    let mut policy = Policy::default();
+    if let Some(Located { value, at }) = raw.fail_on {
+        match parse_threshold(&value) {
+            Ok(threshold) => policy.fail_on = threshold,
+            Err(message) => problems.push(Problem::new(at, "gate.fail-on", &message)),
+        }
+    }
+    if let Some(only_fixed) = raw.only_fixed {
+        policy.only_fixed = only_fixed.value;
+    }
+    if let Some(Located { value, at }) = raw.min_score {
+        if (0.0..=10.0).contains(&value) {
+            policy.min_score = (value > 0.0).then_some(value);
+        } else {
+            problems.push(Problem::new(
+                at,
+                "gate.min-score",
+                &format!("{value} is outside 0.0 to 10.0"),
+            ));
+        }
+    }
+    for (severity, count) in raw.max {
+        let key = format!("gate.max.{}", severity.value);
+        let Some(parsed) =
+            Severity::parse_name(&severity.value).filter(|s| *s != Severity::Unknown)
+        else {
+            problems.push(Problem::new(
+                severity.at,
+                &key,
+                "not a severity; expected one of: critical, high, medium, low, informational",
+            ));
+            continue;
+        };
+        match usize::try_from(count.value) {
+            Ok(n) => {
+                policy.max.insert(parsed, n);
+            }
+            Err(_) => problems.push(Problem::new(count.at, &key, "must be 0 or more")),
+        }
+    }
+    for (n, entry) in raw.ignores.into_iter().enumerate() {
+        let key = |name: &str| format!("ignore[{n}].{name}");
+        let id = match entry.id {
+            Some(id) if !id.value.trim().is_empty() => Some(id.value.trim().to_string()),
+            Some(id) => {
+                problems.push(Problem::new(id.at, &key("id"), "must not be empty"));
+                None
+            }
+            None => {
+                problems.push(Problem::new(entry.at, &key("id"), "is required"));
+                None
+            }
+        };
+        let reason = match entry.reason {
+            Some(reason) if !reason.value.trim().is_empty() => Some(reason.value.trim().to_string()),
+            Some(reason) => {
+                problems.push(Problem::new(
+                    reason.at,
+                    &key("reason"),
+                    "must say why the finding is ignored",
+                ));
+                None
+            }
+            None => {
+                problems.push(Problem::new(
+                    entry.at,
+                    &key("reason"),
+                    "is required: say why the finding is ignored",
+                ));
+                None
+            }
+        };
+        let expires = match entry.expires {
+            Some(Located { value, at }) => match parse_date(&value) {
+                Ok(date) => Some(date),
+                Err(message) => {
+                    problems.push(Problem::new(at, &key("expires"), &message));
+                    None
+                }
+            },
+            None => {
+                problems.push(Problem::new(
+                    entry.at,
+                    &key("expires"),
+                    "is required: the last day the ignore applies, like 2027-03-31",
+                ));
+                None
+            }
+        };
+        let non_empty = |value: Option<Located<String>>, name: &str, problems: &mut Vec<Problem>| {
+            value.and_then(|v| {
+                if v.value.trim().is_empty() {
+                    problems.push(Problem::new(v.at, &key(name), "must not be empty"));
+                    None
+                } else {
+                    Some(v.value.trim().to_string())
+                }
+            })
+        };
+        let package = non_empty(entry.package, "package", problems);
+        let repository = non_empty(entry.repository, "repository", problems);
+        if let (Some(id), Some(reason), Some(expires)) = (id, reason, expires) {
+            policy.ignores.push(Ignore {
+                id,
+                reason,
+                expires: Some(expires),
+                package,
+                repository,
+                line: Some(entry.at.line),
+            });
+        }
+    }
+    policy
+}
+
+fn parse_date(raw: &RawDate) -> Result<Date, String> {
+    let text = match raw {
+        RawDate::Toml(datetime) => match (datetime.date, datetime.time) {
+            (Some(date), None) => {
+                return Date::new(date.year as i16, date.month as i8, date.day as i8)
+                    .map_err(|e| format!("{datetime} is not a valid date: {e}"));
+            }
+            _ => {
+                return Err(format!(
+                    "{datetime} is not a plain date; write the last day the ignore applies, like 2027-03-31"
+                ));
+            }
+        },
+        RawDate::Text(text) => text.trim(),
+    };
+    text.parse::<Date>().map_err(|_| {
+        format!("`{text}` is not a date; write the last day the ignore applies, like 2027-03-31")
+    })
+}
