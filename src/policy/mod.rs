@@ -317,3 +317,6 @@ fn parse_date(raw: &RawDate) -> Result<Date, String> {
         format!("`{text}` is not a date; write the last day the ignore applies, like 2027-03-31")
     })
 }
+
+#[cfg(test)]
+mod tests;
