@@ -1,1 +1,293 @@
-//! placeholder
+//! The JSON report, version 1: a documented, versioned object for machines.
+//!
+//! The schema lives in `schemas/report-v1.schema.json`; a change that breaks it needs a new
+//! `schema_version`. Streams with serde straight into the writer; never decides anything.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::{Context, Judgement};
+use crate::findings::{Counts, Finding, Image, Severity};
+use crate::policy::{FindingState, Ignore, Policy, Verdict};
+
+/// The version of the report's shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Writes the JSON report.
+pub fn write(ctx: &Context<'_>, mut w: impl Write) -> std::io::Result<()> {
+    let report = build(ctx);
+    serde_json::to_writer_pretty(&mut w, &report)?;
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
+fn build<'a>(ctx: &'a Context<'a>) -> Report<'a> {
+    let verdict = ctx.verdict();
+    let (result, error, incomplete) = match ctx.judgement {
+        Judgement::Verdict(v) => (v.outcome.as_str(), None, &[][..]),
+        Judgement::Incomplete(reasons) => ("incomplete", None, reasons),
+        Judgement::Error(message) => ("error", Some(message), &[][..]),
+    };
+    let policy = ctx.policy;
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "ecr-scan-gate",
+            version: ctx.tool_version,
+        },
+        result,
+        report_only: ctx.report_only,
+        error,
+        incomplete,
+        images: ctx.set.images.iter().map(image).collect(),
+        counts: ctx.set.counts(),
+        policy: PolicyOut {
+            fail_on: policy.fail_on.map_or("none", Severity::as_str),
+            only_fixed: policy.only_fixed,
+            min_score: policy.min_score,
+            max: policy.max.iter().map(|(s, n)| (s.as_str(), *n)).collect(),
+        },
+        findings: ctx
+            .set
+            .findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| finding(f, verdict.map(|v| v.states[i]), policy))
+            .collect(),
+        verdict: verdict.map(|v| verdict_out(v, ctx)),
+        warnings: &ctx.set.warnings,
+    }
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    schema_version: u32,
+    tool: Tool<'a>,
+    /// pass | fail | incomplete | error
+    result: &'a str,
+    report_only: bool,
+    error: Option<&'a str>,
+    incomplete: &'a [String],
+    images: Vec<ImageOut<'a>>,
+    counts: Counts,
+    policy: PolicyOut,
+    findings: Vec<FindingOut<'a>>,
+    verdict: Option<VerdictOut<'a>>,
+    warnings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    name: &'static str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct ImageOut<'a> {
+    repository: &'a str,
+    registry_id: Option<&'a str>,
+    region: Option<&'a str>,
+    digest: Option<&'a str>,
+    tags: &'a [String],
+    platform: Option<&'a str>,
+    scan: ScanOut<'a>,
+}
+
+#[derive(Serialize)]
+struct ScanOut<'a> {
+    #[serde(rename = "type")]
+    scan_type: &'static str,
+    status: &'a str,
+    description: Option<&'a str>,
+    completed_at: Option<String>,
+    source_updated_at: Option<String>,
+}
+
+fn image(image: &Image) -> ImageOut<'_> {
+    ImageOut {
+        repository: &image.repository,
+        registry_id: image.registry_id.as_deref(),
+        region: image.region.as_deref(),
+        digest: image.digest.as_deref(),
+        tags: &image.tags,
+        platform: image.platform.as_deref(),
+        scan: ScanOut {
+            scan_type: image.scan.scan_type.as_str(),
+            status: &image.scan.status,
+            description: image.scan.description.as_deref(),
+            completed_at: image.scan.completed_at.map(rfc3339),
+            source_updated_at: image.scan.source_updated_at.map(rfc3339),
+        },
+    }
+}
+
+#[derive(Serialize)]
+struct PolicyOut {
+    fail_on: &'static str,
+    only_fixed: bool,
+    min_score: Option<f64>,
+    max: BTreeMap<&'static str, usize>,
+}
+
+#[derive(Serialize)]
+struct FindingOut<'a> {
+    id: &'a str,
+    severity: Severity,
+    vendor_severity: &'a str,
+    score: Option<f64>,
+    vector: Option<&'a str>,
+    title: Option<&'a str>,
+    description: Option<&'a str>,
+    package: PackageOut<'a>,
+    fix_available: Option<bool>,
+    exploit_available: Option<bool>,
+    urls: &'a [String],
+    /// Indices into `images`.
+    images: &'a [usize],
+    /// violating | allowed | ignored | suppressed | below-threshold; null without a verdict.
+    state: Option<&'static str>,
+    ignored: Option<IgnoredOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct PackageOut<'a> {
+    name: Option<&'a str>,
+    version: Option<&'a str>,
+    fixed_in: Option<&'a str>,
+    manager: Option<&'a str>,
+    path: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct IgnoredOut<'a> {
+    reason: &'a str,
+    expires: Option<String>,
+}
+
+/// The name of a finding's state in machine output.
+pub fn state_name(state: FindingState) -> &'static str {
+    match state {
+        FindingState::Violating(_) => "violating",
+        FindingState::Allowed => "allowed",
+        FindingState::Ignored(_) => "ignored",
+        FindingState::SuppressedByScanner => "suppressed",
+        FindingState::BelowThreshold => "below-threshold",
+    }
+}
+
+fn finding<'a>(f: &'a Finding, state: Option<FindingState>, policy: &'a Policy) -> FindingOut<'a> {
+    let ignored = match state {
+        Some(FindingState::Ignored(i)) => policy.ignores.get(i).map(|ignore| IgnoredOut {
+            reason: &ignore.reason,
+            expires: ignore.expires.map(|d| d.to_string()),
+        }),
+        Some(FindingState::SuppressedByScanner) => Some(IgnoredOut {
+            reason: "suppressed in Amazon Inspector",
+            expires: None,
+        }),
+        _ => None,
+    };
+    FindingOut {
+        id: &f.id,
+        severity: f.severity,
+        vendor_severity: &f.vendor_severity,
+        score: f.score,
+        vector: f.vector.as_deref(),
+        title: f.title.as_deref(),
+        description: f.description.as_deref(),
+        package: PackageOut {
+            name: f.package.name.as_deref(),
+            version: f.package.version.as_deref(),
+            fixed_in: f.package.fixed_in.as_deref(),
+            manager: f.package.manager.as_deref(),
+            path: f.package.path.as_deref(),
+        },
+        fix_available: f.fix_available,
+        exploit_available: f.exploit_available,
+        urls: &f.urls,
+        images: &f.images,
+        state: state.map(state_name),
+        ignored,
+    }
+}
+
+#[derive(Serialize)]
+struct VerdictOut<'a> {
+    result: &'static str,
+    violations: Vec<ViolationOut<'a>>,
+    ignored: usize,
+    expired_ignores: Vec<IgnoreOut<'a>>,
+    unused_ignores: Vec<IgnoreOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ViolationOut<'a> {
+    /// Index into `findings`.
+    finding: usize,
+    id: &'a str,
+    package: Option<&'a str>,
+    severity: Severity,
+    rule: String,
+}
+
+#[derive(Serialize)]
+struct IgnoreOut<'a> {
+    id: &'a str,
+    reason: &'a str,
+    expires: Option<String>,
+    package: Option<&'a str>,
+    repository: Option<&'a str>,
+    line: Option<usize>,
+}
+
+fn ignore_out(ignore: &Ignore) -> IgnoreOut<'_> {
+    IgnoreOut {
+        id: &ignore.id,
+        reason: &ignore.reason,
+        expires: ignore.expires.map(|d| d.to_string()),
+        package: ignore.package.as_deref(),
+        repository: ignore.repository.as_deref(),
+        line: ignore.line,
+    }
+}
+
+fn verdict_out<'a>(verdict: &'a Verdict, ctx: &'a Context<'a>) -> VerdictOut<'a> {
+    let ignores = &ctx.policy.ignores;
+    VerdictOut {
+        result: verdict.outcome.as_str(),
+        violations: verdict
+            .violations
+            .iter()
+            .map(|v| {
+                let f = &ctx.set.findings[v.finding];
+                ViolationOut {
+                    finding: v.finding,
+                    id: &f.id,
+                    package: f.package.name.as_deref(),
+                    severity: f.severity,
+                    rule: v.rule.to_string(),
+                }
+            })
+            .collect(),
+        ignored: verdict.ignored_count(),
+        expired_ignores: verdict
+            .expired_ignores
+            .iter()
+            .filter_map(|&i| ignores.get(i))
+            .map(ignore_out)
+            .collect(),
+        unused_ignores: verdict
+            .unused_ignores
+            .iter()
+            .filter_map(|&i| ignores.get(i))
+            .map(ignore_out)
+            .collect(),
+    }
+}
+
+/// RFC 3339 in UTC, as JSON Schema's `date-time` expects.
+fn rfc3339(t: jiff::Timestamp) -> String {
+    t.to_string()
+}

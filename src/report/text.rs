@@ -1,1 +1,136 @@
-//! placeholder
+//! The short human summary printed on stderr. Never prints to stdout (stdout is for requested machine
+//! output only) and never decides anything.
+
+use std::io::Write;
+
+use super::escape::plain_line;
+use super::{Context, Judgement};
+use crate::findings::{Finding, Severity};
+use crate::policy::Verdict;
+
+/// How many violating findings the summary names before "and N more".
+const SHOWN_VIOLATIONS: usize = 5;
+
+/// Writes the summary.
+pub fn write(ctx: &Context<'_>, mut w: impl Write) -> std::io::Result<()> {
+    match ctx.judgement {
+        Judgement::Verdict(verdict) => headline(ctx, verdict, &mut w)?,
+        Judgement::Incomplete(reasons) => {
+            writeln!(w, "ecr-scan-gate: NO VERDICT: a scan did not reach a usable final state")?;
+            for reason in reasons {
+                writeln!(w, "  {}", plain_line(reason))?;
+            }
+        }
+        Judgement::Error(message) => {
+            writeln!(w, "ecr-scan-gate: ERROR: {}", plain_line(message))?;
+        }
+    }
+    for image in &ctx.set.images {
+        let scan = &image.scan;
+        let mut line = format!(
+            "  {} — {} scan, {}",
+            image.label(),
+            scan.scan_type.as_str(),
+            scan.status
+        );
+        if let Some(at) = scan.completed_at {
+            line.push_str(&format!(", completed {}", at.strftime("%Y-%m-%d %H:%M UTC")));
+        }
+        writeln!(w, "{}", plain_line(&line))?;
+    }
+    if !ctx.set.images.is_empty() {
+        let counts = ctx.set.counts();
+        let parts: Vec<String> = Severity::ALL
+            .iter()
+            .filter(|s| counts.get(**s) > 0)
+            .map(|s| format!("{} {}", counts.get(*s), s))
+            .collect();
+        let detail = if parts.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", parts.join(", "))
+        };
+        writeln!(w, "  {} finding(s){detail}", counts.total)?;
+    }
+    if let Some(verdict) = ctx.verdict() {
+        details(ctx, verdict, &mut w)?;
+    }
+    for warning in &ctx.set.warnings {
+        writeln!(w, "  warning: {}", plain_line(warning))?;
+    }
+    w.flush()
+}
+
+fn headline(ctx: &Context<'_>, verdict: &Verdict, w: &mut impl Write) -> std::io::Result<()> {
+    match verdict.violations.first() {
+        None => writeln!(w, "ecr-scan-gate: PASS — no finding violates the policy"),
+        Some(first) => {
+            let note = if ctx.report_only {
+                " (report-only: the job is not failed)"
+            } else {
+                ""
+            };
+            writeln!(
+                w,
+                "ecr-scan-gate: FAIL — {} violation(s); first rule broken: {}{note}",
+                verdict.violations.len(),
+                first.rule
+            )
+        }
+    }
+}
+
+fn details(ctx: &Context<'_>, verdict: &Verdict, w: &mut impl Write) -> std::io::Result<()> {
+    for violation in verdict.violations.iter().take(SHOWN_VIOLATIONS) {
+        let finding = &ctx.set.findings[violation.finding];
+        writeln!(w, "    {}", plain_line(&describe(finding)))?;
+    }
+    if verdict.violations.len() > SHOWN_VIOLATIONS {
+        writeln!(
+            w,
+            "    … and {} more (see the JSON, markdown or SARIF report)",
+            verdict.violations.len() - SHOWN_VIOLATIONS
+        )?;
+    }
+    let ignored = verdict.ignored_count();
+    if ignored > 0 {
+        writeln!(w, "  {ignored} finding(s) ignored")?;
+    }
+    for &i in &verdict.expired_ignores {
+        if let Some(ignore) = ctx.policy.ignores.get(i) {
+            let expires = ignore.expires.map(|d| d.to_string()).unwrap_or_default();
+            writeln!(
+                w,
+                "  warning: ignore of {} expired on {expires} and no longer applies",
+                plain_line(&ignore.id)
+            )?;
+        }
+    }
+    for &i in &verdict.unused_ignores {
+        if let Some(ignore) = ctx.policy.ignores.get(i) {
+            writeln!(
+                w,
+                "  note: ignore of {} matched no finding",
+                plain_line(&ignore.id)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn describe(finding: &Finding) -> String {
+    let mut text = format!("{} ({})", finding.id, finding.severity);
+    if let Some(name) = &finding.package.name {
+        text.push_str(" in ");
+        text.push_str(name);
+        if let Some(version) = &finding.package.version {
+            text.push(' ');
+            text.push_str(version);
+        }
+    }
+    if let Some(fixed) = &finding.package.fixed_in {
+        text.push_str(", fixed in ");
+        text.push_str(fixed);
+    }
+    text
+}

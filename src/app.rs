@@ -1,0 +1,354 @@
+//! Orchestration: resolves the command line into a configuration, runs the flow, writes every report and
+//! turns the outcome into the exit code. The only module that reads the environment (files, clock,
+//! stdout/stderr).
+
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command, EvaluateArgs, GateArgs, ReportArgs};
+use crate::ecr::saved::{self, SavedError};
+use crate::findings::{ImageScan, ScanSet, merge};
+use crate::policy::{self, Outcome, Overrides, Policy, PolicyError};
+use crate::report::{self, Context, Judgement};
+
+/// The policy file read when `--policy` is not given, if it exists.
+pub const DEFAULT_POLICY_FILE: &str = "ecr-scan-gate.toml";
+
+/// Why a run reached no verdict because of usage, configuration or input (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error("couldn't read findings file {file}")]
+    ReadFindings {
+        file: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("findings file {file}")]
+    Findings {
+        file: String,
+        #[source]
+        source: SavedError,
+    },
+    #[error("couldn't write the {what} report to {file}")]
+    WriteReport {
+        what: &'static str,
+        file: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl AppError {
+    /// The exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        EXIT_ERROR
+    }
+
+    /// What the user can do about it, when there is something to say.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            AppError::ReadFindings { .. } => {
+                Some("pass the JSON saved from `aws ecr describe-image-scan-findings --output json`")
+            }
+            AppError::Findings {
+                source: SavedError::Syntax { .. },
+                ..
+            } => Some("the file is not whole JSON; was the command's output cut short?"),
+            AppError::Policy(PolicyError::Invalid { .. }) => {
+                Some("see the policy file format in the README (section \"Policy file\")")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Exit code: verdict reached, pass (or `--report-only`).
+pub const EXIT_PASS: u8 = 0;
+/// Exit code: verdict reached, policy violated.
+pub const EXIT_FAIL: u8 = 1;
+/// Exit code: no verdict because of usage, configuration, AWS, registry or input error.
+pub const EXIT_ERROR: u8 = 2;
+/// Exit code: no verdict because a scan did not reach a usable final state.
+pub const EXIT_INCOMPLETE: u8 = 3;
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let code = match cli.command {
+        Command::Evaluate(args) => evaluate(&args),
+    };
+    ExitCode::from(code)
+}
+
+/// `evaluate`: gate saved scan results.
+fn evaluate(args: &EvaluateArgs) -> u8 {
+    let targets = match ReportTargets::new(&args.reports) {
+        Ok(targets) => targets,
+        Err(error) => return fail_early(&[error], &Policy::default(), &ReportTargets::none()),
+    };
+    let policy = match load_policy(&args.gate) {
+        Ok(policy) => policy,
+        Err(error) => return fail_early(&[error], &Policy::default(), &targets),
+    };
+
+    let mut scans: Vec<ImageScan> = Vec::new();
+    let mut errors: Vec<AppError> = Vec::new();
+    let mut incomplete: Vec<String> = Vec::new();
+    for path in &args.findings {
+        match read_saved(path) {
+            Ok(saved) => {
+                if let Err(reason) = saved.usable {
+                    incomplete.push(format!("{}: {reason}", saved.scan.image.label()));
+                }
+                scans.push(saved.scan);
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+    let set = merge(scans);
+
+    if !errors.is_empty() {
+        return finish_error(&errors, &set, &policy, &targets, args.gate.report_only);
+    }
+    if !incomplete.is_empty() {
+        let ctx = context(&set, &policy, Judgement::Incomplete(&incomplete), args);
+        return finish(&ctx, &targets, EXIT_INCOMPLETE);
+    }
+    let today = args.gate.today.unwrap_or_else(today_utc);
+    let verdict = policy::evaluate(&set, &policy, today);
+    let code = match verdict.outcome {
+        Outcome::Pass => EXIT_PASS,
+        Outcome::Fail if args.gate.report_only => EXIT_PASS,
+        Outcome::Fail => EXIT_FAIL,
+    };
+    let ctx = context(&set, &policy, Judgement::Verdict(&verdict), args);
+    finish(&ctx, &targets, code)
+}
+
+fn context<'a>(
+    set: &'a ScanSet,
+    policy: &'a Policy,
+    judgement: Judgement<'a>,
+    args: &EvaluateArgs,
+) -> Context<'a> {
+    Context {
+        set,
+        policy,
+        judgement,
+        report_only: args.gate.report_only,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+fn today_utc() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+}
+
+fn read_saved(path: &Path) -> Result<saved::SavedScan, AppError> {
+    let file = path.display().to_string();
+    let bytes = fs::read(path).map_err(|source| AppError::ReadFindings {
+        file: file.clone(),
+        source,
+    })?;
+    saved::parse(&bytes).map_err(|source| AppError::Findings { file, source })
+}
+
+/// Reads the policy file (explicit, or the default one if present) and applies the CLI overrides.
+fn load_policy(gate: &GateArgs) -> Result<Policy, AppError> {
+    let (path, explicit) = match &gate.policy {
+        Some(path) => (path.clone(), true),
+        None => (PathBuf::from(DEFAULT_POLICY_FILE), false),
+    };
+    let file = path.display().to_string();
+    let base = match fs::read(&path) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes).map_err(|_| {
+                AppError::Usage(format!("policy file {file} is not UTF-8 text"))
+            })?;
+            policy::parse(&file, &text)?
+        }
+        Err(error) if !explicit && error.kind() == io::ErrorKind::NotFound => Policy::default(),
+        Err(source) => return Err(PolicyError::Read { file, source }.into()),
+    };
+    let overrides = Overrides {
+        fail_on: gate.fail_on.map(|f| f.0),
+        only_fixed: gate.only_fixed.then_some(true),
+        min_score: gate.min_score,
+        ignore_ids: gate.ignore.clone(),
+    };
+    Ok(base.with_overrides(&overrides))
+}
+
+/// Where each report goes.
+struct ReportTargets {
+    sarif: Option<Target>,
+    markdown: Option<Target>,
+    json: Option<Target>,
+}
+
+#[derive(Clone)]
+enum Target {
+    Stdout,
+    File(PathBuf),
+}
+
+impl Target {
+    fn name(&self) -> String {
+        match self {
+            Target::Stdout => "stdout".into(),
+            Target::File(path) => path.display().to_string(),
+        }
+    }
+}
+
+impl ReportTargets {
+    fn none() -> ReportTargets {
+        ReportTargets {
+            sarif: None,
+            markdown: None,
+            json: None,
+        }
+    }
+
+    fn new(args: &ReportArgs) -> Result<ReportTargets, AppError> {
+        let target = |path: &Option<PathBuf>| {
+            path.as_ref().map(|p| {
+                if p.as_os_str() == "-" {
+                    Target::Stdout
+                } else {
+                    Target::File(p.clone())
+                }
+            })
+        };
+        let targets = ReportTargets {
+            sarif: target(&args.sarif),
+            markdown: target(&args.markdown),
+            json: target(&args.json),
+        };
+        let to_stdout = [&targets.sarif, &targets.markdown, &targets.json]
+            .iter()
+            .filter(|t| matches!(t, Some(Target::Stdout)))
+            .count();
+        if to_stdout > 1 {
+            return Err(AppError::Usage(
+                "only one report can go to stdout (`-`); write the others to files".into(),
+            ));
+        }
+        Ok(targets)
+    }
+}
+
+fn fail_early(errors: &[AppError], policy: &Policy, targets: &ReportTargets) -> u8 {
+    finish_error(errors, &ScanSet::default(), policy, targets, false)
+}
+
+fn finish_error(
+    errors: &[AppError],
+    set: &ScanSet,
+    policy: &Policy,
+    targets: &ReportTargets,
+    report_only: bool,
+) -> u8 {
+    let message = errors
+        .iter()
+        .map(|e| error_chain(e))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let ctx = Context {
+        set,
+        policy,
+        judgement: Judgement::Error(&message),
+        report_only,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    let code = finish(&ctx, targets, EXIT_ERROR);
+    for error in errors {
+        if let Some(hint) = error.hint() {
+            eprintln!("hint: {hint}");
+        }
+    }
+    code
+}
+
+/// `error: cause: cause of the cause`.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Writes every requested report, then the stderr summary, and returns the exit code. A report that
+/// cannot be written turns the run into an error (exit 2): a gate that promised a report must not pass
+/// without it.
+fn finish(ctx: &Context<'_>, targets: &ReportTargets, code: u8) -> u8 {
+    let mut failures = Vec::new();
+    let mut emit = |what: &'static str,
+                    target: &Option<Target>,
+                    render: &dyn Fn(&mut dyn Write) -> io::Result<()>| {
+        let Some(target) = target else { return };
+        if let Err(source) = write_target(target, render) {
+            failures.push(AppError::WriteReport {
+                what,
+                file: target.name(),
+                source,
+            });
+        }
+    };
+    emit("markdown", &targets.markdown, &|w| {
+        w.write_all(report::markdown::render(ctx, report::markdown::Variant::Summary).as_bytes())
+    });
+    emit("JSON", &targets.json, &|w| report::json::write(ctx, w));
+    if let Some(verdict) = ctx.verdict() {
+        emit("SARIF", &targets.sarif, &|w| report::sarif::write(ctx, verdict, w));
+    } else if let Some(target) = &targets.sarif {
+        // NOTE: an empty SARIF upload would close every open alert of the category, so no SARIF is
+        // written without a verdict.
+        eprintln!(
+            "note: no SARIF written to {}: there is no verdict to report",
+            target.name()
+        );
+    }
+    let stderr = io::stderr();
+    let _ = report::text::write(ctx, stderr.lock());
+    if failures.is_empty() {
+        return code;
+    }
+    for failure in &failures {
+        eprintln!("error: {}", error_chain(failure));
+    }
+    EXIT_ERROR
+}
+
+fn write_target(
+    target: &Target,
+    render: &dyn Fn(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    match target {
+        Target::Stdout => {
+            let stdout = io::stdout();
+            let mut w = BufWriter::new(stdout.lock());
+            render(&mut w)?;
+            w.flush()
+        }
+        Target::File(path) => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs::create_dir_all(parent)?;
+            }
+            let mut w = BufWriter::new(fs::File::create(path)?);
+            render(&mut w)?;
+            w.flush()
+        }
+    }
+}
