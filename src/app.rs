@@ -53,9 +53,9 @@ impl AppError {
     /// What the user can do about it, when there is something to say.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            AppError::ReadFindings { .. } => {
-                Some("pass the JSON saved from `aws ecr describe-image-scan-findings --output json`")
-            }
+            AppError::ReadFindings { .. } => Some(
+                "pass the JSON saved from `aws ecr describe-image-scan-findings --output json`",
+            ),
             AppError::Findings {
                 source: SavedError::Syntax { .. },
                 ..
@@ -169,9 +169,8 @@ fn load_policy(gate: &GateArgs) -> Result<Policy, AppError> {
     let file = path.display().to_string();
     let base = match fs::read(&path) {
         Ok(bytes) => {
-            let text = String::from_utf8(bytes).map_err(|_| {
-                AppError::Usage(format!("policy file {file} is not UTF-8 text"))
-            })?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| AppError::Usage(format!("policy file {file} is not UTF-8 text")))?;
             policy::parse(&file, &text)?
         }
         Err(error) if !explicit && error.kind() == io::ErrorKind::NotFound => Policy::default(),
@@ -311,7 +310,9 @@ fn finish(ctx: &Context<'_>, targets: &ReportTargets, code: u8) -> u8 {
     });
     emit("JSON", &targets.json, &|w| report::json::write(ctx, w));
     if let Some(verdict) = ctx.verdict() {
-        emit("SARIF", &targets.sarif, &|w| report::sarif::write(ctx, verdict, w));
+        emit("SARIF", &targets.sarif, &|w| {
+            report::sarif::write(ctx, verdict, w)
+        });
     } else if let Some(target) = &targets.sarif {
         // NOTE: an empty SARIF upload would close every open alert of the category, so no SARIF is
         // written without a verdict.

@@ -5,6 +5,8 @@
 //! [`findings`] (one model for basic and enhanced findings) → [`policy`] (decides the verdict, once) →
 //! [`report`] (renders the verdict; never changes it).
 
+pub mod app;
+pub mod cli;
 pub mod ecr;
 pub mod findings;
 pub mod policy;

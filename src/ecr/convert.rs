@@ -39,7 +39,10 @@ pub(super) fn image_scan(raw: RawResponse, status: &str) -> ImageScan {
         "(unknown repository)".into()
     });
     let (digest, mut tags) = match raw.image_id {
-        Some(id) => (text(id.image_digest), text(id.image_tag).into_iter().collect()),
+        Some(id) => (
+            text(id.image_digest),
+            text(id.image_tag).into_iter().collect(),
+        ),
         None => (None, Vec::new()),
     };
 
@@ -47,7 +50,9 @@ pub(super) fn image_scan(raw: RawResponse, status: &str) -> ImageScan {
     let mut findings = Vec::new();
     for record in basic {
         let vendor = vendor_severity(record.severity.as_deref());
-        *listed_counts.entry(vendor.to_ascii_uppercase()).or_insert(0) += 1;
+        *listed_counts
+            .entry(vendor.to_ascii_uppercase())
+            .or_insert(0) += 1;
         findings.push(basic_finding(record, vendor));
     }
     let mut region = None;
@@ -55,7 +60,9 @@ pub(super) fn image_scan(raw: RawResponse, status: &str) -> ImageScan {
     let mut closed = 0usize;
     for record in enhanced.unwrap_or_default() {
         let vendor = vendor_severity(record.severity.as_deref());
-        *listed_counts.entry(vendor.to_ascii_uppercase()).or_insert(0) += 1;
+        *listed_counts
+            .entry(vendor.to_ascii_uppercase())
+            .or_insert(0) += 1;
         for resource in record.resources.iter().flatten() {
             if region.is_none() {
                 region = resource
@@ -192,7 +199,9 @@ fn basic_finding(record: RawBasicFinding, vendor: String) -> Finding {
         description: record.description.filter(|d| !d.trim().is_empty()),
         package: Package {
             name: attributes.remove("package_name").filter(|v| !v.is_empty()),
-            version: attributes.remove("package_version").filter(|v| !v.is_empty()),
+            version: attributes
+                .remove("package_version")
+                .filter(|v| !v.is_empty()),
             ..Package::default()
         },
         fix_available: None,
@@ -217,12 +226,7 @@ fn enhanced_findings(record: RawEnhancedFinding, vendor: String, out: &mut Vec<F
     let best_cvss = cvss
         .iter()
         .filter(|c| c.base_score.and_then(|s| s.0).is_some())
-        .max_by_key(|c| {
-            c.version
-                .as_ref()
-                .map(|v| v.0.clone())
-                .unwrap_or_default()
-        });
+        .max_by_key(|c| c.version.as_ref().map(|v| v.0.clone()).unwrap_or_default());
     let (score, vector) = if let Some(s) = detail_score.and_then(|d| d.score.and_then(|s| s.0)) {
         (Some(s), detail_score.and_then(|d| d.scoring_vector.clone()))
     } else if let Some(s) = record.score.and_then(|s| s.0).filter(|s| *s > 0.0) {
@@ -249,10 +253,10 @@ fn enhanced_findings(record: RawEnhancedFinding, vendor: String, out: &mut Vec<F
         .unwrap_or_else(|| "(unnamed finding)".into());
     let mut urls: Vec<String> = Vec::new();
     let mut push_url = |url: Option<&str>| {
-        if let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) {
-            if !urls.iter().any(|u| u == url) {
-                urls.push(url.to_string());
-            }
+        if let Some(url) = url.map(str::trim).filter(|u| !u.is_empty())
+            && !urls.iter().any(|u| u == url)
+        {
+            urls.push(url.to_string());
         }
     };
     if let Some(details) = &details {
@@ -381,7 +385,9 @@ fn timestamp(raw: Timestamp, field: &str, warnings: &mut Vec<String>) -> Option<
             Timestamp::Epoch(s) => s.to_string(),
             Timestamp::Text(t) => t,
         };
-        warnings.push(format!("`{field}` value {shown:?} is not a timestamp; left out"));
+        warnings.push(format!(
+            "`{field}` value {shown:?} is not a timestamp; left out"
+        ));
     }
     parsed
 }

@@ -78,12 +78,15 @@ pub fn parse(bytes: &[u8]) -> Result<SavedScan, SavedError> {
     }
     let text = strip_bom(bytes);
     let mut deserializer = serde_json::Deserializer::from_slice(text);
-    let raw: RawResponse = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        shape_or_syntax(path, inner)
-    })?;
-    deserializer.end().map_err(|e| shape_or_syntax(".".into(), e))?;
+    let raw: RawResponse =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            shape_or_syntax(path, inner)
+        })?;
+    deserializer
+        .end()
+        .map_err(|e| shape_or_syntax(".".into(), e))?;
     classify(raw)
 }
 
@@ -129,7 +132,8 @@ fn classify(raw: RawResponse) -> Result<SavedScan, SavedError> {
         .and_then(|s| s.status.clone());
     let Some(status_text) = status_text else {
         return Err(SavedError::NotAScanResult {
-            what: "it has no `imageScanStatus.status`, so it cannot tell whether the scan finished".into(),
+            what: "it has no `imageScanStatus.status`, so it cannot tell whether the scan finished"
+                .into(),
         });
     };
     let status = ScanStatus::parse(&status_text);
@@ -194,7 +198,8 @@ fn describe_other(raw: &RawResponse) -> String {
         );
     }
     if raw.package_vulnerability_details.is_some() || raw.finding_arn.is_some() {
-        return "it is a single enhanced finding, not a whole describe-image-scan-findings result".into();
+        return "it is a single enhanced finding, not a whole describe-image-scan-findings result"
+            .into();
     }
     if raw.image_details.is_some() {
         return "it is describe-images output; use describe-image-scan-findings".into();
@@ -385,11 +390,13 @@ impl<'de> Deserialize<'de> for Number {
             F(f64),
             S(String),
         }
-        Ok(Number(match Scalar::deserialize(d)? {
-            Scalar::F(f) => Some(f),
-            Scalar::S(s) => s.trim().parse::<f64>().ok(),
-        }
-        .filter(|f| f.is_finite())))
+        Ok(Number(
+            match Scalar::deserialize(d)? {
+                Scalar::F(f) => Some(f),
+                Scalar::S(s) => s.trim().parse::<f64>().ok(),
+            }
+            .filter(|f| f.is_finite()),
+        ))
     }
 }
 

@@ -28,10 +28,10 @@ pub fn merge(scans: Vec<ImageScan>) -> ScanSet {
         let image_index = set.images.len();
         let label = scan.image.label();
         set.warnings.extend(scan.warnings);
-        if let Some(declared) = &scan.declared_counts {
-            if let Some(warning) = cross_check(&label, declared, &scan.listed_counts) {
-                set.warnings.push(warning);
-            }
+        if let Some(declared) = &scan.declared_counts
+            && let Some(warning) = cross_check(&label, declared, &scan.listed_counts)
+        {
+            set.warnings.push(warning);
         }
         set.images.push(scan.image);
         for mut finding in scan.findings {
@@ -178,8 +178,16 @@ mod tests {
     #[test]
     fn identical_findings_of_two_platforms_merge_and_list_both_images() {
         let set = merge(vec![
-            scan("sha256:a", "linux/amd64", vec![finding("CVE-1", Severity::High, "1.0")]),
-            scan("sha256:b", "linux/arm64", vec![finding("CVE-1", Severity::High, "1.0")]),
+            scan(
+                "sha256:a",
+                "linux/amd64",
+                vec![finding("CVE-1", Severity::High, "1.0")],
+            ),
+            scan(
+                "sha256:b",
+                "linux/arm64",
+                vec![finding("CVE-1", Severity::High, "1.0")],
+            ),
         ]);
         assert_eq!(set.findings.len(), 1);
         assert_eq!(set.findings[0].images, vec![0, 1]);
@@ -188,8 +196,16 @@ mod tests {
     #[test]
     fn different_versions_stay_separate_findings() {
         let set = merge(vec![
-            scan("sha256:a", "linux/amd64", vec![finding("CVE-1", Severity::High, "1.0")]),
-            scan("sha256:b", "linux/arm64", vec![finding("CVE-1", Severity::High, "1.1")]),
+            scan(
+                "sha256:a",
+                "linux/amd64",
+                vec![finding("CVE-1", Severity::High, "1.0")],
+            ),
+            scan(
+                "sha256:b",
+                "linux/arm64",
+                vec![finding("CVE-1", Severity::High, "1.1")],
+            ),
         ]);
         assert_eq!(set.findings.len(), 2);
     }

@@ -94,7 +94,12 @@ impl Verdict {
     pub fn ignored_count(&self) -> usize {
         self.states
             .iter()
-            .filter(|s| matches!(s, FindingState::Ignored(_) | FindingState::SuppressedByScanner))
+            .filter(|s| {
+                matches!(
+                    s,
+                    FindingState::Ignored(_) | FindingState::SuppressedByScanner
+                )
+            })
             .count()
     }
 
@@ -135,9 +140,10 @@ pub fn evaluate(set: &ScanSet, policy: &Policy, today: Date) -> Verdict {
     let mut states = Vec::with_capacity(set.findings.len());
     let mut candidates = [0usize; 6];
     for finding in &set.findings {
-        let state = if let Some(i) = policy.ignores.iter().enumerate().position(|(i, ignore)| {
-            !expired_ignores.contains(&i) && applies(ignore, finding, set)
-        }) {
+        let state = if let Some(i) =
+            policy.ignores.iter().enumerate().position(|(i, ignore)| {
+                !expired_ignores.contains(&i) && applies(ignore, finding, set)
+            }) {
             used[i] = true;
             FindingState::Ignored(i)
         } else if finding.suppressed_by_scanner {
@@ -206,8 +212,8 @@ pub fn evaluate(set: &ScanSet, policy: &Policy, today: Date) -> Verdict {
 /// Whether a finding can violate at all: at or above `fail-on` or under an allowance of its severity,
 /// scored at least `min-score` (or unscored), and fixable when `only-fixed` is set.
 fn eligible(finding: &Finding, policy: &Policy) -> bool {
-    let by_severity = at_or_above(finding.severity, policy.fail_on)
-        || policy.max.contains_key(&finding.severity);
+    let by_severity =
+        at_or_above(finding.severity, policy.fail_on) || policy.max.contains_key(&finding.severity);
     let by_score = match (policy.min_score, finding.score) {
         (Some(min), Some(score)) => score >= min,
         _ => true,
@@ -220,10 +226,10 @@ fn applies(ignore: &Ignore, finding: &Finding, set: &ScanSet) -> bool {
     if !ignore.id.eq_ignore_ascii_case(&finding.id) {
         return false;
     }
-    if let Some(package) = &ignore.package {
-        if finding.package.name.as_deref() != Some(package.as_str()) {
-            return false;
-        }
+    if let Some(package) = &ignore.package
+        && finding.package.name.as_deref() != Some(package.as_str())
+    {
+        return false;
     }
     if let Some(filter) = &ignore.repository {
         let in_scope = finding.images.iter().any(|&i| {

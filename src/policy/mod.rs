@@ -155,7 +155,10 @@ pub enum PolicyError {
         source: std::io::Error,
     },
     #[error("policy file {file} has {} problem(s):\n{}", problems.len(), list(file, problems))]
-    Invalid { file: String, problems: Vec<Problem> },
+    Invalid {
+        file: String,
+        problems: Vec<Problem>,
+    },
 }
 
 fn list(file: &str, problems: &[Problem]) -> String {
@@ -237,7 +240,9 @@ fn validate(raw: RawPolicy, problems: &mut Vec<Problem>) -> Policy {
             }
         };
         let reason = match entry.reason {
-            Some(reason) if !reason.value.trim().is_empty() => Some(reason.value.trim().to_string()),
+            Some(reason) if !reason.value.trim().is_empty() => {
+                Some(reason.value.trim().to_string())
+            }
             Some(reason) => {
                 problems.push(Problem::new(
                     reason.at,
@@ -272,16 +277,17 @@ fn validate(raw: RawPolicy, problems: &mut Vec<Problem>) -> Policy {
                 None
             }
         };
-        let non_empty = |value: Option<Located<String>>, name: &str, problems: &mut Vec<Problem>| {
-            value.and_then(|v| {
-                if v.value.trim().is_empty() {
-                    problems.push(Problem::new(v.at, &key(name), "must not be empty"));
-                    None
-                } else {
-                    Some(v.value.trim().to_string())
-                }
-            })
-        };
+        let non_empty =
+            |value: Option<Located<String>>, name: &str, problems: &mut Vec<Problem>| {
+                value.and_then(|v| {
+                    if v.value.trim().is_empty() {
+                        problems.push(Problem::new(v.at, &key(name), "must not be empty"));
+                        None
+                    } else {
+                        Some(v.value.trim().to_string())
+                    }
+                })
+            };
         let package = non_empty(entry.package, "package", problems);
         let repository = non_empty(entry.repository, "repository", problems);
         if let (Some(id), Some(reason), Some(expires)) = (id, reason, expires) {

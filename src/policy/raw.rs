@@ -152,9 +152,11 @@ impl Reader<'_, '_> {
                     }
                     other => self.wrong_type(&full, at, "a table ([gate.max])", other),
                 },
-                unknown => {
-                    self.unknown_key(&format!("gate.{unknown}"), (self.locate)(key.span().start), GATE_KEYS)
-                }
+                unknown => self.unknown_key(
+                    &format!("gate.{unknown}"),
+                    (self.locate)(key.span().start),
+                    GATE_KEYS,
+                ),
             }
         }
     }

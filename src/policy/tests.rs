@@ -212,7 +212,10 @@ fn fail_on_none_passes_everything() {
 #[test]
 fn unknown_severity_violates_only_when_failing_on_everything() {
     let set = set(vec![finding("CVE-1", Severity::Unknown, "openssl")]);
-    assert_eq!(evaluate(&set, &Policy::default(), TODAY).outcome, Outcome::Pass);
+    assert_eq!(
+        evaluate(&set, &Policy::default(), TODAY).outcome,
+        Outcome::Pass
+    );
     let strict = Policy {
         fail_on: Some(Severity::Informational),
         ..Policy::default()
@@ -233,7 +236,10 @@ fn allowance_tolerates_up_to_max_then_every_one_violates() {
     assert!(within.states.iter().all(|s| *s == FindingState::Allowed));
     let over = evaluate(&set(findings(3)), &policy, TODAY);
     assert_eq!(over.violations.len(), 3);
-    assert_eq!(over.violations[0].rule.to_string(), "max.high = 2 (3 found)");
+    assert_eq!(
+        over.violations[0].rule.to_string(),
+        "max.high = 2 (3 found)"
+    );
 }
 
 #[test]
@@ -299,8 +305,14 @@ repository = "payments/*"
     let in_scope = set(vec![finding("CVE-1", Severity::High, "openssl")]);
     assert_eq!(evaluate(&in_scope, &policy, TODAY).outcome, Outcome::Pass);
     let other_package = set(vec![finding("CVE-1", Severity::High, "libssl")]);
-    assert_eq!(evaluate(&other_package, &policy, TODAY).outcome, Outcome::Fail);
-    let other_repository = set_in("team/payments/api", vec![finding("CVE-1", Severity::High, "openssl")]);
+    assert_eq!(
+        evaluate(&other_package, &policy, TODAY).outcome,
+        Outcome::Fail
+    );
+    let other_repository = set_in(
+        "team/payments/api",
+        vec![finding("CVE-1", Severity::High, "openssl")],
+    );
     let verdict = evaluate(&other_repository, &policy, TODAY);
     assert_eq!(verdict.outcome, Outcome::Fail);
     assert_eq!(verdict.unused_ignores, vec![0]);
@@ -327,7 +339,8 @@ fn ignore_applies_through_its_expiry_day() {
 
 #[test]
 fn unused_ignore_is_reported() {
-    let policy = parse_ok("[[ignore]]\nid = \"CVE-404\"\nreason = \"r\"\nexpires = \"2027-01-01\"\n");
+    let policy =
+        parse_ok("[[ignore]]\nid = \"CVE-404\"\nreason = \"r\"\nexpires = \"2027-01-01\"\n");
     let set = set(vec![finding("CVE-1", Severity::Low, "openssl")]);
     assert_eq!(evaluate(&set, &policy, TODAY).unused_ignores, vec![0]);
 }

@@ -29,7 +29,13 @@ mod tests {
     /// The table in `ecr.md`, row by row.
     #[test]
     fn ecr_wildcard_table() {
-        let repositories = ["prod", "repo-prod", "prod-repo", "repo-prod-repo", "prodrepo"];
+        let repositories = [
+            "prod",
+            "repo-prod",
+            "prod-repo",
+            "repo-prod-repo",
+            "prodrepo",
+        ];
         let table = [
             ("prod", [true, true, true, true, true]),
             ("*prod", [true, true, false, false, false]),
@@ -39,7 +45,11 @@ mod tests {
         ];
         for (filter, expected) in table {
             for (repository, want) in repositories.iter().zip(expected) {
-                assert_eq!(matches(filter, repository), want, "{filter} vs {repository}");
+                assert_eq!(
+                    matches(filter, repository),
+                    want,
+                    "{filter} vs {repository}"
+                );
             }
         }
     }

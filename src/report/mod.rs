@@ -6,7 +6,7 @@ pub mod escape;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
-// pub mod text;
+pub mod text;
 
 use crate::findings::ScanSet;
 use crate::policy::{Policy, Verdict};

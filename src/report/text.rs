@@ -16,7 +16,10 @@ pub fn write(ctx: &Context<'_>, mut w: impl Write) -> std::io::Result<()> {
     match ctx.judgement {
         Judgement::Verdict(verdict) => headline(ctx, verdict, &mut w)?,
         Judgement::Incomplete(reasons) => {
-            writeln!(w, "ecr-scan-gate: NO VERDICT: a scan did not reach a usable final state")?;
+            writeln!(
+                w,
+                "ecr-scan-gate: NO VERDICT: a scan did not reach a usable final state"
+            )?;
             for reason in reasons {
                 writeln!(w, "  {}", plain_line(reason))?;
             }
@@ -34,7 +37,10 @@ pub fn write(ctx: &Context<'_>, mut w: impl Write) -> std::io::Result<()> {
             scan.status
         );
         if let Some(at) = scan.completed_at {
-            line.push_str(&format!(", completed {}", at.strftime("%Y-%m-%d %H:%M UTC")));
+            line.push_str(&format!(
+                ", completed {}",
+                at.strftime("%Y-%m-%d %H:%M UTC")
+            ));
         }
         writeln!(w, "{}", plain_line(&line))?;
     }
