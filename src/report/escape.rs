@@ -1,1 +1,493 @@
-//! placeholder
+//! Escaping of untrusted text for the places reports put it.
+//!
+//! Vendor text (ids, package names, versions, titles, descriptions, URLs from scanners) is hostile, and
+//! policy text is user text: both reach reports only through this module. It owns what is removed
+//! (controls, invisible and bidirectional formatting characters) and how the rest is escaped for
+//! GitHub-flavoured Markdown, for plain text lines on stdout/stderr and for GitHub Actions workflow
+//! commands. Pure functions on `&str`; it must not decide what a report shows or how long it may be
+//! (beyond the [`truncate`] helper).
+
+use std::borrow::Cow;
+
+/// Links longer than this are shown as text, not linked.
+pub const MAX_URL_CHARS: usize = 2048;
+
+/// Cuts `text` to at most `max_chars` characters (never inside a character), ending with "…" when cut.
+pub fn truncate(text: &str, max_chars: usize) -> Cow<'_, str> {
+    if text.char_indices().nth(max_chars).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let Some(keep) = max_chars.checked_sub(1) else {
+        return Cow::Borrowed("");
+    };
+    let end = text.char_indices().nth(keep).map_or(text.len(), |(i, _)| i);
+    Cow::Owned(format!("{}…", &text[..end]))
+}
+
+/// Text for GitHub-flavoured Markdown inline content, such as a table cell, a list item or a heading.
+///
+/// - Line breaks and tabs become spaces; the result is trimmed, so it never starts a block.
+/// - Controls (C0, DEL, C1) and invisible or bidirectional formatting characters are removed (see
+///   [`is_hidden`]).
+/// - `&` `<` `>` `"` become HTML entities, so no HTML (`<!--`, `<details>`, `<img>`, `<script>`) and no
+///   entity survives.
+/// - `@` becomes `&#64;&#8203;` and `#` becomes `&#35;&#8203;`: the zero-width space after them stops
+///   GitHub from turning `@user`, `@org/team` and `#123` into mentions, team pings and issue
+///   back-references (GitHub finds those in the rendered text, where an entity alone is already `@`).
+/// - `\` `` ` `` `*` `_` `~` `[` `]` `|` `$` are backslash-escaped: no code spans, emphasis,
+///   strikethrough, links, images, footnotes, math, and no table cell breaks. `(` `)` `!` `{` `}` need
+///   nothing once `[` and `]` are escaped.
+/// - At the start, `-` `+` `=` and the `.`/`)` after leading digits are escaped unless a letter or digit
+///   follows, so the text cannot start a list, a setext underline or a thematic break wherever it is put.
+/// - A `:` right after a `:` is escaped, so no `::` (workflow-command prefix) is left.
+pub fn markdown_inline(text: &str) -> String {
+    let cleaned: String = clean(text).collect();
+    let cleaned = cleaned.trim();
+    let mut out = String::with_capacity(cleaned.len() + cleaned.len() / 4);
+    let chars: Vec<char> = cleaned.chars().collect();
+    let leading_digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
+    let ends_marker = |n: usize| !chars.get(n + 1).is_some_and(char::is_ascii_alphanumeric);
+    let mut prev = None;
+    for (n, &c) in chars.iter().enumerate() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '@' => out.push_str("&#64;&#8203;"),
+            '#' => out.push_str("&#35;&#8203;"),
+            '\\' | '`' | '*' | '_' | '~' | '[' | ']' | '|' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '-' | '+' | '=' if n == 0 && ends_marker(n) => {
+                out.push('\\');
+                out.push(c);
+            }
+            '.' | ')' if n > 0 && n == leading_digits && ends_marker(n) => {
+                out.push('\\');
+                out.push(c);
+            }
+            ':' if prev == Some(':') => out.push_str("\\:"),
+            c => out.push(c),
+        }
+        prev = Some(c);
+    }
+    out
+}
+
+/// A Markdown link to `url` labelled with `label`, when `url` is safe to link: `http://` or `https://`
+/// with a host, at most [`MAX_URL_CHARS`] characters, and no whitespace, controls, invisible characters,
+/// `<`, `>`, `"` or `` ` ``. `(`, `)`, `|` and `\` are percent-encoded and `&` is written as an entity,
+/// so the destination can neither end early nor break a table cell.
+///
+/// Otherwise the label alone, escaped and not linked; the URL escaped when the label is empty.
+pub fn markdown_link(label: &str, url: &str) -> String {
+    let text = markdown_inline(label);
+    match link_destination(url) {
+        Some(destination) if text.is_empty() => {
+            format!("[{}]({destination})", markdown_inline(url))
+        }
+        Some(destination) => format!("[{text}]({destination})"),
+        None if text.is_empty() => markdown_inline(url),
+        None => text,
+    }
+}
+
+/// Whether [`markdown_link`] would link `url`.
+pub fn is_linkable(url: &str) -> bool {
+    link_destination(url).is_some()
+}
+
+fn link_destination(url: &str) -> Option<String> {
+    let url = url.trim();
+    if url.chars().nth(MAX_URL_CHARS).is_some() {
+        return None;
+    }
+    let scheme_end = url.find("://")?;
+    let scheme = &url[..scheme_end];
+    if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
+        return None;
+    }
+    let rest = &url[scheme_end + 3..];
+    if rest.is_empty() || rest.starts_with(['/', '?', '#']) {
+        return None;
+    }
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        if c.is_whitespace() || is_hidden(c) || matches!(c, '<' | '>' | '"' | '`') {
+            return None;
+        }
+        match c {
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '|' => out.push_str("%7C"),
+            '\\' => out.push_str("%5C"),
+            '&' => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// A line of plain text for stdout or stderr, where the Actions runner reads workflow commands.
+///
+/// Line breaks and tabs become spaces and hidden characters are removed (see [`is_hidden`]). A line
+/// whose first non-space characters are `::` gets a space between the colons (`: :`), since the runner
+/// reads a command after trimming leading whitespace; and every `##[` becomes `## [`, since the runner
+/// also reads the legacy `##[command]` form anywhere in a line.
+pub fn plain_line(text: &str) -> String {
+    let cleaned: String = clean(text).collect();
+    let mut out = cleaned.replace("##[", "## [");
+    let start = out.len() - out.trim_start().len();
+    if out[start..].starts_with("::") {
+        out.insert(start + 1, ' ');
+    }
+    out
+}
+
+/// The message of a workflow command (`::error::MESSAGE`): `%`, `\r` and `\n` percent-encoded as the
+/// runner expects, other controls and hidden characters removed (see [`is_hidden`]).
+pub fn workflow_command_data(text: &str) -> String {
+    command_escape(text, false)
+}
+
+/// A property value of a workflow command (`::error file=VALUE,title=VALUE::`): as
+/// [`workflow_command_data`], and `:` and `,` percent-encoded too.
+pub fn workflow_command_property(text: &str) -> String {
+    command_escape(text, true)
+}
+
+fn command_escape(text: &str, property: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' if property => out.push_str("%3A"),
+            ',' if property => out.push_str("%2C"),
+            '\t' => out.push(' '),
+            c if is_hidden(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether `c` is removed from untrusted text: controls (C0, DEL, C1) and invisible or bidirectional
+/// formatting characters that can hide or reorder text (soft hyphen, Arabic letter mark, Hangul fillers,
+/// Mongolian vowel separator, zero-width characters, bidi embeddings, overrides and isolates, word
+/// joiner and invisible operators, byte-order mark, interlinear annotation marks, tag characters).
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF9}'..='\u{FFFB}'
+                | '\u{E0000}'..='\u{E007F}'
+        )
+}
+
+fn is_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r' | '\t' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
+fn clean(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().filter_map(|c| {
+        if is_break(c) {
+            Some(' ')
+        } else if is_hidden(c) {
+            None
+        } else {
+            Some(c)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOSTILE: &str = "| <!-- --> <script>alert(1)</script> @octocat @org/team #123 `x` **b** \
+        [l](javascript:alert(1)) ![i](http://x/i.png) ~~s~~ $x$ \\| &lt; \n::error::pwned \r\n##[error]old \
+        \u{202e} rtl \u{2066}iso\u{2069} \u{200b}zw \u{feff} \u{7} \u{1b}[31m red \u{85} \u{9b} \u{e0041}";
+
+    fn assert_clean(out: &str) {
+        for bad in [
+            "<!--", "-->", "<script", "<img", "<details", "\n", "\r", "\t", "##[", "::",
+        ] {
+            assert!(!out.contains(bad), "{bad:?} survived in {out:?}");
+        }
+        assert!(
+            !out.chars().any(is_hidden),
+            "hidden char survived in {out:?}"
+        );
+    }
+
+    fn unescaped_pipes(line: &str) -> usize {
+        let bytes = line.as_bytes();
+        (0..bytes.len())
+            .filter(|&i| bytes[i] == b'|' && (i == 0 || bytes[i - 1] != b'\\'))
+            .count()
+    }
+
+    #[test]
+    fn truncate_keeps_short_text_borrowed() {
+        assert!(matches!(truncate("abc", 3), Cow::Borrowed("abc")));
+        assert!(matches!(truncate("", 0), Cow::Borrowed("")));
+    }
+
+    #[test]
+    fn truncate_cuts_on_char_boundaries_and_marks_the_cut() {
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("ééééé", 3), "éé…");
+        assert_eq!(truncate("👩‍👩‍👧‍👦👩‍👩‍👧‍👦", 2), "👩…");
+        assert_eq!(truncate("abc", 1), "…");
+        assert_eq!(truncate("abc", 0), "");
+        assert_eq!(truncate("日本語テキスト", 5).chars().count(), 5);
+    }
+
+    #[test]
+    fn markdown_inline_leaves_plain_text_alone() {
+        assert_eq!(markdown_inline("CVE-2024-12345"), "CVE-2024-12345");
+        assert_eq!(markdown_inline("1.2.3-r0"), "1.2.3-r0");
+        assert_eq!(markdown_inline("openssl (libssl3)"), "openssl (libssl3)");
+        assert_eq!(markdown_inline("naïve 日本 ✓"), "naïve 日本 ✓");
+    }
+
+    #[test]
+    fn markdown_inline_makes_html_inert() {
+        assert_eq!(
+            markdown_inline("<!-- x --> <details><img src=x onerror=alert(1)>"),
+            "&lt;!-- x --&gt; &lt;details&gt;&lt;img src=x onerror=alert(1)&gt;"
+        );
+        assert_eq!(markdown_inline("a & b \"q\""), "a &amp; b &quot;q&quot;");
+        assert_eq!(
+            markdown_inline("&#60;script&#62;"),
+            "&amp;&#35;&#8203;60;script&amp;&#35;&#8203;62;"
+        );
+    }
+
+    #[test]
+    fn markdown_inline_escapes_table_pipes_and_backslashes() {
+        assert_eq!(markdown_inline("a|b"), "a\\|b");
+        assert_eq!(markdown_inline("a\\|b"), "a\\\\\\|b");
+        assert_eq!(markdown_inline("trailing\\"), "trailing\\\\");
+        let cell = format!("| {} | x |", markdown_inline(HOSTILE));
+        assert_eq!(unescaped_pipes(&cell), 3);
+    }
+
+    #[test]
+    fn markdown_inline_escapes_formatting_and_links() {
+        assert_eq!(
+            markdown_inline("**b** _i_ ~~s~~"),
+            "\\*\\*b\\*\\* \\_i\\_ \\~\\~s\\~\\~"
+        );
+        assert_eq!(markdown_inline("`code`"), "\\`code\\`");
+        assert_eq!(
+            markdown_inline("[l](javascript:alert(1))"),
+            "\\[l\\](javascript:alert(1))"
+        );
+        assert_eq!(markdown_inline("![i](x)"), "!\\[i\\](x)");
+        assert_eq!(markdown_inline("$x^2$"), "\\$x^2\\$");
+    }
+
+    #[test]
+    fn markdown_inline_stops_mentions_and_issue_references() {
+        assert_eq!(markdown_inline("@octocat"), "&#64;&#8203;octocat");
+        assert_eq!(markdown_inline("@babel/core"), "&#64;&#8203;babel/core");
+        assert_eq!(markdown_inline("fixes #123"), "fixes &#35;&#8203;123");
+        assert_eq!(markdown_inline("o/r#1"), "o/r&#35;&#8203;1");
+        assert!(!markdown_inline(HOSTILE).contains("@octocat"));
+    }
+
+    #[test]
+    fn markdown_inline_cannot_start_a_block() {
+        assert_eq!(markdown_inline("# heading"), "&#35;&#8203; heading");
+        assert_eq!(markdown_inline("- item"), "\\- item");
+        assert_eq!(markdown_inline("+ item"), "\\+ item");
+        assert_eq!(markdown_inline("==="), "\\===");
+        assert_eq!(markdown_inline("---"), "\\---");
+        assert_eq!(markdown_inline("> quote"), "&gt; quote");
+        assert_eq!(markdown_inline("12. item"), "12\\. item");
+        assert_eq!(markdown_inline("3) item"), "3\\) item");
+        assert_eq!(markdown_inline("1.2.3"), "1.2.3");
+        assert_eq!(markdown_inline("-1"), "-1");
+        assert_eq!(markdown_inline("1."), "1\\.");
+        assert_eq!(markdown_inline("    indented code"), "indented code");
+        assert_eq!(markdown_inline("a-b+c=d"), "a-b+c=d");
+    }
+
+    #[test]
+    fn markdown_inline_flattens_lines_and_neutralises_workflow_commands() {
+        assert_eq!(markdown_inline("a\nb\r\nc\td"), "a b  c d");
+        assert_eq!(markdown_inline("x\n::error::pwned"), "x :\\:error:\\:pwned");
+        assert_eq!(markdown_inline("::::"), ":\\:\\:\\:");
+        assert_eq!(markdown_inline("https://x"), "https://x");
+        assert_eq!(
+            markdown_inline("##[error]x"),
+            "&#35;&#8203;&#35;&#8203;\\[error\\]x"
+        );
+    }
+
+    #[test]
+    fn markdown_inline_removes_controls_and_invisible_characters() {
+        assert_eq!(
+            markdown_inline("a\u{7}b\u{1b}[31mc\u{7f}d\u{9b}e"),
+            "ab\\[31mcde"
+        );
+        assert_eq!(markdown_inline("safe\u{202e}txt.exe"), "safetxt.exe");
+        assert_eq!(
+            markdown_inline("\u{61c}\u{200b}\u{200e}\u{2066}x\u{2069}\u{feff}\u{e0041}\u{ad}"),
+            "x"
+        );
+        assert_eq!(markdown_inline("a\u{2028}b\u{2029}c\u{85}d"), "a b c d");
+    }
+
+    #[test]
+    fn markdown_inline_survives_the_hostile_sample() {
+        let out = markdown_inline(HOSTILE);
+        assert_clean(&out);
+        assert!(!out.contains("<"));
+        assert!(!out.contains('@'));
+    }
+
+    #[test]
+    fn markdown_link_links_plain_https_urls() {
+        assert_eq!(
+            markdown_link("CVE-2024-1", "https://nvd.nist.gov/vuln/detail/CVE-2024-1"),
+            "[CVE-2024-1](https://nvd.nist.gov/vuln/detail/CVE-2024-1)"
+        );
+        assert_eq!(
+            markdown_link("x", "HTTP://example.com/a?b=1&c=2#f"),
+            "[x](HTTP://example.com/a?b=1&amp;c=2#f)"
+        );
+        assert_eq!(
+            markdown_link("x", "  https://e.com  "),
+            "[x](https://e.com)"
+        );
+    }
+
+    #[test]
+    fn markdown_link_encodes_characters_that_end_or_split_the_destination() {
+        assert_eq!(
+            markdown_link("x", "https://e.com/a_(b)|c\\d"),
+            "[x](https://e.com/a_%28b%29%7Cc%5Cd)"
+        );
+    }
+
+    #[test]
+    fn markdown_link_refuses_other_schemes_and_odd_urls() {
+        for url in [
+            "javascript:alert(1)",
+            "JaVaScRiPt://alert(1)",
+            "data:text/html,<script>",
+            "file:///etc/passwd",
+            "//evil.example",
+            "https://",
+            "https:///path",
+            "https://e.com/a b",
+            "https://e.com/<script>",
+            "https://e.com/\"onmouseover=\"x",
+            "https://e.com/`x`",
+            "https://e.com/\u{202e}fdp.exe",
+            "https://e.com/\nx",
+            "https://e.com/\u{7}",
+            "ftp://e.com",
+        ] {
+            assert!(!is_linkable(url), "{url:?} should not be linked");
+            let out = markdown_link("CVE-1", url);
+            assert_eq!(out, "CVE-1", "{url:?}");
+        }
+        let long = format!("https://e.com/{}", "a".repeat(MAX_URL_CHARS));
+        assert_eq!(markdown_link("CVE-1", &long), "CVE-1");
+    }
+
+    #[test]
+    fn markdown_link_escapes_the_label() {
+        assert_eq!(
+            markdown_link("a](https://evil)[b", "https://e.com"),
+            "[a\\](https://evil)\\[b](https://e.com)"
+        );
+        assert_eq!(
+            markdown_link("@x <b>", "https://e.com"),
+            "[&#64;&#8203;x &lt;b&gt;](https://e.com)"
+        );
+    }
+
+    #[test]
+    fn markdown_link_without_label_shows_the_url() {
+        assert_eq!(
+            markdown_link("", "https://e.com"),
+            "[https://e.com](https://e.com)"
+        );
+        assert_eq!(markdown_link(" \u{202e}", "javascript:x"), "javascript:x");
+        assert_eq!(
+            markdown_link("", "<b>@x</b>"),
+            "&lt;b&gt;&#64;&#8203;x&lt;/b&gt;"
+        );
+    }
+
+    #[test]
+    fn plain_line_neutralises_workflow_commands() {
+        assert_eq!(plain_line("::error::pwned"), ": :error::pwned");
+        assert_eq!(plain_line("  \t::add-mask::x"), "   : :add-mask::x");
+        assert_eq!(plain_line("\u{3000}::x"), "\u{3000}: :x");
+        assert_eq!(plain_line("a\n::error::x"), "a ::error::x");
+        assert_eq!(
+            plain_line("see ##[error]x and ###[warning]y"),
+            "see ## [error]x and ### [warning]y"
+        );
+        assert_eq!(plain_line("##[stop-commands]tok"), "## [stop-commands]tok");
+        assert_eq!(plain_line(":\u{200b}:x"), ": :x");
+        assert_eq!(plain_line("a::b"), "a::b");
+    }
+
+    #[test]
+    fn plain_line_removes_controls_and_line_breaks() {
+        assert_eq!(plain_line("a\r\nb\u{1b}[2Jc\u{7}d\u{202e}e"), "a  b[2Jcde");
+        let out = plain_line(HOSTILE);
+        assert!(!out.contains('\n') && !out.contains('\r'));
+        assert!(!out.contains("##["));
+        assert!(!out.trim_start().starts_with("::"));
+        assert!(!out.chars().any(is_hidden));
+    }
+
+    #[test]
+    fn workflow_command_data_encodes_what_the_runner_decodes() {
+        assert_eq!(
+            workflow_command_data("100% done\r\nnext"),
+            "100%25 done%0D%0Anext"
+        );
+        assert_eq!(workflow_command_data("a::b, c:d"), "a::b, c:d");
+        assert_eq!(workflow_command_data("%0A"), "%250A");
+        assert_eq!(workflow_command_data("x\u{1b}[31m\u{202e}y\tz"), "x[31my z");
+    }
+
+    #[test]
+    fn workflow_command_property_also_encodes_colons_and_commas() {
+        assert_eq!(
+            workflow_command_property("a::b, c:d%\n"),
+            "a%3A%3Ab%2C c%3Ad%25%0A"
+        );
+        let out = workflow_command_property(HOSTILE);
+        assert!(!out.contains([':', ',', '\n', '\r']));
+        assert!(!out.chars().any(is_hidden));
+    }
+}
