@@ -11,3 +11,5 @@ pub mod ecr;
 pub mod findings;
 pub mod policy;
 pub mod report;
+pub mod image_ref;
+pub mod scan;

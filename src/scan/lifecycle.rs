@@ -1,0 +1,299 @@
+//! The scan lifecycle as a pure state machine: given what ECR just said about an image's scan, decide
+//! the next step (poll again, start a scan, read the findings, or give up). The async loop in
+//! [`super::wait`] feeds it observations and owns the clock; this module never sleeps or calls AWS.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::findings::{ScanStatus, StatusClass};
+
+/// How long enhanced severity counts must stay unchanged before they count as settled
+/// (aws/aws-sdk#289: `COMPLETE`/`ACTIVE` can come before the findings are filled in).
+pub const SETTLE_WINDOW: Duration = Duration::from_secs(10);
+
+/// How long `ScanNotFoundException` is tolerated under basic scan-on-push (the scan may not have
+/// started yet).
+pub const BASIC_GRACE: Duration = Duration::from_secs(30);
+
+/// How long `ScanNotFoundException` is tolerated under enhanced scanning (Inspector registers new
+/// images with a delay).
+pub const ENHANCED_GRACE: Duration = Duration::from_secs(180);
+
+/// What one `DescribeImageScanFindings` call said.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observation {
+    /// A scan exists.
+    Scan {
+        status: ScanStatus,
+        /// `findingSeverityCounts` (vendor severity → count), if present.
+        counts: Option<BTreeMap<String, u64>>,
+        /// Findings listed on the first page.
+        listed: usize,
+        /// `imageScanCompletedAt` was present.
+        has_completion_time: bool,
+        /// The response carried enhanced findings (or the status is enhanced-only).
+        enhanced: bool,
+    },
+    /// `ScanNotFoundException`.
+    ScanNotFound,
+}
+
+/// What to do next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Ask again after the next delay of the schedule.
+    Poll,
+    /// Start a basic scan (`StartImageScan`), then poll.
+    StartScan,
+    /// The scan is final and settled: read every page.
+    Read,
+    /// No verdict can come from this scan (exit 3).
+    GiveUp(String),
+}
+
+/// The lifecycle's memory between observations.
+#[derive(Debug, Clone)]
+pub struct Lifecycle {
+    /// How long a missing scan is tolerated before acting.
+    grace: Duration,
+    /// Whether the gate may start a basic scan when none appears (basic scanning only).
+    may_start: bool,
+    /// When the gate started a scan (or learnt that one exists).
+    started_at: Option<Duration>,
+    /// The counts of the last final observation and when they were first seen.
+    settling: Option<(Option<BTreeMap<String, u64>>, usize, Duration)>,
+    /// The last status seen, for timeout messages.
+    last_status: Option<String>,
+}
+
+impl Lifecycle {
+    /// A lifecycle for waiting. `grace`: how long a missing scan is tolerated; `may_start`: whether a
+    /// basic scan may be started when no scan appears.
+    pub fn new(grace: Duration, may_start: bool) -> Lifecycle {
+        Lifecycle {
+            grace,
+            may_start,
+            started_at: None,
+            settling: None,
+            last_status: None,
+        }
+    }
+
+    /// Records that the gate started a scan (or ECR said one from the last 24 h exists) `at` this
+    /// time since waiting began; a missing scan is tolerated for another grace period from then.
+    pub fn scan_started(&mut self, at: Duration) {
+        self.started_at = Some(at);
+    }
+
+    /// The last status seen, for progress and timeout messages.
+    pub fn last_status(&self) -> Option<&str> {
+        self.last_status.as_deref()
+    }
+
+    /// Decides the next step from an observation made `elapsed` after waiting began.
+    pub fn next_step(&mut self, observation: &Observation, elapsed: Duration) -> Step {
+        match observation {
+            Observation::ScanNotFound => {
+                self.last_status = Some("no scan yet".into());
+                self.settling = None;
+                let since = elapsed.saturating_sub(self.started_at.unwrap_or_default());
+                if since < self.grace {
+                    Step::Poll
+                } else if self.may_start && self.started_at.is_none() {
+                    Step::StartScan
+                } else if self.started_at.is_some() {
+                    Step::GiveUp(format!(
+                        "ECR still reports no scan for the image {}s after a scan was started",
+                        since.as_secs()
+                    ))
+                } else {
+                    Step::GiveUp(
+                        "ECR has no scan for the image and none was started: no scanning rule covers \
+                         it (run `ecr-scan-gate doctor`), or the registry changed scan type after the \
+                         push"
+                            .into(),
+                    )
+                }
+            }
+            Observation::Scan {
+                status,
+                counts,
+                listed,
+                has_completion_time,
+                enhanced,
+            } => {
+                self.last_status = Some(status.to_string());
+                match status.class() {
+                    StatusClass::Running => {
+                        self.settling = None;
+                        Step::Poll
+                    }
+                    StatusClass::Unusable => {
+                        Step::GiveUp(format!("status {status}: {}", status.explain()))
+                    }
+                    StatusClass::Final => {
+                        let enhanced = *enhanced || *status == ScanStatus::Active;
+                        if !enhanced {
+                            return Step::Read;
+                        }
+                        self.settle(counts, *listed, *has_completion_time, elapsed)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Enhanced results are read once the counts have stayed the same for [`SETTLE_WINDOW`].
+    fn settle(
+        &mut self,
+        counts: &Option<BTreeMap<String, u64>>,
+        listed: usize,
+        has_completion_time: bool,
+        elapsed: Duration,
+    ) -> Step {
+        let counts = counts.clone().filter(|c| c.values().any(|n| *n > 0));
+        match &self.settling {
+            Some((seen, seen_listed, since)) if *seen == counts && *seen_listed == listed => {
+                let empty = counts.is_none() && listed == 0 && !has_completion_time;
+                if elapsed.saturating_sub(*since) >= SETTLE_WINDOW && !empty {
+                    Step::Read
+                } else if empty && elapsed.saturating_sub(*since) >= SETTLE_WINDOW * 3 {
+                    // An empty enhanced result that stays empty is a clean image.
+                    Step::Read
+                } else {
+                    Step::Poll
+                }
+            }
+            _ => {
+                self.settling = Some((counts, listed, elapsed));
+                Step::Poll
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(status: &str, counts: &[(&str, u64)], enhanced: bool) -> Observation {
+        Observation::Scan {
+            status: ScanStatus::parse(status),
+            counts: (!counts.is_empty())
+                .then(|| counts.iter().map(|(k, v)| (k.to_string(), *v)).collect()),
+            listed: counts.iter().map(|(_, v)| *v as usize).sum(),
+            has_completion_time: true,
+            enhanced,
+        }
+    }
+
+    const S: fn(u64) -> Duration = Duration::from_secs;
+
+    #[test]
+    fn basic_in_progress_then_complete_reads_at_once() {
+        let mut life = Lifecycle::new(BASIC_GRACE, true);
+        assert_eq!(
+            life.next_step(&scan("IN_PROGRESS", &[], false), S(0)),
+            Step::Poll
+        );
+        assert_eq!(
+            life.next_step(&scan("COMPLETE", &[("HIGH", 2)], false), S(5)),
+            Step::Read
+        );
+    }
+
+    #[test]
+    fn enhanced_active_waits_until_counts_stop_growing() {
+        let mut life = Lifecycle::new(ENHANCED_GRACE, false);
+        assert_eq!(
+            life.next_step(&scan("PENDING", &[], true), S(0)),
+            Step::Poll
+        );
+        assert_eq!(
+            life.next_step(&scan("ACTIVE", &[("HIGH", 1)], true), S(5)),
+            Step::Poll
+        );
+        assert_eq!(
+            life.next_step(&scan("ACTIVE", &[("HIGH", 3)], true), S(10)),
+            Step::Poll
+        );
+        assert_eq!(
+            life.next_step(&scan("ACTIVE", &[("HIGH", 3)], true), S(15)),
+            Step::Poll
+        );
+        assert_eq!(
+            life.next_step(&scan("ACTIVE", &[("HIGH", 3)], true), S(20)),
+            Step::Read
+        );
+    }
+
+    #[test]
+    fn every_unusable_status_gives_up_with_its_reason() {
+        for status in [
+            "FAILED",
+            "UNSUPPORTED_IMAGE",
+            "SCAN_ELIGIBILITY_EXPIRED",
+            "FINDINGS_UNAVAILABLE",
+            "LIMIT_EXCEEDED",
+            "IMAGE_ARCHIVED",
+            "IMAGE_SIZE_EXCEEDED",
+            "SOMETHING_NEW",
+        ] {
+            let mut life = Lifecycle::new(BASIC_GRACE, true);
+            match life.next_step(&scan(status, &[], false), S(1)) {
+                Step::GiveUp(reason) => assert!(reason.contains(status), "{reason}"),
+                other => panic!("{status}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn missing_scan_is_tolerated_for_the_grace_then_started_once() {
+        let mut life = Lifecycle::new(BASIC_GRACE, true);
+        assert_eq!(
+            life.next_step(&Observation::ScanNotFound, S(10)),
+            Step::Poll
+        );
+        assert_eq!(
+            life.next_step(&Observation::ScanNotFound, S(31)),
+            Step::StartScan
+        );
+        life.scan_started(S(31));
+        assert_eq!(
+            life.next_step(&Observation::ScanNotFound, S(40)),
+            Step::Poll
+        );
+        assert!(matches!(
+            life.next_step(&Observation::ScanNotFound, S(62)),
+            Step::GiveUp(_)
+        ));
+    }
+
+    #[test]
+    fn missing_enhanced_scan_is_never_started() {
+        let mut life = Lifecycle::new(ENHANCED_GRACE, false);
+        assert_eq!(
+            life.next_step(&Observation::ScanNotFound, S(100)),
+            Step::Poll
+        );
+        assert!(matches!(
+            life.next_step(&Observation::ScanNotFound, S(181)),
+            Step::GiveUp(_)
+        ));
+    }
+
+    #[test]
+    fn enhanced_complete_but_empty_waits_longer_before_calling_it_clean() {
+        let mut life = Lifecycle::new(ENHANCED_GRACE, false);
+        let empty = Observation::Scan {
+            status: ScanStatus::Complete,
+            counts: None,
+            listed: 0,
+            has_completion_time: false,
+            enhanced: true,
+        };
+        assert_eq!(life.next_step(&empty, S(0)), Step::Poll);
+        assert_eq!(life.next_step(&empty, S(15)), Step::Poll);
+        assert_eq!(life.next_step(&empty, S(31)), Step::Read);
+    }
+}

@@ -1,0 +1,280 @@
+//! The wait for a usable scan result: a thin async loop around [`Lifecycle::next_step`] on a
+//! jittered, capped exponential schedule (`backon`), bounded by the overall timeout. Transport retries
+//! (throttling, 5xx, resets) are the SDK's job, not this loop's.
+
+use std::future::Future;
+use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use tokio::time::Instant;
+
+use super::lifecycle::{Lifecycle, Observation, Step};
+
+/// The polling schedule: first delay, growth factor and cap. With backon's jitter each delay is drawn
+/// from `[d, 2d)`, so the cap of 2.5 s gives polls every 2.5–5 s once running: a lower median lag than
+/// the AWS CLI waiter's fixed 5 s at no more than 1.5× its calls.
+pub fn schedule() -> ExponentialBuilder {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(1250))
+        .with_factor(1.5)
+        .with_max_delay(Duration::from_millis(2500))
+        .with_jitter()
+        .without_max_times()
+}
+
+/// The calls the loop makes; implemented over the SDK in [`crate::ecr`] and by scripts in tests.
+pub trait ScanApi {
+    /// A page of findings kept from the last poll, handed back when the scan is ready.
+    type Page;
+    type Error;
+
+    /// `DescribeImageScanFindings` (first page).
+    fn poll(&self) -> impl Future<Output = Result<(Observation, Option<Self::Page>), Self::Error>>;
+
+    /// `StartImageScan`. `Ok(true)` when a scan was started or one from the last 24 h exists.
+    fn start(&self) -> impl Future<Output = Result<bool, Self::Error>>;
+}
+
+/// How the wait ended.
+#[derive(Debug)]
+pub enum Waited<P> {
+    /// The scan is final and settled; the first page of its findings.
+    Ready(P),
+    /// No verdict can come from this scan (exit 3).
+    Incomplete(String),
+}
+
+/// One progress report, for the user to see while waiting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub elapsed: Duration,
+    pub status: String,
+    pub next_poll: Option<Duration>,
+}
+
+/// Waits until the scan is usable, gives up, or `timeout` passes.
+pub async fn wait_for_scan<A: ScanApi>(
+    api: &A,
+    mut lifecycle: Lifecycle,
+    timeout: Duration,
+    start_first: bool,
+    mut progress: impl FnMut(&Progress),
+) -> Result<Waited<A::Page>, A::Error> {
+    let began = Instant::now();
+    let deadline = began + timeout;
+    let mut delays = schedule().build();
+    if start_first && api.start().await? {
+        lifecycle.scan_started(Duration::ZERO);
+    }
+    loop {
+        let (observation, page) = api.poll().await?;
+        let elapsed = began.elapsed();
+        let step = lifecycle.next_step(&observation, elapsed);
+        match step {
+            Step::Read => {
+                return match page {
+                    Some(page) => Ok(Waited::Ready(page)),
+                    None => Ok(Waited::Incomplete(
+                        "ECR reported a final status without a findings page".into(),
+                    )),
+                };
+            }
+            Step::GiveUp(reason) => return Ok(Waited::Incomplete(reason)),
+            Step::StartScan => {
+                if api.start().await? {
+                    lifecycle.scan_started(began.elapsed());
+                }
+            }
+            Step::Poll => {}
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(Waited::Incomplete(format!(
+                "timed out after {}s waiting for the scan (last status: {}); raise --timeout",
+                timeout.as_secs(),
+                lifecycle.last_status().unwrap_or("none")
+            )));
+        }
+        let delay = delays.next().unwrap_or(Duration::from_secs(5));
+        // The last poll happens at the deadline rather than being skipped.
+        let wake = (now + delay).min(deadline);
+        progress(&Progress {
+            elapsed: now - began,
+            status: lifecycle.last_status().unwrap_or("none").to_string(),
+            next_poll: Some(wake - now),
+        });
+        tokio::time::sleep_until(wake).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+
+    use super::*;
+    use crate::findings::ScanStatus;
+    use crate::scan::lifecycle::{BASIC_GRACE, ENHANCED_GRACE};
+
+    /// Scripted answers: each poll pops the next observation (the last one repeats).
+    struct Script {
+        answers: RefCell<VecDeque<Observation>>,
+        polls: RefCell<Vec<Duration>>,
+        starts: RefCell<usize>,
+        /// Answered once a scan was started.
+        after_start: Option<Observation>,
+        began: Instant,
+    }
+
+    impl Script {
+        fn new(answers: Vec<Observation>) -> Script {
+            Script {
+                answers: RefCell::new(answers.into()),
+                polls: RefCell::new(Vec::new()),
+                starts: RefCell::new(0),
+                after_start: None,
+                began: Instant::now(),
+            }
+        }
+    }
+
+    impl ScanApi for Script {
+        type Page = usize;
+        type Error = String;
+
+        async fn poll(&self) -> Result<(Observation, Option<usize>), String> {
+            self.polls.borrow_mut().push(self.began.elapsed());
+            let mut answers = self.answers.borrow_mut();
+            let answer = if let Some(after) = self
+                .after_start
+                .clone()
+                .filter(|_| *self.starts.borrow() > 0)
+            {
+                after
+            } else if answers.len() > 1 {
+                answers.pop_front().unwrap()
+            } else {
+                answers.front().cloned().unwrap()
+            };
+            Ok((answer, Some(self.polls.borrow().len())))
+        }
+
+        async fn start(&self) -> Result<bool, String> {
+            *self.starts.borrow_mut() += 1;
+            Ok(true)
+        }
+    }
+
+    fn status(text: &str) -> Observation {
+        Observation::Scan {
+            status: ScanStatus::parse(text),
+            counts: None,
+            listed: 0,
+            has_completion_time: true,
+            enhanced: false,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn in_progress_then_complete_is_ready() {
+        let script = Script::new(vec![
+            status("IN_PROGRESS"),
+            status("IN_PROGRESS"),
+            status("COMPLETE"),
+        ]);
+        let waited = wait_for_scan(
+            &script,
+            Lifecycle::new(BASIC_GRACE, true),
+            Duration::from_secs(60),
+            true,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert!(matches!(waited, Waited::Ready(3)));
+        assert_eq!(*script.starts.borrow(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn timeout_is_incomplete_and_polls_once_at_the_deadline() {
+        let script = Script::new(vec![status("IN_PROGRESS")]);
+        let waited = wait_for_scan(
+            &script,
+            Lifecycle::new(BASIC_GRACE, true),
+            Duration::from_secs(30),
+            false,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        match waited {
+            Waited::Incomplete(reason) => {
+                assert!(reason.contains("timed out after 30s"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let polls = script.polls.borrow();
+        assert_eq!(*polls.last().unwrap(), Duration::from_secs(30));
+        // Every gap stays within the jittered cap.
+        for pair in polls.windows(2) {
+            assert!(pair[1] - pair[0] < Duration::from_secs(5), "{polls:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn missing_scan_under_scan_on_push_starts_one_after_the_grace() {
+        let mut script = Script::new(vec![Observation::ScanNotFound]);
+        script.after_start = Some(status("COMPLETE"));
+        let waited = wait_for_scan(
+            &script,
+            Lifecycle::new(BASIC_GRACE, true),
+            Duration::from_secs(120),
+            false,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert!(matches!(waited, Waited::Ready(_)));
+        assert_eq!(*script.starts.borrow(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unknown_status_gives_up_at_once() {
+        let script = Script::new(vec![status("IN_PROGRESS"), status("BRAND_NEW")]);
+        let waited = wait_for_scan(
+            &script,
+            Lifecycle::new(ENHANCED_GRACE, false),
+            Duration::from_secs(60),
+            false,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert!(matches!(waited, Waited::Incomplete(r) if r.contains("BRAND_NEW")));
+        assert_eq!(script.polls.borrow().len(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn progress_is_reported_for_every_wait() {
+        let script = Script::new(vec![
+            status("IN_PROGRESS"),
+            status("IN_PROGRESS"),
+            status("COMPLETE"),
+        ]);
+        let mut seen = Vec::new();
+        wait_for_scan(
+            &script,
+            Lifecycle::new(BASIC_GRACE, true),
+            Duration::from_secs(60),
+            false,
+            |p| seen.push(p.clone()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(seen.len(), 2);
+        assert!(
+            seen.iter()
+                .all(|p| p.status == "IN_PROGRESS" && p.next_poll.is_some())
+        );
+    }
+}
