@@ -51,6 +51,14 @@ pub enum Step {
     GiveUp(String),
 }
 
+/// A final enhanced result seen unchanged since `since`.
+#[derive(Debug, Clone, PartialEq)]
+struct Settling {
+    counts: Option<BTreeMap<String, u64>>,
+    listed: usize,
+    since: Duration,
+}
+
 /// The lifecycle's memory between observations.
 #[derive(Debug, Clone)]
 pub struct Lifecycle {
@@ -61,7 +69,7 @@ pub struct Lifecycle {
     /// When the gate started a scan (or learnt that one exists).
     started_at: Option<Duration>,
     /// The counts of the last final observation and when they were first seen.
-    settling: Option<(Option<BTreeMap<String, u64>>, usize, Duration)>,
+    settling: Option<Settling>,
     /// The last status seen, for timeout messages.
     last_status: Option<String>,
 }
@@ -153,7 +161,11 @@ impl Lifecycle {
     ) -> Step {
         let counts = counts.clone().filter(|c| c.values().any(|n| *n > 0));
         match &self.settling {
-            Some((seen, seen_listed, since)) if *seen == counts && *seen_listed == listed => {
+            Some(Settling {
+                counts: seen,
+                listed: seen_listed,
+                since,
+            }) if *seen == counts && *seen_listed == listed => {
                 let empty = counts.is_none() && listed == 0 && !has_completion_time;
                 if elapsed.saturating_sub(*since) >= SETTLE_WINDOW && !empty {
                     Step::Read
@@ -165,7 +177,11 @@ impl Lifecycle {
                 }
             }
             _ => {
-                self.settling = Some((counts, listed, elapsed));
+                self.settling = Some(Settling {
+                    counts,
+                    listed,
+                    since: elapsed,
+                });
                 Step::Poll
             }
         }
