@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use std::time::Duration;
+
 use crate::policy::{Threshold, parse_threshold};
+use crate::scan::plan::ScanMode;
 
 /// Turns Amazon ECR image scanning into a CI gate.
 ///
@@ -19,7 +22,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
+    /// Identify an image in ECR, make sure it is scanned, wait for the result, report and gate.
+    Scan(ScanArgs),
     /// Gate saved `aws ecr describe-image-scan-findings` output (offline: no AWS access needed).
     Evaluate(EvaluateArgs),
 }
@@ -36,6 +42,58 @@ pub struct EvaluateArgs {
 
     #[command(flatten)]
     pub reports: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The image: REPOSITORY[:TAG], REPOSITORY@sha256:DIGEST, or a full ECR URI
+    /// (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:TAG|@DIGEST]).
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+
+    /// Only these platforms of a multi-platform image (`linux/arm64`, or just `arm64`); repeatable or
+    /// comma-separated. Default: every platform.
+    #[arg(
+        long,
+        value_name = "PLATFORM",
+        value_delimiter = ',',
+        env = "ECR_SCAN_GATE_PLATFORM"
+    )]
+    pub platform: Vec<String>,
+
+    /// auto: decide from the registry's scanning configuration; start: start a basic scan; wait: only
+    /// wait for the scan ECR runs by itself.
+    #[arg(long, value_enum, default_value_t = ScanMode::Auto, env = "ECR_SCAN_GATE_SCAN_MODE")]
+    pub scan_mode: ScanMode,
+
+    /// Overall bound on waiting for the scan (`90s`, `15m`, `1h`).
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration, env = "ECR_SCAN_GATE_TIMEOUT")]
+    pub timeout: Duration,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    #[command(flatten)]
+    pub gate: GateArgs,
+
+    #[command(flatten)]
+    pub reports: ReportArgs,
+}
+
+/// Standard AWS selection. The credential chain and `AWS_ENDPOINT_URL_ECR` are honoured as usual.
+#[derive(Debug, Args)]
+pub struct AwsArgs {
+    /// AWS region (default: from the image URI, then the standard chain: AWS_REGION, profile).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Registry (account id) that holds the repository (default: from the image URI, else the caller's).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub registry_id: Option<String>,
+
+    /// Named AWS profile.
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
 }
 
 /// Options that shape the policy. An option not given never overrides the policy file.
@@ -99,5 +157,51 @@ fn parse_min_score(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(score) if (0.0..=10.0).contains(&score) => Ok(score),
         _ => Err(format!("`{text}` is not a score from 0.0 to 10.0")),
+    }
+}
+
+/// `90s`, `15m`, `1h`, `1h30m`, or a number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let invalid = || format!("`{text}` is not a duration; write it like 90s, 15m or 1h");
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    let mut total = 0u64;
+    let mut number = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            _ => return Err(invalid()),
+        };
+        let value: u64 = number.parse().map_err(|_| invalid())?;
+        total = total.saturating_add(value.saturating_mul(unit));
+        number.clear();
+    }
+    if !number.is_empty() || total == 0 {
+        return Err(invalid());
+    }
+    Ok(Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_in_every_documented_spelling() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        for bad in ["", "m", "15x", "1.5m", "0s", "-3s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 }

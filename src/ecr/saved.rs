@@ -120,7 +120,7 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-fn classify(raw: RawResponse) -> Result<SavedScan, SavedError> {
+pub(super) fn classify(raw: RawResponse) -> Result<SavedScan, SavedError> {
     if raw.image_scan_status.is_none() && raw.image_scan_findings.is_none() {
         return Err(SavedError::NotAScanResult {
             what: describe_other(&raw),
@@ -220,10 +220,10 @@ pub(super) struct RawResponse {
     pub next_token: Option<String>,
     // Only to recognise files that are something else.
     #[serde(rename = "detail-type")]
-    detail_type: Option<String>,
-    package_vulnerability_details: Option<IgnoredAny>,
-    finding_arn: Option<IgnoredAny>,
-    image_details: Option<IgnoredAny>,
+    pub detail_type: Option<String>,
+    pub package_vulnerability_details: Option<IgnoredAny>,
+    pub finding_arn: Option<IgnoredAny>,
+    pub image_details: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]

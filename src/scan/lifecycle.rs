@@ -66,8 +66,10 @@ pub struct Lifecycle {
     grace: Duration,
     /// Whether the gate may start a basic scan when none appears (basic scanning only).
     may_start: bool,
-    /// When the gate started a scan (or learnt that one exists).
-    started_at: Option<Duration>,
+    /// The gate started a scan (or learnt that one exists).
+    started: bool,
+    /// When the current grace period began.
+    grace_from: Duration,
     /// The counts of the last final observation and when they were first seen.
     settling: Option<Settling>,
     /// The last status seen, for timeout messages.
@@ -81,7 +83,8 @@ impl Lifecycle {
         Lifecycle {
             grace,
             may_start,
-            started_at: None,
+            started: false,
+            grace_from: Duration::ZERO,
             settling: None,
             last_status: None,
         }
@@ -90,7 +93,16 @@ impl Lifecycle {
     /// Records that the gate started a scan (or ECR said one from the last 24 h exists) `at` this
     /// time since waiting began; a missing scan is tolerated for another grace period from then.
     pub fn scan_started(&mut self, at: Duration) {
-        self.started_at = Some(at);
+        self.started = true;
+        self.grace_from = at;
+    }
+
+    /// Records that ECR refused to start a scan `at` this time (enhanced scanning, or an image type it
+    /// cannot scan): no more starts, and a missing scan is tolerated for `grace` from then.
+    pub fn start_refused(&mut self, at: Duration, grace: Duration) {
+        self.may_start = false;
+        self.grace_from = at;
+        self.grace = grace;
     }
 
     /// The last status seen, for progress and timeout messages.
@@ -104,12 +116,12 @@ impl Lifecycle {
             Observation::ScanNotFound => {
                 self.last_status = Some("no scan yet".into());
                 self.settling = None;
-                let since = elapsed.saturating_sub(self.started_at.unwrap_or_default());
+                let since = elapsed.saturating_sub(self.grace_from);
                 if since < self.grace {
                     Step::Poll
-                } else if self.may_start && self.started_at.is_none() {
+                } else if self.may_start && !self.started {
                     Step::StartScan
-                } else if self.started_at.is_some() {
+                } else if self.started {
                     Step::GiveUp(format!(
                         "ECR still reports no scan for the image {}s after a scan was started",
                         since.as_secs()

@@ -8,7 +8,7 @@ use std::time::Duration;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use tokio::time::Instant;
 
-use super::lifecycle::{Lifecycle, Observation, Step};
+use super::lifecycle::{ENHANCED_GRACE, Lifecycle, Observation, Step};
 
 /// The polling schedule: first delay, growth factor and cap. With backon's jitter each delay is drawn
 /// from `[d, 2d)`, so the cap of 2.5 s gives polls every 2.5–5 s once running: a lower median lag than
@@ -33,6 +33,20 @@ pub trait ScanApi {
 
     /// `StartImageScan`. `Ok(true)` when a scan was started or one from the last 24 h exists.
     fn start(&self) -> impl Future<Output = Result<bool, Self::Error>>;
+}
+
+async fn start<A: ScanApi>(
+    api: &A,
+    lifecycle: &mut Lifecycle,
+    at: Duration,
+) -> Result<(), A::Error> {
+    if api.start().await? {
+        lifecycle.scan_started(at);
+    } else {
+        // NOTE: ECR refuses manual scans under enhanced scanning; Inspector scans by itself, later.
+        lifecycle.start_refused(at, ENHANCED_GRACE);
+    }
+    Ok(())
 }
 
 /// How the wait ended.
@@ -63,8 +77,8 @@ pub async fn wait_for_scan<A: ScanApi>(
     let began = Instant::now();
     let deadline = began + timeout;
     let mut delays = schedule().build();
-    if start_first && api.start().await? {
-        lifecycle.scan_started(Duration::ZERO);
+    if start_first {
+        start(api, &mut lifecycle, Duration::ZERO).await?;
     }
     loop {
         let (observation, page) = api.poll().await?;
@@ -81,9 +95,7 @@ pub async fn wait_for_scan<A: ScanApi>(
             }
             Step::GiveUp(reason) => return Ok(Waited::Incomplete(reason)),
             Step::StartScan => {
-                if api.start().await? {
-                    lifecycle.scan_started(began.elapsed());
-                }
+                start(api, &mut lifecycle, began.elapsed()).await?;
             }
             Step::Poll => {}
         }
@@ -114,7 +126,7 @@ mod tests {
 
     use super::*;
     use crate::findings::ScanStatus;
-    use crate::scan::lifecycle::{BASIC_GRACE, ENHANCED_GRACE};
+    use crate::scan::lifecycle::BASIC_GRACE;
 
     /// Scripted answers: each poll pops the next observation (the last one repeats).
     struct Script {

@@ -7,11 +7,16 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod scan;
+
 use crate::cli::{Cli, Command, EvaluateArgs, GateArgs, ReportArgs};
+use crate::ecr::client::EcrError;
 use crate::ecr::saved::{self, SavedError};
 use crate::findings::{ImageScan, ScanSet, merge};
+use crate::image_ref::ReferenceError;
 use crate::policy::{self, Outcome, Overrides, Policy, PolicyError};
 use crate::report::{self, Context, Judgement};
+use crate::scan::identify::IdentifyError;
 
 /// The policy file read when `--policy` is not given, if it exists.
 pub const DEFAULT_POLICY_FILE: &str = "ecr-scan-gate.toml";
@@ -35,6 +40,18 @@ pub enum AppError {
         #[source]
         source: SavedError,
     },
+    #[error(transparent)]
+    Reference(#[from] ReferenceError),
+    #[error(transparent)]
+    Ecr(#[from] EcrError),
+    #[error("couldn't identify the images of {image}")]
+    Identify {
+        image: String,
+        #[source]
+        source: IdentifyError,
+    },
+    #[error("couldn't start the async runtime")]
+    Runtime(#[source] io::Error),
     #[error("couldn't write the {what} report to {file}")]
     WriteReport {
         what: &'static str,
@@ -63,6 +80,7 @@ impl AppError {
             AppError::Policy(PolicyError::Invalid { .. }) => {
                 Some("see the policy file format in the README (section \"Policy file\")")
             }
+            AppError::Ecr(error) => error.hint(),
             _ => None,
         }
     }
@@ -81,6 +99,7 @@ pub const EXIT_INCOMPLETE: u8 = 3;
 pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Evaluate(args) => evaluate(&args),
+        Command::Scan(args) => scan::scan(&args),
     };
     ExitCode::from(code)
 }
@@ -110,39 +129,45 @@ fn evaluate(args: &EvaluateArgs) -> u8 {
             Err(error) => errors.push(error),
         }
     }
-    let set = merge(scans);
-
-    if !errors.is_empty() {
-        return finish_error(&errors, &set, &policy, &targets, args.gate.report_only);
-    }
-    if !incomplete.is_empty() {
-        let ctx = context(&set, &policy, Judgement::Incomplete(&incomplete), args);
-        return finish(&ctx, &targets, EXIT_INCOMPLETE);
-    }
-    let today = args.gate.today.unwrap_or_else(today_utc);
-    let verdict = policy::evaluate(&set, &policy, today);
-    let code = match verdict.outcome {
-        Outcome::Pass => EXIT_PASS,
-        Outcome::Fail if args.gate.report_only => EXIT_PASS,
-        Outcome::Fail => EXIT_FAIL,
-    };
-    let ctx = context(&set, &policy, Judgement::Verdict(&verdict), args);
-    finish(&ctx, &targets, code)
+    judge(scans, incomplete, errors, &policy, &targets, &args.gate)
 }
 
-fn context<'a>(
-    set: &'a ScanSet,
-    policy: &'a Policy,
-    judgement: Judgement<'a>,
-    args: &EvaluateArgs,
-) -> Context<'a> {
-    Context {
-        set,
+/// The common end of every gating command: merge what was read, decide the verdict (unless errors or
+/// incomplete scans prevent one), write every report and return the exit code.
+fn judge(
+    scans: Vec<ImageScan>,
+    incomplete: Vec<String>,
+    errors: Vec<AppError>,
+    policy: &Policy,
+    targets: &ReportTargets,
+    gate: &GateArgs,
+) -> u8 {
+    let set = merge(scans);
+    if !errors.is_empty() {
+        return finish_error(&errors, &set, policy, targets, gate.report_only);
+    }
+    let context = |judgement| Context {
+        set: &set,
         policy,
         judgement,
-        report_only: args.gate.report_only,
+        report_only: gate.report_only,
         tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    if !incomplete.is_empty() {
+        return finish(
+            &context(Judgement::Incomplete(&incomplete)),
+            targets,
+            EXIT_INCOMPLETE,
+        );
     }
+    let today = gate.today.unwrap_or_else(today_utc);
+    let verdict = policy::evaluate(&set, policy, today);
+    let code = match verdict.outcome {
+        Outcome::Pass => EXIT_PASS,
+        Outcome::Fail if gate.report_only => EXIT_PASS,
+        Outcome::Fail => EXIT_FAIL,
+    };
+    finish(&context(Judgement::Verdict(&verdict)), targets, code)
 }
 
 fn today_utc() -> jiff::civil::Date {

@@ -1,0 +1,252 @@
+//! `scan IMAGE`: identify the image in ECR, plan and wait for its scan(s), read every page, then the
+//! common judge → reports → exit path.
+
+use std::io::Write;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{AppError, ReportTargets, fail_early, judge, load_policy};
+use crate::cli::ScanArgs;
+use crate::ecr::client::{AwsOptions, Ecr, EcrError, Manifest};
+use crate::findings::{ImageScan, ScanType};
+use crate::image_ref::ImageRef;
+use crate::policy::Policy;
+use crate::report::escape::{plain_line, workflow_command_data};
+use crate::scan::identify;
+use crate::scan::lifecycle::{BASIC_GRACE, ENHANCED_GRACE, Lifecycle};
+use crate::scan::plan::{self, Coverage, Plan, ScanMode};
+use crate::scan::wait::{Progress, Waited, wait_for_scan};
+
+/// How long a tag that is not visible yet (right after a push) is looked for.
+const IMAGE_VISIBILITY_WINDOW: Duration = Duration::from_secs(30);
+
+/// What the live part produced for the judge.
+struct Scanned {
+    scans: Vec<ImageScan>,
+    incomplete: Vec<String>,
+}
+
+pub(super) fn scan(args: &ScanArgs) -> u8 {
+    let targets = match ReportTargets::new(&args.reports) {
+        Ok(targets) => targets,
+        Err(error) => return fail_early(&[error], &Policy::default(), &ReportTargets::none()),
+    };
+    let reference = match ImageRef::parse(&args.image) {
+        Ok(reference) => reference,
+        Err(error) => return fail_early(&[error.into()], &Policy::default(), &targets),
+    };
+    let policy = match load_policy(&args.gate) {
+        Ok(policy) => policy,
+        Err(error) => return fail_early(&[error], &Policy::default(), &targets),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return fail_early(&[AppError::Runtime(error)], &policy, &targets),
+    };
+    match runtime.block_on(run(args, &reference)) {
+        Ok(scanned) => judge(
+            scanned.scans,
+            scanned.incomplete,
+            Vec::new(),
+            &policy,
+            &targets,
+            &args.gate,
+        ),
+        Err(error) => judge(
+            Vec::new(),
+            Vec::new(),
+            vec![error],
+            &policy,
+            &targets,
+            &args.gate,
+        ),
+    }
+}
+
+async fn run(args: &ScanArgs, reference: &ImageRef) -> Result<Scanned, AppError> {
+    let began = Instant::now();
+    let options = AwsOptions {
+        region: args.aws.region.clone().or_else(|| reference.region.clone()),
+        profile: args.aws.profile.clone(),
+        registry_id: args
+            .aws
+            .registry_id
+            .clone()
+            .or_else(|| reference.registry_id.clone()),
+    };
+    let ecr = Ecr::connect(&options).await?;
+    let manifest = fetch_manifest(&ecr, reference).await?;
+    let targets = identify::targets(
+        &manifest.digest,
+        manifest.media_type.as_deref(),
+        &manifest.bytes,
+        &args.platform,
+    )
+    .map_err(|source| AppError::Identify {
+        image: reference.to_string(),
+        source,
+    })?;
+    let config = match ecr.registry_config().await {
+        Ok(config) => config,
+        Err(error) => {
+            note(&format!(
+                "couldn't read the registry scanning configuration ({error}); inferring from ECR's answers"
+            ));
+            None
+        }
+    };
+    let coverage = config
+        .as_ref()
+        .map(|c| plan::coverage(c, &reference.repository));
+    let plan = plan::plan(coverage.as_ref(), args.scan_mode);
+    note(&format!(
+        "{reference} → {} image(s) in {}; {}; {}",
+        targets.len(),
+        ecr.region(),
+        coverage.as_ref().map_or_else(
+            || "registry scanning configuration not readable".to_string(),
+            Coverage::to_string
+        ),
+        describe(&plan)
+    ));
+
+    let enhanced = coverage
+        .as_ref()
+        .is_some_and(|c| c.scan_type == ScanType::Enhanced);
+    let mut scanned = Scanned {
+        scans: Vec::new(),
+        incomplete: Vec::new(),
+    };
+    for target in &targets {
+        let label = match &target.platform {
+            Some(platform) => format!("{}@{} ({platform})", reference.repository, target.digest),
+            None => format!("{}@{}", reference.repository, target.digest),
+        };
+        let (lifecycle, start_first) = match &plan {
+            Plan::NotScanned { why } => {
+                scanned.incomplete.push(format!("{label}: {why}"));
+                continue;
+            }
+            Plan::StartBasicScan => (Lifecycle::new(BASIC_GRACE, true), true),
+            Plan::Wait {
+                grace_for_missing_scan,
+            } => {
+                let grace = match (grace_for_missing_scan, enhanced) {
+                    (false, _) => Duration::ZERO,
+                    (true, true) => ENHANCED_GRACE,
+                    (true, false) => BASIC_GRACE,
+                };
+                let may_start = !enhanced && args.scan_mode == ScanMode::Auto;
+                (Lifecycle::new(grace, may_start), false)
+            }
+            Plan::Probe => (Lifecycle::new(Duration::ZERO, true), false),
+        };
+        let remaining = args.timeout.saturating_sub(began.elapsed());
+        let api = ecr.scan_of(&reference.repository, &target.digest, enhanced);
+        let grouped = in_github_actions();
+        if grouped {
+            eprintln!(
+                "::group::{}",
+                workflow_command_data(&format!("ecr-scan-gate: waiting for the scan of {label}"))
+            );
+        }
+        let waited = wait_for_scan(&api, lifecycle, remaining, start_first, |p| {
+            progress(&label, p)
+        })
+        .await;
+        if grouped {
+            eprintln!("::endgroup::");
+        }
+        match waited? {
+            Waited::Ready(page) => {
+                let saved = ecr
+                    .read_all(&reference.repository, &target.digest, page)
+                    .await?;
+                let mut scan = saved.scan;
+                if scan.image.platform.is_none() {
+                    scan.image.platform = target.platform.clone();
+                }
+                if scan.image.digest.is_none() {
+                    scan.image.digest = Some(target.digest.clone());
+                }
+                if let Some(tag) = &reference.tag
+                    && !scan.image.tags.contains(tag)
+                {
+                    scan.image.tags.insert(0, tag.clone());
+                }
+                if scan.image.region.is_none() {
+                    scan.image.region = Some(ecr.region().to_string());
+                }
+                if let Err(reason) = saved.usable {
+                    scanned.incomplete.push(format!("{label}: {reason}"));
+                }
+                scanned.scans.push(scan);
+            }
+            Waited::Incomplete(reason) => scanned.incomplete.push(format!("{label}: {reason}")),
+        }
+    }
+    Ok(scanned)
+}
+
+/// `BatchGetImage`, retrying `ImageNotFound` briefly: a freshly pushed tag may not be visible yet.
+async fn fetch_manifest(ecr: &Ecr, reference: &ImageRef) -> Result<Manifest, EcrError> {
+    let began = Instant::now();
+    let mut delay = Duration::from_millis(500);
+    loop {
+        match ecr
+            .manifest(
+                &reference.repository,
+                reference.tag.as_deref(),
+                reference.digest.as_deref(),
+            )
+            .await
+        {
+            Err(EcrError::ImageNotFound { .. })
+                if began.elapsed() + delay < IMAGE_VISIBILITY_WINDOW =>
+            {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn describe(plan: &Plan) -> &'static str {
+    match plan {
+        Plan::StartBasicScan => "starting a basic scan",
+        Plan::Wait {
+            grace_for_missing_scan: true,
+        } => "waiting for the scan ECR starts by itself",
+        Plan::Wait {
+            grace_for_missing_scan: false,
+        } => "waiting for an existing scan",
+        Plan::Probe => "reading the scan, starting a basic one if none exists",
+        Plan::NotScanned { .. } => "ECR does not scan this repository",
+    }
+}
+
+fn progress(label: &str, p: &Progress) {
+    let next = p
+        .next_poll
+        .map(|d| format!("; next poll in {:.1}s", d.as_secs_f64()))
+        .unwrap_or_default();
+    note(&format!(
+        "  {label}: {} after {}s{next}",
+        p.status,
+        p.elapsed.as_secs()
+    ));
+}
+
+fn note(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{}", plain_line(text));
+}
+
+fn in_github_actions() -> bool {
+    std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
+}

@@ -1,0 +1,682 @@
+//! The live ECR edge: every AWS SDK call the gate makes, and the conversion of SDK types into the
+//! core's. SDK types never leave this module (the findings pages travel as an opaque [`Page`]).
+//!
+//! Transport retries (throttling, 5xx, dropped connections) are the SDK's standard retry mode. The one
+//! exception is `StartImageScan`, whose `LimitExceededException` means "a scan from the last 24 h
+//! exists" and must not be retried.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_sdk_ecr::Client;
+use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ecr::operation::describe_image_scan_findings::{
+    DescribeImageScanFindingsError, DescribeImageScanFindingsOutput,
+};
+use aws_sdk_ecr::operation::start_image_scan::StartImageScanError;
+use aws_sdk_ecr::types::{ImageIdentifier, ImageScanFindings};
+
+use super::saved::{
+    Count, Number, RawAttribute, RawBasicFinding, RawContainerImage, RawCvss, RawEnhancedFinding,
+    RawImageId, RawImageScanFindings, RawPackageVulnerabilityDetails, RawRecommendation,
+    RawRemediation, RawResource, RawResourceDetails, RawResponse, RawScoreCvss, RawScoreDetails,
+    RawStatus, RawVulnerablePackage, SavedScan, Text, Timestamp,
+};
+use crate::findings::{ScanStatus, ScanType};
+use crate::scan::identify::ACCEPTED_MEDIA_TYPES;
+use crate::scan::lifecycle::Observation;
+use crate::scan::plan::{Frequency, RegistryConfig, ScanRule};
+use crate::scan::wait::ScanApi;
+
+/// The most findings ECR returns per page.
+const PAGE_SIZE: i32 = 1000;
+/// A guard against a `nextToken` that never ends.
+const MAX_PAGES: usize = 10_000;
+
+/// Where and as whom to call ECR.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    /// The registry (account id) to address; `None` for the caller's own.
+    pub registry_id: Option<String>,
+}
+
+/// An ECR call that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EcrError {
+    #[error(
+        "no AWS region configured: set AWS_REGION, pass --region, or name the image by its full ECR URI"
+    )]
+    NoRegion,
+    #[error("couldn't {action} for {target}: {message}")]
+    Call {
+        action: &'static str,
+        target: String,
+        /// The AWS error code, when the service sent one (`AccessDeniedException`, …).
+        code: Option<String>,
+        message: String,
+    },
+    #[error("image {target} not found in ECR{}", detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    ImageNotFound {
+        target: String,
+        detail: Option<String>,
+    },
+    #[error("repository {repository} not found in registry {registry}")]
+    RepositoryNotFound {
+        repository: String,
+        registry: String,
+    },
+    #[error("ECR returned a page of findings for {target} that does not follow the previous one")]
+    Paging { target: String },
+}
+
+impl EcrError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            EcrError::Call {
+                code: Some(code), ..
+            } if code.contains("AccessDenied") => Some(
+                "the gate needs ecr:BatchGetImage, ecr:DescribeImageScanFindings, ecr:StartImageScan and \
+                 (optionally) ecr:GetRegistryScanningConfiguration; `ecr-scan-gate doctor` checks them",
+            ),
+            EcrError::Call {
+                code: Some(code), ..
+            } if code.contains("Token")
+                || code.contains("Signature")
+                || code.contains("Credentials") =>
+            {
+                Some(
+                    "check the AWS credentials (environment, profile, or OIDC role) the gate runs with",
+                )
+            }
+            EcrError::Call { code: None, .. } => Some(
+                "no answer from ECR: check the network, the region, and AWS_ENDPOINT_URL_ECR if set",
+            ),
+            _ => None,
+        }
+    }
+}
+
+fn call_error<E>(action: &'static str, target: &str, error: SdkError<E>) -> EcrError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let (code, message) = match &error {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            (
+                e.code().map(str::to_string),
+                e.message()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| e.to_string()),
+            )
+        }
+        other => (None, error_chain(other)),
+    };
+    EcrError::Call {
+        action,
+        target: target.to_string(),
+        code,
+        message,
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// A manifest fetched with `BatchGetImage`.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub digest: String,
+    pub media_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// What `StartImageScan` said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Started {
+    /// A scan was started.
+    Started,
+    /// `LimitExceededException`: a scan from the last 24 h exists (the initial scan-on-push counts).
+    AlreadyScanned,
+    /// The registry does not support manual scans (enhanced scanning).
+    NotSupported(String),
+}
+
+/// ECR, for one registry.
+#[derive(Debug, Clone)]
+pub struct Ecr {
+    client: Client,
+    registry_id: Option<String>,
+    region: String,
+}
+
+impl Ecr {
+    /// Loads the standard AWS configuration (environment, profile, web identity, `AWS_ENDPOINT_URL_ECR`).
+    pub async fn connect(options: &AwsOptions) -> Result<Ecr, EcrError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(6)
+                .with_initial_backoff(Duration::from_millis(200))
+                .with_max_backoff(Duration::from_secs(10)),
+        );
+        if let Some(region) = &options.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        let config = loader.load().await;
+        let region = config.region().ok_or(EcrError::NoRegion)?.to_string();
+        Ok(Ecr {
+            client: Client::new(&config),
+            registry_id: options.registry_id.clone(),
+            region,
+        })
+    }
+
+    /// The region calls go to.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The registry id the gate addresses, if one was named.
+    pub fn registry_id(&self) -> Option<&str> {
+        self.registry_id.as_deref()
+    }
+
+    /// The registry scanning configuration; `Ok(None)` when the caller may not read it.
+    pub async fn registry_config(&self) -> Result<Option<RegistryConfig>, EcrError> {
+        let output = match self
+            .client
+            .get_registry_scanning_configuration()
+            .send()
+            .await
+        {
+            Ok(output) => output,
+            Err(SdkError::ServiceError(e))
+                if e.err().code().is_some_and(|c| c.contains("AccessDenied")) =>
+            {
+                return Ok(None);
+            }
+            Err(error) => {
+                return Err(call_error(
+                    "read the registry scanning configuration",
+                    "the registry",
+                    error,
+                ));
+            }
+        };
+        let Some(configuration) = output.scanning_configuration else {
+            return Ok(Some(RegistryConfig::default()));
+        };
+        let scan_type = match configuration.scan_type.as_ref().map(|t| t.as_str()) {
+            Some("ENHANCED") => ScanType::Enhanced,
+            _ => ScanType::Basic,
+        };
+        let rules = configuration
+            .rules
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|rule| {
+                Some(ScanRule {
+                    frequency: Frequency::parse(rule.scan_frequency.as_str())?,
+                    filters: rule
+                        .repository_filters
+                        .into_iter()
+                        .map(|f| f.filter)
+                        .collect(),
+                })
+            })
+            .collect();
+        Ok(Some(RegistryConfig { scan_type, rules }))
+    }
+
+    /// Fetches the manifest a tag or digest names (`BatchGetImage`, all four manifest media types).
+    pub async fn manifest(
+        &self,
+        repository: &str,
+        tag: Option<&str>,
+        digest: Option<&str>,
+    ) -> Result<Manifest, EcrError> {
+        let id = ImageIdentifier::builder()
+            .set_image_tag(if digest.is_some() {
+                None
+            } else {
+                tag.map(str::to_string)
+            })
+            .set_image_digest(digest.map(str::to_string))
+            .build();
+        let target = target_name(repository, tag, digest);
+        let mut request = self
+            .client
+            .batch_get_image()
+            .repository_name(repository)
+            .set_registry_id(self.registry_id.clone())
+            .image_ids(id);
+        for media_type in ACCEPTED_MEDIA_TYPES {
+            request = request.accepted_media_types(media_type);
+        }
+        let output = request.send().await.map_err(|error| match &error {
+            SdkError::ServiceError(e) if e.err().is_repository_not_found_exception() => {
+                EcrError::RepositoryNotFound {
+                    repository: repository.to_string(),
+                    registry: self
+                        .registry_id
+                        .clone()
+                        .unwrap_or_else(|| "of the caller's account".into()),
+                }
+            }
+            _ => call_error("fetch the image manifest", &target, error),
+        })?;
+        let image = output.images.unwrap_or_default().into_iter().next();
+        let Some(image) = image else {
+            let failure = output.failures.unwrap_or_default().into_iter().next();
+            return Err(EcrError::ImageNotFound {
+                target,
+                detail: failure.and_then(|f| {
+                    let code = f.failure_code.map(|c| c.as_str().to_string());
+                    match (code, f.failure_reason) {
+                        (Some(c), Some(r)) => Some(format!("{c}: {r}")),
+                        (c, r) => c.or(r),
+                    }
+                }),
+            });
+        };
+        let digest = image
+            .image_id
+            .and_then(|id| id.image_digest)
+            .or_else(|| digest.map(str::to_string))
+            .ok_or_else(|| EcrError::ImageNotFound {
+                target: target.clone(),
+                detail: Some("ECR returned the image without a digest".into()),
+            })?;
+        Ok(Manifest {
+            digest,
+            media_type: image.image_manifest_media_type,
+            bytes: image.image_manifest.unwrap_or_default().into_bytes(),
+        })
+    }
+
+    /// `StartImageScan`, with SDK retries off: `LimitExceededException` is an answer, not throttling.
+    pub async fn start_scan(&self, repository: &str, digest: &str) -> Result<Started, EcrError> {
+        let target = target_name(repository, None, Some(digest));
+        let result = self
+            .client
+            .start_image_scan()
+            .repository_name(repository)
+            .set_registry_id(self.registry_id.clone())
+            .image_id(ImageIdentifier::builder().image_digest(digest).build())
+            .customize()
+            .config_override(
+                aws_sdk_ecr::config::Builder::default().retry_config(RetryConfig::disabled()),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Started::Started),
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                StartImageScanError::LimitExceededException(_) => Ok(Started::AlreadyScanned),
+                StartImageScanError::UnsupportedImageTypeException(u) => Ok(Started::NotSupported(
+                    u.message().unwrap_or("unsupported image type").to_string(),
+                )),
+                StartImageScanError::ValidationException(v) => Ok(Started::NotSupported(
+                    v.message()
+                        .unwrap_or("manual scans are not supported here")
+                        .to_string(),
+                )),
+                _ => Err(call_error(
+                    "start an image scan",
+                    &target,
+                    SdkError::ServiceError(e),
+                )),
+            },
+            Err(error) => Err(call_error("start an image scan", &target, error)),
+        }
+    }
+
+    /// One page of `DescribeImageScanFindings`; `Ok(None)` for `ScanNotFoundException`.
+    async fn describe(
+        &self,
+        repository: &str,
+        digest: &str,
+        token: Option<String>,
+    ) -> Result<Option<DescribeImageScanFindingsOutput>, EcrError> {
+        let result = self
+            .client
+            .describe_image_scan_findings()
+            .repository_name(repository)
+            .set_registry_id(self.registry_id.clone())
+            .image_id(ImageIdentifier::builder().image_digest(digest).build())
+            .max_results(PAGE_SIZE)
+            .set_next_token(token)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(Some(output)),
+            Err(SdkError::ServiceError(e))
+                if matches!(
+                    e.err(),
+                    DescribeImageScanFindingsError::ScanNotFoundException(_)
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(SdkError::ServiceError(e))
+                if matches!(
+                    e.err(),
+                    DescribeImageScanFindingsError::ImageNotFoundException(_)
+                ) =>
+            {
+                Err(EcrError::ImageNotFound {
+                    target: target_name(repository, None, Some(digest)),
+                    detail: e.err().message().map(str::to_string),
+                })
+            }
+            Err(error) => Err(call_error(
+                "read scan findings",
+                &target_name(repository, None, Some(digest)),
+                error,
+            )),
+        }
+    }
+
+    /// Reads every page after `first` and converts the whole result. Counts come from the first page
+    /// only: `findingSeverityCounts` describes the whole image and repeats on every page.
+    pub async fn read_all(
+        &self,
+        repository: &str,
+        digest: &str,
+        first: Page,
+    ) -> Result<SavedScan, EcrError> {
+        let target = target_name(repository, None, Some(digest));
+        let mut raw = raw_response(first.0);
+        let mut token = raw.next_token.take();
+        let mut pages = 1;
+        while let Some(next) = token.filter(|t| !t.is_empty()) {
+            pages += 1;
+            if pages > MAX_PAGES {
+                return Err(EcrError::Paging { target });
+            }
+            let Some(output) = self
+                .describe(repository, digest, Some(next.clone()))
+                .await?
+            else {
+                return Err(EcrError::Paging { target });
+            };
+            let mut page = raw_response(output);
+            token = page.next_token.take();
+            if token.as_deref() == Some(next.as_str()) {
+                return Err(EcrError::Paging { target });
+            }
+            append(&mut raw, page.image_scan_findings.take());
+        }
+        super::saved::classify(raw).map_err(|error| EcrError::Call {
+            action: "read scan findings",
+            target,
+            code: None,
+            message: error.to_string(),
+        })
+    }
+
+    /// The scan of one image, as the wait loop sees it.
+    pub fn scan_of<'a>(
+        &'a self,
+        repository: &'a str,
+        digest: &'a str,
+        enhanced_hint: bool,
+    ) -> ImageScanApi<'a> {
+        ImageScanApi {
+            ecr: self,
+            repository,
+            digest,
+            enhanced_hint,
+            on_start: std::cell::RefCell::new(None),
+        }
+    }
+}
+
+fn target_name(repository: &str, tag: Option<&str>, digest: Option<&str>) -> String {
+    match (tag, digest) {
+        (_, Some(digest)) => format!("{repository}@{digest}"),
+        (Some(tag), None) => format!("{repository}:{tag}"),
+        (None, None) => repository.to_string(),
+    }
+}
+
+/// The first page of findings, kept by the wait loop.
+#[derive(Debug)]
+pub struct Page(DescribeImageScanFindingsOutput);
+
+/// The wait loop's view of one image's scan.
+pub struct ImageScanApi<'a> {
+    ecr: &'a Ecr,
+    repository: &'a str,
+    digest: &'a str,
+    enhanced_hint: bool,
+    /// What the last `StartImageScan` said, for messages.
+    pub on_start: std::cell::RefCell<Option<Started>>,
+}
+
+impl ScanApi for ImageScanApi<'_> {
+    type Page = Page;
+    type Error = EcrError;
+
+    async fn poll(&self) -> Result<(Observation, Option<Page>), EcrError> {
+        let Some(output) = self
+            .ecr
+            .describe(self.repository, self.digest, None)
+            .await?
+        else {
+            return Ok((Observation::ScanNotFound, None));
+        };
+        let observation = observe(&output, self.enhanced_hint);
+        Ok((observation, Some(Page(output))))
+    }
+
+    async fn start(&self) -> Result<bool, EcrError> {
+        let started = self.ecr.start_scan(self.repository, self.digest).await?;
+        let ok = matches!(started, Started::Started | Started::AlreadyScanned);
+        *self.on_start.borrow_mut() = Some(started);
+        Ok(ok)
+    }
+}
+
+fn observe(output: &DescribeImageScanFindingsOutput, enhanced_hint: bool) -> Observation {
+    let status_text = output
+        .image_scan_status
+        .as_ref()
+        .and_then(|s| s.status.as_ref())
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_default();
+    let status = ScanStatus::parse(&status_text);
+    let findings = output.image_scan_findings.as_ref();
+    let counts = findings
+        .and_then(|f| f.finding_severity_counts.as_ref())
+        .map(|c| {
+            c.iter()
+                .map(|(k, v)| (k.as_str().to_string(), (*v).max(0) as u64))
+                .collect::<BTreeMap<_, _>>()
+        });
+    let listed = findings.map_or(0, |f| {
+        f.findings.as_ref().map_or(0, Vec::len) + f.enhanced_findings.as_ref().map_or(0, Vec::len)
+    });
+    let enhanced = enhanced_hint
+        || matches!(status, ScanStatus::Active | ScanStatus::Pending)
+        || findings.is_some_and(|f| f.enhanced_findings.as_ref().is_some_and(|e| !e.is_empty()));
+    Observation::Scan {
+        status,
+        counts,
+        listed,
+        has_completion_time: findings.is_some_and(|f| f.image_scan_completed_at.is_some()),
+        enhanced,
+    }
+}
+
+fn append(raw: &mut RawResponse, more: Option<RawImageScanFindings>) {
+    let Some(more) = more else { return };
+    let Some(all) = raw.image_scan_findings.as_mut() else {
+        raw.image_scan_findings = Some(more);
+        return;
+    };
+    if let Some(findings) = more.findings {
+        all.findings.get_or_insert_with(Vec::new).extend(findings);
+    }
+    if let Some(enhanced) = more.enhanced_findings {
+        all.enhanced_findings
+            .get_or_insert_with(Vec::new)
+            .extend(enhanced);
+    }
+}
+
+// ---- SDK types → the raw response shapes shared with saved output ----
+
+fn text(value: Option<String>) -> Option<Text> {
+    value.map(Text)
+}
+
+fn time(value: Option<aws_sdk_ecr::primitives::DateTime>) -> Option<Timestamp> {
+    value.map(|t| Timestamp::Epoch(t.as_secs_f64()))
+}
+
+fn raw_response(output: DescribeImageScanFindingsOutput) -> RawResponse {
+    RawResponse {
+        registry_id: text(output.registry_id),
+        repository_name: text(output.repository_name),
+        image_id: output.image_id.map(|id| RawImageId {
+            image_digest: text(id.image_digest),
+            image_tag: text(id.image_tag),
+        }),
+        image_scan_status: output.image_scan_status.map(|s| RawStatus {
+            status: s.status.map(|s| s.as_str().to_string()),
+            description: s.description,
+        }),
+        image_scan_findings: output.image_scan_findings.map(raw_findings),
+        next_token: output.next_token,
+        detail_type: None,
+        package_vulnerability_details: None,
+        finding_arn: None,
+        image_details: None,
+    }
+}
+
+fn raw_findings(findings: ImageScanFindings) -> RawImageScanFindings {
+    RawImageScanFindings {
+        image_scan_completed_at: time(findings.image_scan_completed_at),
+        vulnerability_source_updated_at: time(findings.vulnerability_source_updated_at),
+        finding_severity_counts: findings.finding_severity_counts.map(|counts| {
+            counts
+                .into_iter()
+                .map(|(k, v)| (k.as_str().to_string(), Count(u64::try_from(v).ok())))
+                .collect()
+        }),
+        findings: findings.findings.map(|list| {
+            list.into_iter()
+                .map(|f| RawBasicFinding {
+                    name: text(f.name),
+                    description: f.description,
+                    uri: f.uri,
+                    severity: f.severity.map(|s| s.as_str().to_string()),
+                    attributes: f.attributes.map(|attributes| {
+                        attributes
+                            .into_iter()
+                            .map(|a| RawAttribute {
+                                key: Some(a.key),
+                                value: text(a.value),
+                            })
+                            .collect()
+                    }),
+                })
+                .collect()
+        }),
+        enhanced_findings: findings
+            .enhanced_findings
+            .map(|list| list.into_iter().map(raw_enhanced).collect()),
+    }
+}
+
+fn raw_enhanced(f: aws_sdk_ecr::types::EnhancedImageScanFinding) -> RawEnhancedFinding {
+    RawEnhancedFinding {
+        description: f.description,
+        finding_arn: f.finding_arn,
+        package_vulnerability_details: f.package_vulnerability_details.map(|d| {
+            RawPackageVulnerabilityDetails {
+                vulnerability_id: text(d.vulnerability_id),
+                cvss: d.cvss.map(|list| {
+                    list.into_iter()
+                        .map(|c| RawCvss {
+                            base_score: Some(Number(Some(c.base_score))),
+                            scoring_vector: c.scoring_vector,
+                            version: text(c.version),
+                        })
+                        .collect()
+                }),
+                reference_urls: d
+                    .reference_urls
+                    .map(|urls| urls.into_iter().map(Some).collect()),
+                source_url: d.source_url,
+                vulnerable_packages: d.vulnerable_packages.map(|packages| {
+                    packages
+                        .into_iter()
+                        .map(|p| RawVulnerablePackage {
+                            name: text(p.name),
+                            version: text(p.version),
+                            release: text(p.release),
+                            epoch: p.epoch.map(|e| Text(e.to_string())),
+                            fixed_in_version: text(p.fixed_in_version),
+                            package_manager: text(p.package_manager),
+                            file_path: text(p.file_path),
+                        })
+                        .collect()
+                }),
+            }
+        }),
+        remediation: f.remediation.map(|r| RawRemediation {
+            recommendation: r.recommendation.map(|r| RawRecommendation { url: r.url }),
+        }),
+        resources: f.resources.map(|resources| {
+            resources
+                .into_iter()
+                .map(|r| RawResource {
+                    details: r.details.map(|d| RawResourceDetails {
+                        aws_ecr_container_image: d.aws_ecr_container_image.map(|i| {
+                            RawContainerImage {
+                                architecture: i.architecture,
+                                image_tags: i
+                                    .image_tags
+                                    .map(|tags| tags.into_iter().map(|t| Some(Text(t))).collect()),
+                            }
+                        }),
+                    }),
+                    region: None,
+                })
+                .collect()
+        }),
+        // NOTE: the SDK reads an absent score as 0.0; the converter treats a bare 0.0 as "no score".
+        score: Some(Number(Some(f.score))),
+        score_details: f.score_details.map(|s| RawScoreDetails {
+            cvss: s.cvss.map(|c| RawScoreCvss {
+                score: Some(Number(Some(c.score)))
+                    .filter(|_| c.score > 0.0 || c.scoring_vector.is_some()),
+                scoring_vector: c.scoring_vector,
+            }),
+        }),
+        severity: f.severity,
+        status: f.status,
+        title: f.title,
+        fix_available: f.fix_available,
+        exploit_available: f.exploit_available,
+    }
+}
