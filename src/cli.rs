@@ -28,6 +28,9 @@ pub enum Command {
     Scan(ScanArgs),
     /// Gate saved `aws ecr describe-image-scan-findings` output (offline: no AWS access needed).
     Evaluate(EvaluateArgs),
+    /// Explain the registry's scanning setup for a repository and what `scan` would do; check the IAM
+    /// actions the gate needs.
+    Doctor(DoctorArgs),
 }
 
 #[derive(Debug, Args)]
@@ -78,6 +81,20 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub reports: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// An image (REPOSITORY[:TAG], REPOSITORY@DIGEST, full ECR URI) or just a repository name.
+    #[arg(value_name = "IMAGE|REPOSITORY")]
+    pub target: String,
+
+    /// The --scan-mode `scan` would run with.
+    #[arg(long, value_enum, default_value_t = ScanMode::Auto)]
+    pub scan_mode: ScanMode,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 /// Standard AWS selection. The credential chain and `AWS_ENDPOINT_URL_ECR` are honoured as usual.

@@ -7,6 +7,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod doctor;
 mod scan;
 
 use crate::cli::{Cli, Command, EvaluateArgs, GateArgs, ReportArgs};
@@ -100,6 +101,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Evaluate(args) => evaluate(&args),
         Command::Scan(args) => scan::scan(&args),
+        Command::Doctor(args) => doctor::doctor(&args),
     };
     ExitCode::from(code)
 }

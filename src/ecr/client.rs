@@ -448,6 +448,112 @@ impl Ecr {
     }
 }
 
+/// What a permission check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// The call was allowed (it may still have answered "not found").
+    Allowed(String),
+    /// The call was denied.
+    Denied(String),
+    /// The call failed for another reason.
+    Failed(String),
+}
+
+fn check<T, E>(result: Result<T, SdkError<E>>, ok: impl FnOnce(T) -> String) -> Check
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
+        Ok(value) => Check::Allowed(ok(value)),
+        Err(SdkError::ServiceError(e)) => {
+            let code = e.err().code().unwrap_or_default().to_string();
+            let message = e.err().message().unwrap_or_default().to_string();
+            if code.contains("AccessDenied") || code.contains("Unauthorized") {
+                Check::Denied(format!("{code}: {message}"))
+            } else if code.ends_with("NotFoundException") {
+                Check::Allowed(format!("allowed ({code})"))
+            } else {
+                Check::Failed(format!("{code}: {message}"))
+            }
+        }
+        Err(other) => Check::Failed(error_chain(&other)),
+    }
+}
+
+impl Ecr {
+    /// Checks, without side effects, the calls the gate makes for `repository` (and `tag`).
+    pub async fn check_permissions(
+        &self,
+        repository: &str,
+        tag: Option<&str>,
+        digest: Option<&str>,
+    ) -> Vec<(&'static str, Check)> {
+        let id = ImageIdentifier::builder()
+            .set_image_tag(if digest.is_some() {
+                None
+            } else {
+                tag.map(str::to_string)
+            })
+            .set_image_digest(digest.map(str::to_string))
+            .build();
+        let mut checks = Vec::new();
+        checks.push((
+            "ecr:GetRegistryScanningConfiguration",
+            check(
+                self.client
+                    .get_registry_scanning_configuration()
+                    .send()
+                    .await,
+                |_| "allowed".into(),
+            ),
+        ));
+        checks.push((
+            "ecr:BatchGetImage",
+            check(
+                self.client
+                    .batch_get_image()
+                    .repository_name(repository)
+                    .set_registry_id(self.registry_id.clone())
+                    .image_ids(id.clone())
+                    .send()
+                    .await,
+                |out| match out.images.as_deref().unwrap_or_default().first() {
+                    Some(_) => "allowed (image found)".into(),
+                    None => "allowed (image not found)".into(),
+                },
+            ),
+        ));
+        checks.push((
+            "ecr:DescribeImageScanFindings",
+            check(
+                self.client
+                    .describe_image_scan_findings()
+                    .repository_name(repository)
+                    .set_registry_id(self.registry_id.clone())
+                    .image_id(id)
+                    .max_results(1)
+                    .send()
+                    .await,
+                |out| {
+                    let status = out
+                        .image_scan_status
+                        .and_then(|s| s.status)
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_else(|| "unknown".into());
+                    format!("allowed (scan status {status})")
+                },
+            ),
+        ));
+        checks.push((
+            "ecr:GetAuthorizationToken",
+            check(self.client.get_authorization_token().send().await, |_| {
+                "allowed (needed only for --push)".into()
+            }),
+        ));
+        checks
+    }
+}
+
 fn target_name(repository: &str, tag: Option<&str>, digest: Option<&str>) -> String {
     match (tag, digest) {
         (_, Some(digest)) => format!("{repository}@{digest}"),

@@ -1,0 +1,199 @@
+//! `doctor IMAGE|REPOSITORY`: explains the registry's scanning setup for a repository, what `scan` would
+//! do, and the IAM actions the gate needs, checking the ones it can call without side effects.
+
+use std::fmt::Write as _;
+
+use super::{AppError, EXIT_ERROR, EXIT_PASS, error_chain};
+use crate::cli::DoctorArgs;
+use crate::ecr::client::{AwsOptions, Check, Ecr};
+use crate::image_ref::ImageRef;
+use crate::report::escape::plain_line;
+use crate::scan::plan::{self, Plan};
+
+/// Every IAM action the gate may call, and why.
+pub const IAM_ACTIONS: &[(&str, &str)] = &[
+    (
+        "ecr:BatchGetImage",
+        "resolve the tag to a digest and an image index to its platforms",
+    ),
+    (
+        "ecr:DescribeImageScanFindings",
+        "wait for the scan and read its findings",
+    ),
+    (
+        "ecr:StartImageScan",
+        "start a basic scan when no scan-on-push rule covers the repository",
+    ),
+    (
+        "ecr:GetRegistryScanningConfiguration",
+        "optional: plan from the registry configuration instead of inferring",
+    ),
+    (
+        "ecr:GetAuthorizationToken",
+        "--push only: log in to the registry",
+    ),
+    (
+        "ecr:BatchCheckLayerAvailability, ecr:InitiateLayerUpload, ecr:UploadLayerPart, \
+         ecr:CompleteLayerUpload, ecr:PutImage",
+        "--push only: upload the image",
+    ),
+];
+
+pub(super) fn doctor(args: &DoctorArgs) -> u8 {
+    let reference = match ImageRef::parse(&args.target) {
+        Ok(reference) => reference,
+        Err(error) => return report_error(&error.into()),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return report_error(&AppError::Runtime(error)),
+    };
+    match runtime.block_on(run(args, &reference)) {
+        Ok((text, healthy)) => {
+            print!("{text}");
+            if healthy { EXIT_PASS } else { EXIT_ERROR }
+        }
+        Err(error) => report_error(&error),
+    }
+}
+
+fn report_error(error: &AppError) -> u8 {
+    eprintln!("error: {}", plain_line(&error_chain(error)));
+    if let Some(hint) = error.hint() {
+        eprintln!("hint: {hint}");
+    }
+    EXIT_ERROR
+}
+
+async fn run(args: &DoctorArgs, reference: &ImageRef) -> Result<(String, bool), AppError> {
+    let options = AwsOptions {
+        region: args.aws.region.clone().or_else(|| reference.region.clone()),
+        profile: args.aws.profile.clone(),
+        registry_id: args
+            .aws
+            .registry_id
+            .clone()
+            .or_else(|| reference.registry_id.clone()),
+    };
+    let ecr = Ecr::connect(&options).await?;
+    let mut out = String::new();
+    let _ = writeln!(out, "repository:   {}", reference.repository);
+    let _ = writeln!(out, "region:       {}", ecr.region());
+    let _ = writeln!(
+        out,
+        "registry:     {}",
+        ecr.registry_id().unwrap_or("the caller's account")
+    );
+    let config = ecr.registry_config().await;
+    let coverage = match &config {
+        Ok(Some(config)) => {
+            let _ = writeln!(
+                out,
+                "scan type:    {}",
+                config.scan_type.as_str().to_uppercase()
+            );
+            if config.rules.is_empty() {
+                let _ = writeln!(out, "rules:        none");
+            }
+            for rule in &config.rules {
+                let _ = writeln!(
+                    out,
+                    "rule:         {} for filters {}",
+                    rule.frequency.as_str(),
+                    rule.filters
+                        .iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            let coverage = plan::coverage(config, &reference.repository);
+            let _ = writeln!(out, "coverage:     {coverage}");
+            let meaning = match (coverage.not_scanned, coverage.frequency) {
+                (true, _) => "Amazon Inspector never scans images of this repository",
+                (false, plan::Frequency::ScanOnPush) => "ECR scans each image when it is pushed",
+                (false, plan::Frequency::Continuous) => {
+                    "Amazon Inspector scans each image on push and again when new vulnerabilities appear"
+                }
+                (false, plan::Frequency::Manual) => {
+                    "nothing scans images automatically; `scan` starts a basic scan (once per image per 24 h)"
+                }
+            };
+            let _ = writeln!(out, "meaning:      {meaning}");
+            Some(coverage)
+        }
+        Ok(None) => {
+            let _ = writeln!(
+                out,
+                "scan type:    unknown: the caller may not call ecr:GetRegistryScanningConfiguration; \
+                 `scan` infers the setup from ECR's answers"
+            );
+            None
+        }
+        Err(error) => {
+            let _ = writeln!(
+                out,
+                "scan type:    unknown: {}",
+                plain_line(&error.to_string())
+            );
+            None
+        }
+    };
+    let plan = plan::plan(coverage.as_ref(), args.scan_mode);
+    let what = match &plan {
+        Plan::StartBasicScan => "start a basic scan (StartImageScan), then wait for it".to_string(),
+        Plan::Wait {
+            grace_for_missing_scan: true,
+        } => "wait for the scan ECR runs by itself (tolerating a short delay before it appears)"
+            .to_string(),
+        Plan::Wait {
+            grace_for_missing_scan: false,
+        } => "read an existing scan only".to_string(),
+        Plan::Probe => {
+            "read the scan; if there is none, start a basic scan (and wait if ECR refuses)"
+                .to_string()
+        }
+        Plan::NotScanned { why } => format!("report no verdict (exit 3): {why}"),
+    };
+    let _ = writeln!(out, "scan would:   {what}");
+
+    let _ = writeln!(out, "\nIAM actions the gate needs:");
+    for (action, why) in IAM_ACTIONS {
+        let _ = writeln!(out, "  {action}: {why}");
+    }
+    let _ = writeln!(out, "\nchecked now (calls without side effects):");
+    let mut healthy = true;
+    for (action, result) in ecr
+        .check_permissions(
+            &reference.repository,
+            reference.tag.as_deref(),
+            reference.digest.as_deref(),
+        )
+        .await
+    {
+        let line = match &result {
+            Check::Allowed(detail) => format!("  ok      {action}: {detail}"),
+            Check::Denied(detail) => {
+                if action != "ecr:GetRegistryScanningConfiguration"
+                    && action != "ecr:GetAuthorizationToken"
+                {
+                    healthy = false;
+                }
+                format!("  DENIED  {action}: {detail}")
+            }
+            Check::Failed(detail) => {
+                healthy = false;
+                format!("  FAILED  {action}: {detail}")
+            }
+        };
+        let _ = writeln!(out, "{}", plain_line(&line));
+    }
+    let _ = writeln!(
+        out,
+        "  (ecr:StartImageScan is not checked: calling it would start a scan)"
+    );
+    Ok((out, healthy))
+}
