@@ -398,8 +398,7 @@ fn parse_iso(text: &str) -> Option<jiff::Timestamp> {
         return Some(t);
     }
     // `2020-01-24T15:11:45+1100` → `2020-01-24T15:11:45+11:00`.
-    let bytes = text.as_bytes();
-    if bytes.len() > 5 {
+    if text.len() > 5 && text.is_char_boundary(text.len() - 5) {
         let (head, offset) = text.split_at(text.len() - 5);
         let sign = offset.as_bytes()[0];
         if (sign == b'+' || sign == b'-') && offset[1..].bytes().all(|b| b.is_ascii_digit()) {
@@ -426,6 +425,8 @@ mod tests {
             assert_eq!(parse_iso(text), Some(expected), "{text}");
         }
         assert_eq!(parse_iso("Dec 3, 2021, 6:02:30 PM"), None);
+        // Found by fuzzing: a multi-byte character where the offset would start.
+        assert_eq!(parse_iso("2026-01-01T00:00:00\u{e9}1234"), None);
     }
 
     #[test]

@@ -803,3 +803,22 @@ fn bundled_example_policy_parses_and_gates_the_example() {
     assert_eq!(verdict["expired_ignores"][0]["id"], "CVE-2021-3177");
     assert_eq!(verdict["violations"][0]["rule"], "max.high = 3 (5 found)");
 }
+
+/// Inputs that once crashed a parser (found by `scripts/fuzz`): each must give a clear answer.
+#[test]
+fn fuzz_regressions_never_crash() {
+    let dir = fixture("fuzz-regressions");
+    for entry in std::fs::read_dir(&dir).expect("fuzz-regressions dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let run = evaluate(std::slice::from_ref(&path), &[]);
+            assert!(
+                [0, 1, 2, 3].contains(&run.code()),
+                "{}: {}",
+                path.display(),
+                run.stderr()
+            );
+            assert!(!run.stderr().contains("panicked"), "{}", run.stderr());
+        }
+    }
+}
