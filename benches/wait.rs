@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use ecr_scan_gate::findings::ScanStatus;
 use ecr_scan_gate::scan::lifecycle::{BASIC_GRACE, Lifecycle, Observation};
-use ecr_scan_gate::scan::wait::{ScanApi, Waited, wait_for_scan};
+use ecr_scan_gate::scan::wait::{ScanApi, StartOutcome, Waited, wait_for_scan};
 use tokio::time::Instant;
 
 const DURATIONS: [u64; 4] = [5, 20, 60, 180];
@@ -47,13 +47,14 @@ impl ScanApi for SimulatedScan {
                 listed: 0,
                 has_completion_time: done,
                 enhanced: false,
+                description: None,
             },
             Some(()),
         ))
     }
 
-    async fn start(&self) -> Result<bool, String> {
-        Ok(true)
+    async fn start(&self) -> Result<StartOutcome, String> {
+        Ok(StartOutcome::Started)
     }
 }
 
@@ -130,14 +131,8 @@ fn main() {
          (completion uniform in [D - 2.5 s, D + 2.5 s])"
     );
     println!(
-        "{:>6} | {:>14} {:>14} | {:>12} {:>12} {:>11} | {}",
-        "D (s)",
-        "lag ours p50",
-        "lag waiter p50",
-        "calls ours",
-        "calls waiter",
-        "calls ratio",
-        "targets"
+        "{:>6} | {:>14} {:>14} | {:>12} {:>12} {:>11} | targets",
+        "D (s)", "lag ours p50", "lag waiter p50", "calls ours", "calls waiter", "calls ratio",
     );
     let mut all_met = true;
     for duration in DURATIONS {

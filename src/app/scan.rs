@@ -2,6 +2,7 @@
 //! common judge → reports → exit path.
 
 use std::io::Write;
+use std::path::Path;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -12,6 +13,7 @@ use crate::ecr::client::{AwsOptions, Ecr, EcrError, Manifest};
 use crate::findings::{ImageScan, ScanType};
 use crate::image_ref::ImageRef;
 use crate::policy::Policy;
+use crate::registry::{self, PushEvent};
 use crate::report::escape::{plain_line, workflow_command_data};
 use crate::scan::identify;
 use crate::scan::lifecycle::{BASIC_GRACE, ENHANCED_GRACE, Lifecycle};
@@ -79,6 +81,14 @@ async fn run(args: &ScanArgs, reference: &ImageRef) -> Result<Scanned, AppError>
             .or_else(|| reference.registry_id.clone()),
     };
     let ecr = Ecr::connect(&options).await?;
+    let pinned;
+    let reference = match &args.push {
+        Some(source) => {
+            pinned = push(&ecr, args, reference, source).await?;
+            &pinned
+        }
+        None => reference,
+    };
     let manifest = fetch_manifest(&ecr, reference).await?;
     let targets = identify::targets(
         &manifest.digest,
@@ -187,9 +197,116 @@ async fn run(args: &ScanArgs, reference: &ImageRef) -> Result<Scanned, AppError>
                 scanned.scans.push(scan);
             }
             Waited::Incomplete(reason) => scanned.incomplete.push(format!("{label}: {reason}")),
+            Waited::TimedOut { last_status } => scanned.incomplete.push(format!(
+                "{label}: timed out after {} waiting for the scan (last status: {last_status}); raise \
+                 --timeout",
+                human_duration(args.timeout)
+            )),
         }
     }
     Ok(scanned)
+}
+
+/// `--push SOURCE`: registry credentials from `GetAuthorizationToken` (masked in GitHub Actions before
+/// anything else is printed), the push, the pushed digest on stderr. Returns IMAGE pinned to the
+/// pushed digest: the image gated is the one pushed, even if the tag moves meanwhile.
+async fn push(
+    ecr: &Ecr,
+    args: &ScanArgs,
+    reference: &ImageRef,
+    source: &Path,
+) -> Result<ImageRef, AppError> {
+    let authorization = ecr.authorization().await?;
+    if in_github_actions() {
+        // NOTE: a masked value is replaced by *** in the job log from then on:
+        // https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#masking-a-value-in-a-log
+        eprintln!("::add-mask::{}", authorization.password);
+    }
+    let endpoint = match (&args.registry_endpoint, &reference.host) {
+        (Some(endpoint), _) if !endpoint.trim().is_empty() => endpoint.clone(),
+        (_, Some(host)) => format!("https://{host}"),
+        _ => registry_endpoint(&authorization.proxy_endpoint, ecr.registry_id()),
+    };
+    let target = registry::Target {
+        endpoint: endpoint.clone(),
+        repository: reference.repository.clone(),
+        tag: reference.tag.clone(),
+        digest: reference.digest.clone(),
+    };
+    let credentials = registry::Credentials {
+        username: authorization.username,
+        password: registry::Password::new(authorization.password),
+    };
+    let options = registry::PushOptions {
+        chunk_size: args.push_chunk_size.unwrap_or(registry::DEFAULT_CHUNK_SIZE),
+        ..registry::PushOptions::default()
+    };
+    let destination = match &reference.tag {
+        Some(tag) => format!("{}:{tag}", reference.repository),
+        None => reference.repository.clone(),
+    };
+    let observe = |event: &PushEvent<'_>| match event {
+        PushEvent::Opened {
+            kind,
+            manifests,
+            blobs,
+            ..
+        } => note(&format!(
+            "pushing the {kind} {} ({manifests} manifest(s), {blobs} blob(s)) to {destination} at {endpoint}",
+            source.display()
+        )),
+        PushEvent::Checked {
+            present,
+            present_bytes,
+            missing,
+            missing_bytes,
+        } => note(&format!(
+            "  {present} blob(s) ({}) already in the registry; uploading {missing} ({})",
+            megabytes(*present_bytes),
+            megabytes(*missing_bytes)
+        )),
+        PushEvent::Uploaded { blob } => note(&format!(
+            "  uploaded {} {} ({})",
+            blob.role,
+            blob.digest.short(),
+            megabytes(blob.size)
+        )),
+        PushEvent::ManifestPushed { reference, digest } => note(&format!(
+            "  pushed manifest {reference} ({})",
+            digest.short()
+        )),
+        PushEvent::Retrying { error, delay } => note(&format!(
+            "  retrying in {:.1}s: {}",
+            delay.as_secs_f64(),
+            super::error_chain(*error)
+        )),
+    };
+    let pushed = registry::push(source, &target, &credentials, &options, &observe).await?;
+    note(&format!("pushed {destination} {}", pushed.digest));
+    let mut pinned = reference.clone();
+    pinned.digest = Some(pushed.digest.to_string());
+    Ok(pinned)
+}
+
+/// The caller's registry endpoint (`proxyEndpoint`), moved to `registry_id`'s registry when the
+/// image lives in another account: the token is valid for every registry the caller may push to.
+fn registry_endpoint(proxy_endpoint: &str, registry_id: Option<&str>) -> String {
+    let Some(id) = registry_id else {
+        return proxy_endpoint.to_string();
+    };
+    let (scheme, rest) = proxy_endpoint
+        .split_once("://")
+        .unwrap_or(("https", proxy_endpoint));
+    match rest.split_once('.') {
+        Some((account, domain)) if account.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{scheme}://{id}.{domain}")
+        }
+        _ => proxy_endpoint.to_string(),
+    }
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
 /// `BatchGetImage`, retrying `ImageNotFound` briefly: a freshly pushed tag may not be visible yet.
@@ -249,4 +366,16 @@ fn note(text: &str) {
 
 fn in_github_actions() -> bool {
     std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
+}
+
+/// `90s`, `15m`, `1h30m`.
+fn human_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    match (seconds / 3600, seconds % 3600 / 60, seconds % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, 0) => format!("{m}m"),
+        (0, m, s) => format!("{m}m{s}s"),
+        (h, 0, 0) => format!("{h}h"),
+        (h, m, _) => format!("{h}h{m}m"),
+    }
 }

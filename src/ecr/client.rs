@@ -17,6 +17,7 @@ use aws_sdk_ecr::operation::describe_image_scan_findings::{
 };
 use aws_sdk_ecr::operation::start_image_scan::StartImageScanError;
 use aws_sdk_ecr::types::{ImageIdentifier, ImageScanFindings};
+use base64::Engine as _;
 
 use super::saved::{
     Count, Number, RawAttribute, RawBasicFinding, RawContainerImage, RawCvss, RawEnhancedFinding,
@@ -28,7 +29,7 @@ use crate::findings::{ScanStatus, ScanType};
 use crate::scan::identify::ACCEPTED_MEDIA_TYPES;
 use crate::scan::lifecycle::Observation;
 use crate::scan::plan::{Frequency, RegistryConfig, ScanRule};
-use crate::scan::wait::ScanApi;
+use crate::scan::wait::{ScanApi, StartOutcome};
 
 /// The most findings ECR returns per page.
 const PAGE_SIZE: i32 = 1000;
@@ -144,6 +145,27 @@ pub struct Manifest {
     pub bytes: Vec<u8>,
 }
 
+/// Registry credentials from `GetAuthorizationToken`.
+#[derive(Clone)]
+pub struct Authorization {
+    /// Always `AWS` for ECR.
+    pub username: String,
+    /// A secret: never print it.
+    pub password: String,
+    /// `https://ACCOUNT.dkr.ecr.REGION.amazonaws.com`.
+    pub proxy_endpoint: String,
+}
+
+impl std::fmt::Debug for Authorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authorization")
+            .field("username", &self.username)
+            .field("password", &"***")
+            .field("proxy_endpoint", &self.proxy_endpoint)
+            .finish()
+    }
+}
+
 /// What `StartImageScan` said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Started {
@@ -151,8 +173,10 @@ pub enum Started {
     Started,
     /// `LimitExceededException`: a scan from the last 24 h exists (the initial scan-on-push counts).
     AlreadyScanned,
-    /// The registry does not support manual scans (enhanced scanning).
-    NotSupported(String),
+    /// The registry does not take manual scans (enhanced scanning: `ValidationException`).
+    Refused(String),
+    /// ECR cannot scan this image (`UnsupportedImageTypeException`).
+    Unscannable(String),
 }
 
 /// ECR, for one registry.
@@ -197,6 +221,54 @@ impl Ecr {
         self.registry_id.as_deref()
     }
 
+    /// `GetAuthorizationToken`: basic-auth credentials (valid 12 h) for every registry the caller may
+    /// reach, and the caller's own registry endpoint, for pushing. The password is a secret: never
+    /// print it ([`Authorization`]'s `Debug` redacts it).
+    pub async fn authorization(&self) -> Result<Authorization, EcrError> {
+        let action = "get a registry authorization token";
+        let target = self
+            .registry_id
+            .clone()
+            .unwrap_or_else(|| "the caller's registry".into());
+        let output = self
+            .client
+            .get_authorization_token()
+            .send()
+            .await
+            .map_err(|error| call_error(action, &target, error))?;
+        let malformed = |message: &str| EcrError::Call {
+            action,
+            target: target.clone(),
+            code: None,
+            message: message.to_string(),
+        };
+        let data = output
+            .authorization_data
+            .unwrap_or_default()
+            .into_iter()
+            .next()
+            .ok_or_else(|| malformed("ECR returned no authorization data"))?;
+        let token = data
+            .authorization_token
+            .ok_or_else(|| malformed("ECR returned no token"))?;
+        let proxy_endpoint = data
+            .proxy_endpoint
+            .ok_or_else(|| malformed("ECR returned no registry endpoint (proxyEndpoint)"))?;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(token.trim())
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or_else(|| malformed("the token is not base64 text"))?;
+        let (username, password) = decoded
+            .split_once(':')
+            .ok_or_else(|| malformed("the token is not USER:PASSWORD"))?;
+        Ok(Authorization {
+            username: username.to_string(),
+            password: password.to_string(),
+            proxy_endpoint,
+        })
+    }
+
     /// The registry scanning configuration; `Ok(None)` when the caller may not read it.
     pub async fn registry_config(&self) -> Result<Option<RegistryConfig>, EcrError> {
         let output = match self
@@ -219,6 +291,13 @@ impl Ecr {
                 ));
             }
         };
+        // NOTE: the configuration is always the caller's own registry's; for another account's
+        // registry it says nothing (the plan then infers from ECR's answers).
+        if let (Some(wanted), Some(own)) = (&self.registry_id, &output.registry_id)
+            && wanted != own
+        {
+            return Ok(None);
+        }
         let Some(configuration) = output.scanning_configuration else {
             return Ok(Some(RegistryConfig::default()));
         };
@@ -310,40 +389,54 @@ impl Ecr {
         })
     }
 
-    /// `StartImageScan`, with SDK retries off: `LimitExceededException` is an answer, not throttling.
+    /// `StartImageScan`. The SDK's retries are off for this call: `LimitExceededException` means "a
+    /// scan from the last 24 h exists", not throttling. Transient failures (5xx, throttling, dropped
+    /// connections) are retried here instead, a few times.
     pub async fn start_scan(&self, repository: &str, digest: &str) -> Result<Started, EcrError> {
         let target = target_name(repository, None, Some(digest));
-        let result = self
-            .client
-            .start_image_scan()
-            .repository_name(repository)
-            .set_registry_id(self.registry_id.clone())
-            .image_id(ImageIdentifier::builder().image_digest(digest).build())
-            .customize()
-            .config_override(
-                aws_sdk_ecr::config::Builder::default().retry_config(RetryConfig::disabled()),
-            )
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Started::Started),
-            Err(SdkError::ServiceError(e)) => match e.err() {
-                StartImageScanError::LimitExceededException(_) => Ok(Started::AlreadyScanned),
-                StartImageScanError::UnsupportedImageTypeException(u) => Ok(Started::NotSupported(
-                    u.message().unwrap_or("unsupported image type").to_string(),
-                )),
-                StartImageScanError::ValidationException(v) => Ok(Started::NotSupported(
-                    v.message()
-                        .unwrap_or("manual scans are not supported here")
-                        .to_string(),
-                )),
-                _ => Err(call_error(
-                    "start an image scan",
-                    &target,
-                    SdkError::ServiceError(e),
-                )),
-            },
-            Err(error) => Err(call_error("start an image scan", &target, error)),
+        let mut delay = Duration::from_millis(500);
+        let mut attempt = 1;
+        loop {
+            let result = self
+                .client
+                .start_image_scan()
+                .repository_name(repository)
+                .set_registry_id(self.registry_id.clone())
+                .image_id(ImageIdentifier::builder().image_digest(digest).build())
+                .customize()
+                .config_override(
+                    aws_sdk_ecr::config::Builder::default().retry_config(RetryConfig::disabled()),
+                )
+                .send()
+                .await;
+            let error = match result {
+                Ok(_) => return Ok(Started::Started),
+                Err(SdkError::ServiceError(e)) => match e.err() {
+                    StartImageScanError::LimitExceededException(_) => {
+                        return Ok(Started::AlreadyScanned);
+                    }
+                    StartImageScanError::UnsupportedImageTypeException(u) => {
+                        return Ok(Started::Unscannable(
+                            u.message().unwrap_or("unsupported image type").to_string(),
+                        ));
+                    }
+                    StartImageScanError::ValidationException(v) => {
+                        return Ok(Started::Refused(
+                            v.message()
+                                .unwrap_or("manual scans are not supported here")
+                                .to_string(),
+                        ));
+                    }
+                    _ => SdkError::ServiceError(e),
+                },
+                Err(other) => other,
+            };
+            if attempt >= 4 || !transient(&error) {
+                return Err(call_error("start an image scan", &target, error));
+            }
+            attempt += 1;
+            tokio::time::sleep(delay).await;
+            delay *= 2;
         }
     }
 
@@ -423,7 +516,7 @@ impl Ecr {
             }
             append(&mut raw, page.image_scan_findings.take());
         }
-        super::saved::classify(raw).map_err(|error| EcrError::Call {
+        super::saved::classify(raw, true).map_err(|error| EcrError::Call {
             action: "read scan findings",
             target,
             code: None,
@@ -443,7 +536,6 @@ impl Ecr {
             repository,
             digest,
             enhanced_hint,
-            on_start: std::cell::RefCell::new(None),
         }
     }
 }
@@ -554,6 +646,22 @@ impl Ecr {
     }
 }
 
+/// Whether a failed call is worth repeating: no answer, a 5xx, or throttling.
+fn transient<E: ProvideErrorMetadata>(error: &SdkError<E>) -> bool {
+    match error {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(e) => {
+            e.raw().status().is_server_error()
+                || e.err()
+                    .code()
+                    .is_some_and(|c| c.contains("Throttl") || c == "ServerException")
+        }
+        _ => false,
+    }
+}
+
 fn target_name(repository: &str, tag: Option<&str>, digest: Option<&str>) -> String {
     match (tag, digest) {
         (_, Some(digest)) => format!("{repository}@{digest}"),
@@ -572,8 +680,6 @@ pub struct ImageScanApi<'a> {
     repository: &'a str,
     digest: &'a str,
     enhanced_hint: bool,
-    /// What the last `StartImageScan` said, for messages.
-    pub on_start: std::cell::RefCell<Option<Started>>,
 }
 
 impl ScanApi for ImageScanApi<'_> {
@@ -592,11 +698,16 @@ impl ScanApi for ImageScanApi<'_> {
         Ok((observation, Some(Page(output))))
     }
 
-    async fn start(&self) -> Result<bool, EcrError> {
-        let started = self.ecr.start_scan(self.repository, self.digest).await?;
-        let ok = matches!(started, Started::Started | Started::AlreadyScanned);
-        *self.on_start.borrow_mut() = Some(started);
-        Ok(ok)
+    async fn start(&self) -> Result<StartOutcome, EcrError> {
+        Ok(
+            match self.ecr.start_scan(self.repository, self.digest).await? {
+                Started::Started | Started::AlreadyScanned => StartOutcome::Started,
+                Started::Refused(_) => StartOutcome::Refused,
+                Started::Unscannable(reason) => {
+                    StartOutcome::Unscannable(format!("ECR cannot scan this image: {reason}"))
+                }
+            },
+        )
     }
 }
 
@@ -628,6 +739,11 @@ fn observe(output: &DescribeImageScanFindingsOutput, enhanced_hint: bool) -> Obs
         listed,
         has_completion_time: findings.is_some_and(|f| f.image_scan_completed_at.is_some()),
         enhanced,
+        description: output
+            .image_scan_status
+            .as_ref()
+            .and_then(|s| s.description.clone())
+            .filter(|d| !d.trim().is_empty()),
     }
 }
 

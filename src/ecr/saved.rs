@@ -87,7 +87,7 @@ pub fn parse(bytes: &[u8]) -> Result<SavedScan, SavedError> {
     deserializer
         .end()
         .map_err(|e| shape_or_syntax(".".into(), e))?;
-    classify(raw)
+    classify(raw, false)
 }
 
 fn strip_bom(bytes: &[u8]) -> &[u8] {
@@ -120,7 +120,9 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-pub(super) fn classify(raw: RawResponse) -> Result<SavedScan, SavedError> {
+/// `settled`: the caller watched the result settle (live scanning), so an empty result is clean rather
+/// than "not filled in yet".
+pub(super) fn classify(raw: RawResponse, settled: bool) -> Result<SavedScan, SavedError> {
     if raw.image_scan_status.is_none() && raw.image_scan_findings.is_none() {
         return Err(SavedError::NotAScanResult {
             what: describe_other(&raw),
@@ -163,7 +165,8 @@ pub(super) fn classify(raw: RawResponse) -> Result<SavedScan, SavedError> {
     let scan = convert::image_scan(raw, &status_text);
     let usable = match class {
         StatusClass::Final => {
-            if listed == 0
+            if !settled
+                && listed == 0
                 && scan.declared_counts.as_ref().is_none_or(|c| c.is_empty())
                 && scan.image.scan.completed_at.is_none()
             {

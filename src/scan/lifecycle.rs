@@ -33,6 +33,8 @@ pub enum Observation {
         has_completion_time: bool,
         /// The response carried enhanced findings (or the status is enhanced-only).
         enhanced: bool,
+        /// ECR's status description (why a scan failed).
+        description: Option<String>,
     },
     /// `ScanNotFoundException`.
     ScanNotFound,
@@ -141,6 +143,7 @@ impl Lifecycle {
                 listed,
                 has_completion_time,
                 enhanced,
+                description,
             } => {
                 self.last_status = Some(status.to_string());
                 match status.class() {
@@ -149,7 +152,11 @@ impl Lifecycle {
                         Step::Poll
                     }
                     StatusClass::Unusable => {
-                        Step::GiveUp(format!("status {status}: {}", status.explain()))
+                        let mut reason = format!("status {status}: {}", status.explain());
+                        if let Some(description) = description {
+                            reason.push_str(&format!(" (ECR says: {description})"));
+                        }
+                        Step::GiveUp(reason)
                     }
                     StatusClass::Final => {
                         let enhanced = *enhanced || *status == ScanStatus::Active;
@@ -212,6 +219,7 @@ mod tests {
             listed: counts.iter().map(|(_, v)| *v as usize).sum(),
             has_completion_time: true,
             enhanced,
+            description: None,
         }
     }
 
@@ -319,6 +327,7 @@ mod tests {
             listed: 0,
             has_completion_time: false,
             enhanced: true,
+            description: None,
         };
         assert_eq!(life.next_step(&empty, S(0)), Step::Poll);
         assert_eq!(life.next_step(&empty, S(15)), Step::Poll);

@@ -31,22 +31,35 @@ pub trait ScanApi {
     /// `DescribeImageScanFindings` (first page).
     fn poll(&self) -> impl Future<Output = Result<(Observation, Option<Self::Page>), Self::Error>>;
 
-    /// `StartImageScan`. `Ok(true)` when a scan was started or one from the last 24 h exists.
-    fn start(&self) -> impl Future<Output = Result<bool, Self::Error>>;
+    /// `StartImageScan`.
+    fn start(&self) -> impl Future<Output = Result<StartOutcome, Self::Error>>;
 }
 
+/// What starting a scan achieved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartOutcome {
+    /// A scan was started, or one from the last 24 h exists.
+    Started,
+    /// ECR does not take manual scans here (enhanced scanning): Inspector scans by itself, later.
+    Refused,
+    /// ECR cannot scan this image at all (unsupported image type): no verdict.
+    Unscannable(String),
+}
+
+/// Starts a scan and records the outcome; `Some(reason)` when the image can never be scanned.
 async fn start<A: ScanApi>(
     api: &A,
     lifecycle: &mut Lifecycle,
     at: Duration,
-) -> Result<(), A::Error> {
-    if api.start().await? {
-        lifecycle.scan_started(at);
-    } else {
-        // NOTE: ECR refuses manual scans under enhanced scanning; Inspector scans by itself, later.
-        lifecycle.start_refused(at, ENHANCED_GRACE);
+) -> Result<Option<String>, A::Error> {
+    match api.start().await? {
+        StartOutcome::Started => lifecycle.scan_started(at),
+        // NOTE: ECR refuses manual scans under enhanced scanning
+        // (https://github.com/aws/containers-roadmap/issues/1605); Inspector scans by itself, later.
+        StartOutcome::Refused => lifecycle.start_refused(at, ENHANCED_GRACE),
+        StartOutcome::Unscannable(reason) => return Ok(Some(reason)),
     }
-    Ok(())
+    Ok(None)
 }
 
 /// How the wait ended.
@@ -56,6 +69,8 @@ pub enum Waited<P> {
     Ready(P),
     /// No verdict can come from this scan (exit 3).
     Incomplete(String),
+    /// The timeout passed first (exit 3); the last status seen.
+    TimedOut { last_status: String },
 }
 
 /// One progress report, for the user to see while waiting.
@@ -77,8 +92,8 @@ pub async fn wait_for_scan<A: ScanApi>(
     let began = Instant::now();
     let deadline = began + timeout;
     let mut delays = schedule().build();
-    if start_first {
-        start(api, &mut lifecycle, Duration::ZERO).await?;
+    if start_first && let Some(reason) = start(api, &mut lifecycle, Duration::ZERO).await? {
+        return Ok(Waited::Incomplete(reason));
     }
     loop {
         let (observation, page) = api.poll().await?;
@@ -95,17 +110,17 @@ pub async fn wait_for_scan<A: ScanApi>(
             }
             Step::GiveUp(reason) => return Ok(Waited::Incomplete(reason)),
             Step::StartScan => {
-                start(api, &mut lifecycle, began.elapsed()).await?;
+                if let Some(reason) = start(api, &mut lifecycle, began.elapsed()).await? {
+                    return Ok(Waited::Incomplete(reason));
+                }
             }
             Step::Poll => {}
         }
         let now = Instant::now();
         if now >= deadline {
-            return Ok(Waited::Incomplete(format!(
-                "timed out after {}s waiting for the scan (last status: {}); raise --timeout",
-                timeout.as_secs(),
-                lifecycle.last_status().unwrap_or("none")
-            )));
+            return Ok(Waited::TimedOut {
+                last_status: lifecycle.last_status().unwrap_or("none").to_string(),
+            });
         }
         let delay = delays.next().unwrap_or(Duration::from_secs(5));
         // The last poll happens at the deadline rather than being skipped.
@@ -171,9 +186,9 @@ mod tests {
             Ok((answer, Some(self.polls.borrow().len())))
         }
 
-        async fn start(&self) -> Result<bool, String> {
+        async fn start(&self) -> Result<StartOutcome, String> {
             *self.starts.borrow_mut() += 1;
-            Ok(true)
+            Ok(StartOutcome::Started)
         }
     }
 
@@ -184,6 +199,7 @@ mod tests {
             listed: 0,
             has_completion_time: true,
             enhanced: false,
+            description: None,
         }
     }
 
@@ -220,9 +236,7 @@ mod tests {
         .await
         .unwrap();
         match waited {
-            Waited::Incomplete(reason) => {
-                assert!(reason.contains("timed out after 30s"), "{reason}")
-            }
+            Waited::TimedOut { last_status } => assert_eq!(last_status, "IN_PROGRESS"),
             other => panic!("{other:?}"),
         }
         let polls = script.polls.borrow();

@@ -1,4 +1,6 @@
 //! The one end-to-end test binary: the real `ecr-scan-gate` against fixtures and local servers.
 
+mod ecr_stub;
 mod evaluate;
+mod scan_stub;
 mod support;

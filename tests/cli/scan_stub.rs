@@ -1,0 +1,1163 @@
+//! `scan IMAGE` end to end: the real binary against the scripted ECR stand-in ([`crate::ecr_stub`]).
+//!
+//! Every test starts its own stub, so tests run in parallel. The binary polls on a jittered
+//! 1.25–5 s schedule, so each poll costs seconds; scripts are kept as short as the behaviour allows.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::ecr_stub::*;
+use crate::support::*;
+
+const DESCRIBE: &str = "DescribeImageScanFindings";
+const START: &str = "StartImageScan";
+const BATCH_GET: &str = "BatchGetImage";
+const CONFIG: &str = "GetRegistryScanningConfiguration";
+
+const REPORTS: [&str; 6] = [
+    "--json",
+    "report.json",
+    "--sarif",
+    "report.sarif",
+    "--markdown",
+    "summary.md",
+];
+
+/// Runs `ecr-scan-gate scan ARGS --today TODAY` against the stub.
+fn scan(stub: &EcrStub, args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = stub.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut all = vec!["scan", "--today", TODAY];
+    all.extend_from_slice(args);
+    run_with_env(dir, &all, &env)
+}
+
+/// Scripts `BatchGetImage` to return a single-image manifest for `repository:tag`.
+fn single_image(stub: &EcrStub, repository: &str, tag: &str, flavour: Flavour) -> Manifest {
+    let manifest = image_manifest(flavour, &format!("{repository}:{tag}"));
+    stub.on(
+        BATCH_GET,
+        vec![Action::json(batch_get_image(
+            repository,
+            Some(tag),
+            &manifest,
+        ))],
+    );
+    manifest
+}
+
+fn registry(stub: &EcrStub, scan_type: &str, rules: Vec<Value>) {
+    stub.on(
+        CONFIG,
+        vec![Action::json(registry_scanning(scan_type, rules))],
+    );
+}
+
+fn scan_on_push(stub: &EcrStub) {
+    registry(stub, "BASIC", vec![rule("SCAN_ON_PUSH", &["*"])]);
+}
+
+fn high(cve: &str) -> Value {
+    basic_finding(cve, "HIGH", "openssl", "3.0.11-1~deb12u1", Some(7.5))
+}
+
+fn medium(cve: &str) -> Value {
+    basic_finding(cve, "MEDIUM", "libxml2", "2.9.14+dfsg-1.3", Some(5.3))
+}
+
+fn low(cve: &str) -> Value {
+    basic_finding(cve, "LOW", "tar", "1.34+dfsg-1.2", None)
+}
+
+fn digests(requests: &[Request]) -> BTreeSet<String> {
+    requests
+        .iter()
+        .filter_map(|r| r.digest().map(str::to_string))
+        .collect()
+}
+
+#[track_caller]
+fn assert_stderr(run: &Run, needle: &str) {
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains(needle),
+        "stderr lacks {needle:?}:\n{stderr}"
+    );
+}
+
+#[track_caller]
+fn assert_describe_calls_are_well_formed(stub: &EcrStub, repository: &str) {
+    for call in stub.calls(DESCRIBE) {
+        assert_eq!(call.body["maxResults"], 1000, "{:?}", call.body);
+        assert_eq!(call.body["repositoryName"], repository, "{:?}", call.body);
+        assert!(
+            call.digest().is_some_and(|d| d.starts_with("sha256:")),
+            "{:?}",
+            call.body
+        );
+    }
+}
+
+// ---- Basic scanning ----
+
+#[test]
+fn basic_manual_scan_is_started_once_and_a_high_finding_fails() {
+    let stub = EcrStub::start();
+    let repository = "team/app";
+    let manifest = single_image(&stub, repository, "v1.2.3", Flavour::Docker);
+    // A scan-on-push rule that does not cover the repository: manual scanning.
+    registry(&stub, "BASIC", vec![rule("SCAN_ON_PUSH", &["prod-*"])]);
+    stub.on(
+        START,
+        vec![Action::json(start_image_scan(repository, &manifest.digest))],
+    );
+    let page = |status| ScanPage::new(repository, &manifest.digest, status);
+    stub.on(
+        DESCRIBE,
+        vec![
+            page("IN_PROGRESS").action(),
+            page("IN_PROGRESS").action(),
+            page("COMPLETE")
+                .tag("v1.2.3")
+                .basic(vec![high("CVE-2024-5535")])
+                .counts(&[("HIGH", 1)])
+                .action(),
+        ],
+    );
+
+    let run = scan(&stub, &["team/app:v1.2.3", "--json", "report.json"]);
+    run.expect(1);
+    let report = run.json();
+    assert_eq!(report["result"], "fail");
+    assert_eq!(report["counts"]["high"], 1);
+    assert_eq!(report["counts"]["total"], 1);
+    assert_eq!(report["findings"][0]["id"], "CVE-2024-5535");
+    assert_eq!(report["findings"][0]["severity"], "high");
+    assert_eq!(report["findings"][0]["package"]["name"], "openssl");
+    let image = &report["images"][0];
+    assert_eq!(image["repository"], repository);
+    assert_eq!(image["digest"], manifest.digest.as_str());
+    assert!(
+        image["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("v1.2.3")),
+        "{image}"
+    );
+    assert_eq!(image["scan"]["type"], "basic");
+    assert_eq!(image["scan"]["status"], "COMPLETE");
+    assert_eq!(image["region"], "us-east-1");
+
+    // The calls: identify, read the configuration, start once, poll three times.
+    assert_eq!(stub.count(START), 1);
+    let start = &stub.calls(START)[0];
+    assert_eq!(start.body["repositoryName"], repository);
+    assert_eq!(start.digest(), Some(manifest.digest.as_str()));
+    assert_eq!(stub.count(DESCRIBE), 3);
+    assert_describe_calls_are_well_formed(&stub, repository);
+    assert_eq!(
+        digests(&stub.calls(DESCRIBE)),
+        BTreeSet::from([manifest.digest.clone()])
+    );
+    let get = &stub.calls(BATCH_GET)[0];
+    assert_eq!(get.body["repositoryName"], repository);
+    assert_eq!(get.body["imageIds"][0]["imageTag"], "v1.2.3");
+    let accepted: BTreeSet<&str> = get.body["acceptedMediaTypes"]
+        .as_array()
+        .expect("acceptedMediaTypes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        accepted,
+        BTreeSet::from([OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST])
+    );
+    let operations = stub.operations();
+    let first_describe = operations.iter().position(|o| o == DESCRIBE).unwrap();
+    let start_at = operations.iter().position(|o| o == START).unwrap();
+    assert!(start_at < first_describe, "{operations:?}");
+    assert_eq!(operations[0], BATCH_GET, "{operations:?}");
+    // Polls follow the schedule: at least 1.25 s apart.
+    let describes = stub.calls(DESCRIBE);
+    for pair in describes.windows(2) {
+        assert!(
+            pair[1].at - pair[0].at >= Duration::from_millis(1200),
+            "{:?}",
+            describes.iter().map(|r| r.at).collect::<Vec<_>>()
+        );
+    }
+    // The SDK reuses connections (the stub keeps them alive).
+    assert!(
+        stub.connections() < stub.requests().len(),
+        "{} connections for {} requests",
+        stub.connections(),
+        stub.requests().len()
+    );
+}
+
+#[test]
+fn basic_scan_on_push_waits_through_scan_not_found_without_starting_a_scan() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "latest", Flavour::Oci);
+    scan_on_push(&stub);
+    stub.on(
+        DESCRIBE,
+        vec![
+            Action::scan_not_found("app", &manifest.digest),
+            Action::scan_not_found("app", &manifest.digest),
+            ScanPage::new("app", &manifest.digest, "IN_PROGRESS").action(),
+            ScanPage::new("app", &manifest.digest, "COMPLETE")
+                .basic(vec![])
+                .action(),
+        ],
+    );
+
+    let run = scan(&stub, &["app", "--json", "report.json"]);
+    run.expect(0);
+    let report = run.json();
+    assert_eq!(report["result"], "pass");
+    assert_eq!(report["counts"]["total"], 0);
+    assert_eq!(report["images"][0]["tags"][0], "latest");
+    assert_eq!(stub.count(START), 0, "{:?}", stub.operations());
+    assert_eq!(stub.count(DESCRIBE), 4);
+    assert_describe_calls_are_well_formed(&stub, "app");
+}
+
+#[test]
+fn start_limit_exceeded_reads_the_existing_scan_without_retrying_the_start() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v2", Flavour::Docker);
+    registry(&stub, "BASIC", vec![]);
+    stub.on(START, vec![Action::scan_limit_exceeded()]);
+    stub.on(
+        DESCRIBE,
+        vec![
+            ScanPage::new("app", &manifest.digest, "COMPLETE")
+                .basic(vec![medium("CVE-2024-25062")])
+                .counts(&[("MEDIUM", 1)])
+                .action(),
+        ],
+    );
+
+    let run = scan(&stub, &["app:v2", "--json", "report.json"]);
+    run.expect(0);
+    let report = run.json();
+    assert_eq!(report["result"], "pass");
+    assert_eq!(report["counts"]["medium"], 1);
+    assert_eq!(
+        stub.count(START),
+        1,
+        "StartImageScan must not be retried: {:?}",
+        stub.operations()
+    );
+    assert_eq!(stub.count(DESCRIBE), 1);
+}
+
+// ---- Enhanced scanning ----
+
+#[test]
+fn enhanced_continuous_waits_for_growing_counts_to_settle_and_reads_the_final_set() {
+    let stub = EcrStub::start();
+    let repository = "team/api";
+    let manifest = single_image(&stub, repository, "v7", Flavour::Oci);
+    registry(&stub, "ENHANCED", vec![rule("CONTINUOUS_SCAN", &["*"])]);
+    let finding = |cve| enhanced_finding(cve, "HIGH", 8.1, "libxml2", &manifest.digest, repository);
+    let page = |status| ScanPage::new(repository, &manifest.digest, status);
+    stub.on(
+        DESCRIBE,
+        vec![
+            page("PENDING").action(),
+            page("ACTIVE")
+                .enhanced(vec![finding("CVE-2022-49043")])
+                .counts(&[("HIGH", 1)])
+                .action(),
+            page("ACTIVE")
+                .enhanced(vec![
+                    finding("CVE-2022-49043"),
+                    finding("CVE-2024-25062"),
+                    finding("CVE-2024-56171"),
+                ])
+                .counts(&[("HIGH", 3)])
+                .action(),
+        ],
+    );
+
+    let run = scan(&stub, &["team/api:v7", "--json", "report.json"]);
+    run.expect(1);
+    let report = run.json();
+    assert_eq!(report["result"], "fail");
+    assert_eq!(report["counts"]["high"], 3);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 3);
+    assert_eq!(report["images"][0]["scan"]["type"], "enhanced");
+    assert_eq!(report["images"][0]["scan"]["status"], "ACTIVE");
+    assert_eq!(stub.count(START), 0, "{:?}", stub.operations());
+    // Read only after the counts stayed at HIGH 3 for the settle window (10 s).
+    let describes = stub.calls(DESCRIBE);
+    assert!(describes.len() >= 4, "{}", describes.len());
+    let stable_since = describes[2].at;
+    let read_at = describes.last().unwrap().at;
+    assert!(
+        read_at - stable_since >= Duration::from_secs(10),
+        "read {:?} after the counts settled",
+        read_at - stable_since
+    );
+    assert_describe_calls_are_well_formed(&stub, repository);
+}
+
+#[test]
+fn enhanced_never_starts_a_scan_even_with_scan_mode_start() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "web", "v1", Flavour::Docker);
+    registry(&stub, "ENHANCED", vec![rule("SCAN_ON_PUSH", &["web"])]);
+    stub.on(
+        DESCRIBE,
+        vec![
+            ScanPage::new("web", &manifest.digest, "COMPLETE")
+                .enhanced(vec![enhanced_finding(
+                    "CVE-2023-4911",
+                    "MEDIUM",
+                    5.5,
+                    "glibc",
+                    &manifest.digest,
+                    "web",
+                )])
+                .counts(&[("MEDIUM", 1)])
+                .action(),
+        ],
+    );
+    let run = scan(
+        &stub,
+        &["web:v1", "--scan-mode", "start", "--json", "report.json"],
+    );
+    run.expect(0);
+    assert_eq!(run.json()["counts"]["medium"], 1);
+    assert_eq!(stub.count(START), 0, "{:?}", stub.operations());
+}
+
+#[test]
+fn enhanced_registry_without_a_matching_filter_is_exit_3_without_polling() {
+    let stub = EcrStub::start();
+    single_image(&stub, "dev/app", "v1", Flavour::Oci);
+    registry(
+        &stub,
+        "ENHANCED",
+        vec![
+            rule("CONTINUOUS_SCAN", &["prod-*"]),
+            rule("SCAN_ON_PUSH", &["*-release"]),
+        ],
+    );
+    let run = scan(&stub, &["dev/app:v1", "--json", "report.json"]);
+    run.expect(3);
+    assert_stderr(&run, "no scanning filter matches");
+    assert_stderr(&run, "add a filter");
+    assert_eq!(run.json()["result"], "incomplete");
+    assert_eq!(stub.count(DESCRIBE), 0, "{:?}", stub.operations());
+    assert_eq!(stub.count(START), 0);
+}
+
+// ---- Statuses ----
+
+const UNUSABLE: [&str; 8] = [
+    "FAILED",
+    "UNSUPPORTED_IMAGE",
+    "SCAN_ELIGIBILITY_EXPIRED",
+    "FINDINGS_UNAVAILABLE",
+    "LIMIT_EXCEEDED",
+    "IMAGE_ARCHIVED",
+    "IMAGE_SIZE_EXCEEDED",
+    "QUANTUM_SCANNING",
+];
+
+#[test]
+fn every_unusable_or_unknown_status_is_exit_3_naming_the_status() {
+    let threads: Vec<_> = UNUSABLE
+        .into_iter()
+        .map(|status| {
+            std::thread::spawn(move || {
+                let stub = EcrStub::start();
+                let manifest = single_image(&stub, "app", "v1", Flavour::Docker);
+                scan_on_push(&stub);
+                stub.on(
+                    DESCRIBE,
+                    vec![ScanPage::new("app", &manifest.digest, status).action()],
+                );
+                let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+                (status, run, stub.count(DESCRIBE), stub.count(START))
+            })
+        })
+        .collect();
+    for thread in threads {
+        let (status, run, describes, starts) = thread.join().expect("status thread");
+        assert_eq!(run.code(), 3, "{status}:\n{}", run.stderr());
+        assert_stderr(&run, status);
+        let report = run.json();
+        assert_eq!(report["result"], "incomplete", "{status}");
+        assert!(
+            report["incomplete"][0]
+                .as_str()
+                .is_some_and(|r| r.contains(status)),
+            "{status}: {}",
+            report["incomplete"]
+        );
+        assert_eq!(describes, 1, "{status}: gives up at once");
+        assert_eq!(starts, 0, "{status}");
+    }
+}
+
+/// `ecr.md`: "FAILED — scan failed; `description` says why — exit 3 with the description".
+#[test]
+fn failed_scan_reports_ecr_s_description() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v1", Flavour::Docker);
+    scan_on_push(&stub);
+    let description =
+        "UnsupportedImageError: The operating system and/or package manager are not supported.";
+    stub.on(
+        DESCRIBE,
+        vec![
+            ScanPage::new("app", &manifest.digest, "FAILED")
+                .description(description)
+                .action(),
+        ],
+    );
+    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    run.expect(3);
+    assert_stderr(&run, "FAILED");
+    assert_stderr(&run, "UnsupportedImageError");
+}
+
+#[test]
+fn timeout_while_in_progress_is_exit_3_timed_out() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v1", Flavour::Docker);
+    scan_on_push(&stub);
+    stub.on(
+        DESCRIBE,
+        vec![ScanPage::new("app", &manifest.digest, "IN_PROGRESS").action()],
+    );
+    let began = Instant::now();
+    let run = scan(
+        &stub,
+        &[
+            "app:v1",
+            "--timeout",
+            "4s",
+            "--json",
+            "report.json",
+            "--sarif",
+            "report.sarif",
+        ],
+    );
+    let took = began.elapsed();
+    run.expect(3);
+    assert_stderr(&run, "timed out");
+    assert_stderr(&run, "IN_PROGRESS");
+    assert_eq!(run.json()["result"], "incomplete");
+    assert!(!run.exists("report.sarif"), "no SARIF without a verdict");
+    assert!(took < Duration::from_secs(12), "took {took:?}");
+    assert!(stub.count(DESCRIBE) >= 2, "{}", stub.count(DESCRIBE));
+}
+
+/// The timeout message should name the bound the user set, not what was left of it after identifying
+/// the image (`--timeout 4s` currently prints "timed out after 3s").
+#[test]
+fn timeout_message_names_the_configured_timeout() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v1", Flavour::Docker);
+    scan_on_push(&stub);
+    stub.on(
+        DESCRIBE,
+        vec![ScanPage::new("app", &manifest.digest, "IN_PROGRESS").action()],
+    );
+    let run = scan(&stub, &["app:v1", "--timeout", "4s"]);
+    run.expect(3);
+    assert_stderr(&run, "timed out after 4s");
+}
+
+// ---- Paging ----
+
+/// Six findings over three pages; every page repeats the whole image's counts.
+fn three_pages(stub: &EcrStub, repository: &str, digest: &str, second_page_first: Vec<Action>) {
+    let counts = [("CRITICAL", 1), ("HIGH", 2), ("MEDIUM", 2), ("LOW", 1)];
+    let page = || {
+        ScanPage::new(repository, digest, "COMPLETE")
+            .tag("v3")
+            .counts(&counts)
+    };
+    let mut second = second_page_first;
+    second.push(
+        page()
+            .basic(vec![high("CVE-2024-0002"), medium("CVE-2024-0003")])
+            .next_token("token/page-3==")
+            .action(),
+    );
+    stub.on(
+        DESCRIBE,
+        vec![
+            ScanPage::new(repository, digest, "IN_PROGRESS").action(),
+            page()
+                .basic(vec![
+                    basic_finding("CVE-2024-0001", "CRITICAL", "zlib", "1.2.13", Some(9.8)),
+                    high("CVE-2024-0004"),
+                ])
+                .next_token("token/page-2==")
+                .action(),
+        ],
+    );
+    stub.on_token(DESCRIBE, "token/page-2==", second);
+    stub.on_token(
+        DESCRIBE,
+        "token/page-3==",
+        vec![
+            page()
+                .basic(vec![medium("CVE-2024-0005"), low("CVE-2024-0006")])
+                .action(),
+        ],
+    );
+}
+
+#[test]
+fn three_pages_are_all_read_and_counts_are_not_summed() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v3", Flavour::Docker);
+    scan_on_push(&stub);
+    three_pages(&stub, "app", &manifest.digest, vec![]);
+
+    let run = scan(&stub, &["app:v3", "--json", "report.json"]);
+    run.expect(1);
+    let report = run.json();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 6);
+    let ids: BTreeSet<&str> = findings.iter().filter_map(|f| f["id"].as_str()).collect();
+    assert_eq!(ids.len(), 6, "{ids:?}");
+    let counts = &report["counts"];
+    assert_eq!(counts["total"], 6, "{counts}");
+    assert_eq!(counts["critical"], 1);
+    assert_eq!(counts["high"], 2);
+    assert_eq!(counts["medium"], 2);
+    assert_eq!(counts["low"], 1);
+    // The declared counts agree with the list, so nothing warns about a mismatch.
+    assert!(
+        report["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| !w.as_str().unwrap_or_default().contains("count")),
+        "{}",
+        report["warnings"]
+    );
+    let tokens: Vec<Option<String>> = stub
+        .calls(DESCRIBE)
+        .iter()
+        .map(|r| r.next_token().map(str::to_string))
+        .collect();
+    assert_eq!(
+        tokens,
+        vec![
+            None,
+            None,
+            Some("token/page-2==".into()),
+            Some("token/page-3==".into())
+        ]
+    );
+    assert_describe_calls_are_well_formed(&stub, "app");
+}
+
+#[test]
+fn a_500_on_the_second_page_is_retried_by_the_sdk() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v3", Flavour::Docker);
+    scan_on_push(&stub);
+    three_pages(&stub, "app", &manifest.digest, vec![Action::server_error()]);
+
+    let run = scan(&stub, &["app:v3", "--json", "report.json"]);
+    run.expect(1);
+    assert_eq!(run.json()["counts"]["total"], 6);
+    let second: Vec<_> = stub
+        .calls(DESCRIBE)
+        .into_iter()
+        .filter(|r| r.next_token() == Some("token/page-2=="))
+        .collect();
+    assert_eq!(second.len(), 2, "one 500, one retry");
+}
+
+// ---- Transport trouble ----
+
+#[test]
+fn a_throttling_burst_is_absorbed_by_sdk_retries() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v1", Flavour::Docker);
+    scan_on_push(&stub);
+    stub.on(
+        DESCRIBE,
+        vec![
+            Action::throttling(),
+            Action::throttling(),
+            Action::throttling(),
+            ScanPage::new("app", &manifest.digest, "COMPLETE")
+                .basic(vec![low("CVE-2024-0100")])
+                .counts(&[("LOW", 1)])
+                .action(),
+        ],
+    );
+    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    run.expect(0);
+    assert_eq!(run.json()["counts"]["low"], 1);
+    assert_eq!(stub.count(DESCRIBE), 4);
+}
+
+#[test]
+fn dropped_connections_are_retried() {
+    let stub = EcrStub::start();
+    let manifest = image_manifest(Flavour::Oci, "dropped");
+    stub.on(
+        BATCH_GET,
+        vec![
+            Action::Drop,
+            Action::json(batch_get_image("app", Some("v1"), &manifest)),
+        ],
+    );
+    scan_on_push(&stub);
+    stub.on(
+        DESCRIBE,
+        vec![
+            Action::delay(Duration::from_millis(50), Action::Drop),
+            ScanPage::new("app", &manifest.digest, "COMPLETE")
+                .basic(vec![])
+                .action(),
+        ],
+    );
+    let run = scan(&stub, &["app:v1"]);
+    run.expect(0);
+    assert_eq!(stub.count(BATCH_GET), 2, "{:?}", stub.operations());
+    assert_eq!(stub.count(DESCRIBE), 2, "{:?}", stub.operations());
+}
+
+#[test]
+fn a_persistent_server_error_is_exit_2_with_a_clear_error() {
+    let stub = EcrStub::start();
+    for operation in [BATCH_GET, CONFIG, DESCRIBE, START] {
+        stub.on(operation, vec![Action::server_error()]);
+    }
+    let began = Instant::now();
+    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    let took = began.elapsed();
+    run.expect(2);
+    assert_stderr(&run, "ERROR");
+    assert_stderr(&run, "fetch the image manifest");
+    assert_stderr(&run, "app:v1");
+    assert_stderr(&run, "Internal error (stub)");
+    let report = run.json();
+    assert_eq!(report["result"], "error");
+    assert!(
+        report["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("fetch the image manifest")),
+        "{}",
+        report["error"]
+    );
+    let attempts = stub.count(BATCH_GET);
+    assert!((2..=6).contains(&attempts), "{attempts} attempts");
+    assert_eq!(stub.requests().len(), attempts, "{:?}", stub.operations());
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
+
+// ---- Image indexes ----
+
+/// An index pushed by buildx under `app:multi`, scanned on push.
+fn multi_platform(stub: &EcrStub) -> Index {
+    let index = oci_index("app:multi");
+    stub.on(
+        BATCH_GET,
+        vec![Action::json(batch_get_image(
+            "app",
+            Some("multi"),
+            &index.index,
+        ))],
+    );
+    scan_on_push(stub);
+    stub.on_digest(
+        DESCRIBE,
+        &index.amd64.digest,
+        vec![
+            ScanPage::new("app", &index.amd64.digest, "COMPLETE")
+                .basic(vec![high("CVE-2024-6119")])
+                .counts(&[("HIGH", 1)])
+                .action(),
+        ],
+    );
+    stub.on_digest(
+        DESCRIBE,
+        &index.arm64.digest,
+        vec![
+            ScanPage::new("app", &index.arm64.digest, "IN_PROGRESS").action(),
+            ScanPage::new("app", &index.arm64.digest, "COMPLETE")
+                .basic(vec![low("CVE-2024-0200")])
+                .counts(&[("LOW", 1)])
+                .action(),
+        ],
+    );
+    index
+}
+
+#[test]
+fn an_index_scans_both_platform_images_and_never_the_attestation() {
+    let stub = EcrStub::start();
+    let index = multi_platform(&stub);
+    let run = scan(&stub, &["app:multi", "--json", "report.json"]);
+    run.expect(1);
+    let report = run.json();
+    let images = report["images"].as_array().unwrap();
+    assert_eq!(images.len(), 2, "{images:?}");
+    let by_platform: BTreeSet<(String, String)> = images
+        .iter()
+        .map(|i| {
+            (
+                i["platform"].as_str().unwrap_or_default().to_string(),
+                i["digest"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_platform,
+        BTreeSet::from([
+            ("linux/amd64".to_string(), index.amd64.digest.clone()),
+            ("linux/arm64/v8".to_string(), index.arm64.digest.clone()),
+        ])
+    );
+    assert_eq!(report["counts"]["high"], 1);
+    assert_eq!(report["counts"]["low"], 1);
+    let polled = digests(&stub.calls(DESCRIBE));
+    assert_eq!(
+        polled,
+        BTreeSet::from([index.amd64.digest.clone(), index.arm64.digest.clone()])
+    );
+    for request in stub.requests() {
+        assert_ne!(request.digest(), Some(index.attestation.digest.as_str()));
+    }
+    assert_eq!(stub.count(START), 0);
+    assert_eq!(stub.count(BATCH_GET), 1);
+    assert_describe_calls_are_well_formed(&stub, "app");
+}
+
+#[test]
+fn platform_selects_only_the_arm64_child() {
+    let stub = EcrStub::start();
+    let index = multi_platform(&stub);
+    let run = scan(
+        &stub,
+        &[
+            "app:multi",
+            "--platform",
+            "linux/arm64",
+            "--json",
+            "report.json",
+        ],
+    );
+    run.expect(0);
+    let report = run.json();
+    let images = report["images"].as_array().unwrap();
+    assert_eq!(images.len(), 1);
+    assert_eq!(images[0]["platform"], "linux/arm64/v8");
+    assert_eq!(images[0]["digest"], index.arm64.digest.as_str());
+    assert_eq!(
+        digests(&stub.calls(DESCRIBE)),
+        BTreeSet::from([index.arm64.digest.clone()])
+    );
+}
+
+#[test]
+fn a_platform_the_index_lacks_is_exit_2_listing_the_available_ones() {
+    let stub = EcrStub::start();
+    multi_platform(&stub);
+    let run = scan(&stub, &["app:multi", "--platform", "linux/s390x"]);
+    run.expect(2);
+    assert_stderr(&run, "linux/s390x");
+    assert_stderr(&run, "linux/amd64, linux/arm64/v8");
+    assert_eq!(stub.count(DESCRIBE), 0);
+    assert_eq!(stub.count(START), 0);
+}
+
+// ---- Identification ----
+
+#[test]
+fn a_tag_that_never_appears_is_retried_for_a_while_then_exit_2_naming_the_image() {
+    let stub = EcrStub::start();
+    stub.on(
+        BATCH_GET,
+        vec![Action::json(batch_get_image_not_found("missing"))],
+    );
+    scan_on_push(&stub);
+    let began = Instant::now();
+    let run = scan(&stub, &["app:missing", "--json", "report.json"]);
+    let took = began.elapsed();
+    run.expect(2);
+    assert_stderr(&run, "app:missing");
+    assert_stderr(&run, "not found");
+    assert_stderr(&run, "ImageNotFound");
+    assert_eq!(run.json()["result"], "error");
+    let attempts = stub.count(BATCH_GET);
+    assert!(attempts >= 5, "{attempts} attempts in {took:?}");
+    // The visibility window is 30 s; the run ends within it (plus process start-up).
+    assert!(
+        took >= Duration::from_secs(15) && took < Duration::from_secs(45),
+        "took {took:?}"
+    );
+    assert_eq!(stub.count(DESCRIBE), 0);
+}
+
+#[test]
+fn a_freshly_pushed_tag_is_found_on_retry() {
+    let stub = EcrStub::start();
+    let manifest = image_manifest(Flavour::Oci, "fresh");
+    stub.on(
+        BATCH_GET,
+        vec![
+            Action::json(batch_get_image_not_found("fresh")),
+            Action::json(batch_get_image("app", Some("fresh"), &manifest)),
+        ],
+    );
+    scan_on_push(&stub);
+    stub.on(
+        DESCRIBE,
+        vec![
+            ScanPage::new("app", &manifest.digest, "COMPLETE")
+                .basic(vec![])
+                .action(),
+        ],
+    );
+    let run = scan(&stub, &["app:fresh", "--json", "report.json"]);
+    run.expect(0);
+    assert_eq!(run.json()["images"][0]["digest"], manifest.digest.as_str());
+    assert_eq!(stub.count(BATCH_GET), 2);
+}
+
+#[test]
+fn an_image_named_by_digest_is_fetched_by_digest() {
+    let stub = EcrStub::start();
+    let manifest = image_manifest(Flavour::Docker, "by-digest");
+    stub.on(
+        BATCH_GET,
+        vec![Action::json(batch_get_image("app", None, &manifest))],
+    );
+    scan_on_push(&stub);
+    stub.on(
+        DESCRIBE,
+        vec![
+            ScanPage::new("app", &manifest.digest, "COMPLETE")
+                .basic(vec![])
+                .action(),
+        ],
+    );
+    let reference = format!("app@{}", manifest.digest);
+    let run = scan(&stub, &[&reference, "--json", "report.json"]);
+    run.expect(0);
+    let get = &stub.calls(BATCH_GET)[0];
+    assert_eq!(
+        get.body["imageIds"][0]["imageDigest"],
+        manifest.digest.as_str()
+    );
+    assert!(get.body["imageIds"][0].get("imageTag").is_none());
+}
+
+#[test]
+fn unreadable_registry_configuration_is_inferred_by_probing_then_starting() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v1", Flavour::Docker);
+    stub.on(CONFIG, vec![Action::access_denied(CONFIG)]);
+    stub.on(
+        START,
+        vec![Action::json(start_image_scan("app", &manifest.digest))],
+    );
+    stub.on(
+        DESCRIBE,
+        vec![
+            Action::scan_not_found("app", &manifest.digest),
+            ScanPage::new("app", &manifest.digest, "COMPLETE")
+                .basic(vec![high("CVE-2024-0300")])
+                .counts(&[("HIGH", 1)])
+                .action(),
+        ],
+    );
+    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    run.expect(1);
+    assert_stderr(&run, "registry scanning configuration not readable");
+    assert_eq!(run.json()["counts"]["high"], 1);
+    let operations: Vec<String> = stub
+        .operations()
+        .into_iter()
+        .filter(|o| o == DESCRIBE || o == START)
+        .collect();
+    assert_eq!(operations, vec![DESCRIBE, START, DESCRIBE]);
+    assert_eq!(stub.count(CONFIG), 1, "AccessDenied is not retried");
+}
+
+#[test]
+fn an_invalid_image_reference_is_exit_2_before_any_request() {
+    let stub = EcrStub::start();
+    scan_on_push(&stub);
+    let run = scan(&stub, &["Bad/Name", "--json", "report.json"]);
+    run.expect(2);
+    assert_stderr(&run, "Bad/Name");
+    assert_stderr(&run, "REPOSITORY[:TAG]");
+    assert_stderr(&run, "REPOSITORY@sha256:DIGEST");
+    assert_stderr(&run, "dkr.ecr.REGION.amazonaws.com");
+    assert_eq!(run.json()["result"], "error");
+    assert!(stub.requests().is_empty(), "{:?}", stub.operations());
+}
+
+// ---- Reports ----
+
+fn report_case(finding: Value, severity: &str) -> (EcrStub, Run) {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "team/app", "v9", Flavour::Oci);
+    scan_on_push(&stub);
+    stub.on(
+        DESCRIBE,
+        vec![
+            ScanPage::new("team/app", &manifest.digest, "COMPLETE")
+                .tag("v9")
+                .basic(vec![finding])
+                .counts(&[(severity, 1)])
+                .action(),
+        ],
+    );
+    let mut args = vec!["team/app:v9"];
+    args.extend_from_slice(&REPORTS);
+    let run = scan(&stub, &args);
+    (stub, run)
+}
+
+#[test]
+fn reports_are_all_written_and_valid_on_pass() {
+    let (_stub, run) = report_case(low("CVE-2024-0400"), "LOW");
+    run.expect(0);
+    let report = run.json();
+    assert_eq!(report["result"], "pass");
+    let sarif = run.sarif();
+    assert_eq!(sarif["runs"].as_array().unwrap().len(), 1);
+    let markdown = run.file("summary.md");
+    assert!(markdown.contains("team/app"), "{markdown}");
+    assert!(markdown.to_lowercase().contains("pass"), "{markdown}");
+}
+
+#[test]
+fn reports_are_all_written_and_valid_on_fail() {
+    let (_stub, run) = report_case(high("CVE-2024-0500"), "HIGH");
+    run.expect(1);
+    let report = run.json();
+    assert_eq!(report["result"], "fail");
+    let sarif = run.sarif();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["ruleId"], "CVE-2024-0500");
+    let markdown = run.file("summary.md");
+    assert!(markdown.contains("CVE-2024-0500"), "{markdown}");
+    assert!(markdown.contains("fail-on = high"), "{markdown}");
+}
+
+// ---- More lifecycle paths ----
+
+#[test]
+fn scan_on_push_scan_still_missing_after_the_grace_is_started_once() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v1", Flavour::Docker);
+    scan_on_push(&stub);
+    stub.on(
+        START,
+        vec![Action::json(start_image_scan("app", &manifest.digest))],
+    );
+    // ScanNotFound until the scan is started, then COMPLETE.
+    let done = ScanPage::new("app", &manifest.digest, "COMPLETE")
+        .basic(vec![])
+        .action();
+    let started = AtomicBool::new(false);
+    stub.on(
+        DESCRIBE,
+        vec![Action::scan_not_found("app", &manifest.digest)],
+    );
+    // The run is long (the 30 s grace); the script flips once StartImageScan was seen.
+    let finished = AtomicBool::new(false);
+    let run = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !finished.load(Ordering::SeqCst) {
+                if stub.count(START) > 0 {
+                    stub.on_match(DESCRIBE, |_| true, vec![done]);
+                    started.store(true, Ordering::SeqCst);
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+        finished.store(true, Ordering::SeqCst);
+        run
+    });
+    run.expect(0);
+    assert!(started.load(Ordering::SeqCst));
+    assert_eq!(stub.count(START), 1);
+    let start_at = stub.calls(START)[0].at;
+    let first_poll = stub.calls(DESCRIBE)[0].at;
+    assert!(
+        start_at - first_poll >= Duration::from_secs(29),
+        "started {:?} after the first poll",
+        start_at - first_poll
+    );
+}
+
+#[test]
+fn a_clean_enhanced_image_passes_after_settling() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v1", Flavour::Oci);
+    registry(&stub, "ENHANCED", vec![rule("SCAN_ON_PUSH", &["*"])]);
+    stub.on(
+        DESCRIBE,
+        vec![
+            ScanPage::new("app", &manifest.digest, "ACTIVE")
+                .enhanced(vec![])
+                .action(),
+        ],
+    );
+    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    run.expect(0);
+    let report = run.json();
+    assert_eq!(report["result"], "pass");
+    assert_eq!(report["counts"]["total"], 0);
+    let describes = stub.calls(DESCRIBE);
+    assert!(
+        describes.last().unwrap().at - describes[0].at >= Duration::from_secs(10),
+        "an empty enhanced result is read only once settled"
+    );
+}
+
+#[test]
+fn unreadable_configuration_on_an_enhanced_registry_waits_after_the_start_is_refused() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v1", Flavour::Oci);
+    stub.on(CONFIG, vec![Action::access_denied(CONFIG)]);
+    stub.on(
+        START,
+        vec![Action::error(
+            400,
+            "ValidationException",
+            "This feature is disabled",
+        )],
+    );
+    let finding = enhanced_finding(
+        "CVE-2024-2961",
+        "HIGH",
+        7.3,
+        "glibc",
+        &manifest.digest,
+        "app",
+    );
+    stub.on(
+        DESCRIBE,
+        vec![
+            Action::scan_not_found("app", &manifest.digest),
+            Action::scan_not_found("app", &manifest.digest),
+            ScanPage::new("app", &manifest.digest, "ACTIVE")
+                .enhanced(vec![finding])
+                .counts(&[("HIGH", 1)])
+                .action(),
+        ],
+    );
+    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    run.expect(1);
+    let report = run.json();
+    assert_eq!(report["images"][0]["scan"]["type"], "enhanced");
+    assert_eq!(report["counts"]["high"], 1);
+    assert_eq!(stub.count(START), 1, "{:?}", stub.operations());
+}
+
+/// `ecr.md`: UNSUPPORTED_IMAGE — "exit 3, say why". Basic scanning answers StartImageScan with
+/// `UnsupportedImageTypeException` for images it cannot scan.
+#[test]
+fn unsupported_image_type_on_start_is_reported_promptly() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v1", Flavour::Docker);
+    registry(&stub, "BASIC", vec![]);
+    stub.on(
+        START,
+        vec![Action::error(
+            400,
+            "UnsupportedImageTypeException",
+            "The operating system and/or package manager are not supported.",
+        )],
+    );
+    stub.on(
+        DESCRIBE,
+        vec![Action::scan_not_found("app", &manifest.digest)],
+    );
+    let began = Instant::now();
+    let run = scan(&stub, &["app:v1", "--timeout", "20s"]);
+    let took = began.elapsed();
+    run.expect(3);
+    assert_stderr(&run, "not supported");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+#[test]
+fn a_missing_repository_is_exit_2_naming_it() {
+    let stub = EcrStub::start();
+    stub.on(
+        BATCH_GET,
+        vec![Action::error(
+            400,
+            "RepositoryNotFoundException",
+            &format!(
+                "The repository with name 'nope/app' does not exist in the registry with id '{ACCOUNT}'"
+            ),
+        )],
+    );
+    scan_on_push(&stub);
+    let run = scan(&stub, &["nope/app:v1"]);
+    run.expect(2);
+    assert_stderr(&run, "repository nope/app not found");
+    assert_eq!(stub.count(BATCH_GET), 1, "not retried");
+}
+
+#[test]
+fn a_full_uri_addresses_the_registry_and_region_it_names() {
+    let stub = EcrStub::start();
+    let other = "210987654321";
+    let manifest = single_image(&stub, "team/app", "v1", Flavour::Docker);
+    registry(&stub, "BASIC", vec![]);
+    stub.on(
+        START,
+        vec![Action::json(start_image_scan("team/app", &manifest.digest))],
+    );
+    stub.on(
+        DESCRIBE,
+        vec![
+            ScanPage::new("team/app", &manifest.digest, "COMPLETE")
+                .basic(vec![])
+                .action(),
+        ],
+    );
+    let reference = format!("{other}.dkr.ecr.us-west-2.amazonaws.com/team/app:v1");
+    let run = scan(&stub, &[&reference, "--json", "report.json"]);
+    run.expect(0);
+    assert_eq!(run.json()["images"][0]["region"], "us-west-2");
+    for operation in [BATCH_GET, START, DESCRIBE] {
+        for call in stub.calls(operation) {
+            assert_eq!(
+                call.body["registryId"], other,
+                "{operation}: {:?}",
+                call.body
+            );
+        }
+    }
+    for call in stub.requests() {
+        let authorization = call.header("authorization").unwrap_or_default();
+        assert!(
+            authorization.contains("/us-west-2/ecr/aws4_request"),
+            "{}: {authorization}",
+            call.operation
+        );
+    }
+}
