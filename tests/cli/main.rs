@@ -2,5 +2,7 @@
 
 mod ecr_stub;
 mod evaluate;
+mod moto;
+mod scan_moto;
 mod scan_stub;
 mod support;
