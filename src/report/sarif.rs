@@ -7,8 +7,13 @@
 //! read from the verdict, never recomputed, and nothing here can change the exit code.
 //!
 //! The document is streamed with serde from small structs that borrow from the findings; no
-//! `serde_json::Value` of the whole document is ever built, and per-result strings live only while that
-//! result is written.
+//! `serde_json::Value` of the whole document is ever built. Only indices are planned ahead; rules and
+//! results are built one at a time as they are written.
+//!
+//! Size: past 20 images the rest are left out; a run keeps at most 25,000 results, the most severe, and
+//! fewer when the file would exceed 100,000 in all (never fewer than the 5,000 GitHub shows). Rules carry
+//! less text as the file's rule count grows ([`Detail`]), which keeps even a full file under GitHub's
+//! 10 MB gzipped. Every cut is announced in the run's `toolExecutionNotifications`.
 //!
 //! `security-severity` follows the gating severity ([`Finding::severity`]), not the vendor score, so the
 //! Security tab and the gate agree. GitHub reads it in bands: above 9.0 critical, 7.0–8.9 high,
@@ -45,16 +50,30 @@ const MAX_TAGS: usize = 10;
 const MAX_NAME_LEN: usize = 255;
 const MAX_DESCRIPTION_LEN: usize = 1024;
 const MAX_URL_LEN: usize = 2048;
+/// GitHub shows only this many results of a run, the most severe.
+const SHOWN_RESULTS_PER_RUN: usize = 5_000;
+/// Results in the whole file. With this many, a run may hold fewer than 25,000 but never fewer than
+/// GitHub shows; together with [`Detail`] it keeps large files under GitHub's 10 MB (gzipped).
+const MAX_RESULTS_PER_FILE: usize = 100_000;
+/// Budget of `fullDescription` text in the whole file, shared out over its rules.
+const DESCRIPTION_BUDGET: usize = 6_000_000;
+/// Below this share per rule, rules have no `fullDescription` (GitHub then shows `shortDescription`).
+const MIN_FULL_DESCRIPTION_LEN: usize = 80;
+/// Bound on `shortDescription` when the description budget is tight.
+const MIN_SHORT_DESCRIPTION_LEN: usize = 120;
 /// Bound on one piece of vendor text (package name, version, …) inside a message or help text.
 const MAX_PIECE_LEN: usize = 100;
 /// Packages listed in a rule's help; the rest are counted.
 const MAX_HELP_PACKAGES: usize = 5;
+/// Rules in the file above which a rule's help lists one package.
+const MAX_RULES_WITH_FULL_HELP: usize = 10_000;
+/// Rules in the file above which rules have no help (`helpUri` stays).
+const MAX_RULES_WITH_HELP: usize = 50_000;
 
 /// Writes the SARIF report of `verdict` over `ctx.set` to `w`.
 ///
-/// One run per image, at most 20; results beyond GitHub's per-run limits are left out, most severe kept,
-/// and each cut is announced in the run's `toolExecutionNotifications`. The JSON report always has
-/// everything.
+/// One run per image, at most 20; results beyond the limits are left out, most severe kept, and each
+/// cut is announced in the run's `toolExecutionNotifications`. The JSON report always has everything.
 pub fn write(ctx: &Context<'_>, verdict: &Verdict, w: impl Write) -> io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 16, w);
     serde_json::to_writer(&mut w, &Log::new(ctx, verdict))?;
@@ -85,7 +104,7 @@ impl<'a> Log<'a> {
     }
 }
 
-/// The runs, planned and written one image at a time.
+/// The runs: planned up front (indices only), then written one image at a time.
 struct Runs<'a> {
     set: &'a ScanSet,
     policy: &'a Policy,
@@ -97,16 +116,23 @@ impl Serialize for Runs<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let images = &self.set.images;
         let kept = images.len().min(MAX_RUNS);
+        let cap = results_per_run(kept);
+        let plans: Vec<Plan<'_>> = (0..kept).map(|i| Plan::new(self.set, i, cap)).collect();
+        let detail = Detail::for_rules(plans.iter().map(|p| p.rules.len()).sum());
         let mut seq = serializer.serialize_seq(Some(kept))?;
         let mut categories: HashMap<String, usize> = HashMap::new();
-        for (index, image) in images.iter().enumerate().take(kept) {
-            let plan = Plan::new(self.set, index);
+        for (index, (image, plan)) in images.iter().zip(&plans).enumerate() {
             let mut notifications = Vec::new();
             if plan.omitted > 0 {
                 notifications.push(Notification::warning(format!(
-                    "left out {} of {} findings in this image: GitHub accepts at most {} results and {} \
-                     rules per run, so only the most severe are here; the JSON report has all of them",
-                    plan.omitted, plan.total, MAX_RESULTS_PER_RUN, MAX_RULES_PER_RUN
+                    "left out {} of {} findings in this image, keeping the {} most severe, to stay within \
+                     GitHub's limits ({} results per run, 10 MB per file; GitHub shows the {} most severe of a \
+                     run); the JSON report has all of them",
+                    plan.omitted,
+                    plan.total,
+                    plan.results.len(),
+                    MAX_RESULTS_PER_RUN,
+                    SHOWN_RESULTS_PER_RUN
                 )));
             }
             if index + 1 == kept && images.len() > kept {
@@ -127,7 +153,8 @@ impl Serialize for Runs<'_> {
                         information_uri: INFORMATION_URI,
                         rules: Rules {
                             set: self.set,
-                            plan: &plan,
+                            plan,
+                            detail,
                         },
                     },
                 },
@@ -143,13 +170,13 @@ impl Serialize for Runs<'_> {
                     policy: self.policy,
                     verdict: self.verdict,
                     image,
-                    plan: &plan,
+                    plan,
                 },
                 properties: RunProperties {
-                    repository: clean(&image.repository),
-                    digest: image.digest.as_deref().map(clean),
-                    platform: image.platform.as_deref().map(clean),
-                    tags: image.tags.iter().map(|t| clean(t)).collect(),
+                    repository: bounded(&image.repository),
+                    digest: image.digest.as_deref().map(bounded),
+                    platform: image.platform.as_deref().map(bounded),
+                    tags: image.tags.iter().map(|t| bounded(t)).collect(),
                     scan_type: image.scan.scan_type.as_str(),
                 },
             };
@@ -159,10 +186,43 @@ impl Serialize for Runs<'_> {
     }
 }
 
+/// Results kept per run when the file has `runs` runs: 25,000 while the file stays within 100,000 in
+/// all, never fewer than the 5,000 GitHub shows.
+fn results_per_run(runs: usize) -> usize {
+    (MAX_RESULTS_PER_FILE / runs.max(1)).clamp(SHOWN_RESULTS_PER_RUN, MAX_RESULTS_PER_RUN)
+}
+
+/// How much text each rule carries, so that files with many rules stay under GitHub's size limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Detail {
+    short_len: usize,
+    /// `None`: no `fullDescription`.
+    full_len: Option<usize>,
+    /// Packages listed in `help`; `None`: no `help`.
+    help_packages: Option<usize>,
+}
+
+impl Detail {
+    fn for_rules(rules: usize) -> Detail {
+        let share = (DESCRIPTION_BUDGET / rules.max(1)).min(MAX_DESCRIPTION_LEN);
+        Detail {
+            short_len: share.max(MIN_SHORT_DESCRIPTION_LEN),
+            full_len: (share >= MIN_FULL_DESCRIPTION_LEN).then_some(share),
+            help_packages: if rules > MAX_RULES_WITH_HELP {
+                None
+            } else if rules > MAX_RULES_WITH_FULL_HELP {
+                Some(1)
+            } else {
+                Some(MAX_HELP_PACKAGES)
+            },
+        }
+    }
+}
+
 /// `ecr-scan-gate/<image key>/`; a key seen before in this file gets `#2`, `#3`, … so that no two runs
 /// share a category.
 fn category(image: &Image, seen: &mut HashMap<String, usize>) -> String {
-    let key = clean(&image.key()).into_owned();
+    let key = bounded(&image.key()).into_owned();
     let count = seen.entry(key.clone()).or_insert(0);
     *count += 1;
     if *count == 1 {
@@ -190,7 +250,7 @@ struct RulePlan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    fn new(set: &'a ScanSet, image: usize) -> Plan<'a> {
+    fn new(set: &'a ScanSet, image: usize, cap: usize) -> Plan<'a> {
         let mut order: Vec<usize> = set
             .findings
             .iter()
@@ -201,13 +261,13 @@ impl<'a> Plan<'a> {
         order.sort_by_key(|&i| std::cmp::Reverse(set.findings[i].severity));
         let mut plan = Plan {
             rules: Vec::new(),
-            results: Vec::with_capacity(order.len().min(MAX_RESULTS_PER_RUN)),
+            results: Vec::with_capacity(order.len().min(cap)),
             total: order.len(),
             omitted: 0,
         };
         let mut by_id: HashMap<Cow<'a, str>, usize> = HashMap::new();
         for index in order {
-            if plan.results.len() >= MAX_RESULTS_PER_RUN {
+            if plan.results.len() >= cap {
                 plan.omitted += 1;
                 continue;
             }
@@ -309,13 +369,14 @@ struct Text<'a> {
 struct Rules<'a> {
     set: &'a ScanSet,
     plan: &'a Plan<'a>,
+    detail: Detail,
 }
 
 impl Serialize for Rules<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.plan.rules.len()))?;
         for rule in &self.plan.rules {
-            seq.serialize_element(&Rule::new(self.set, rule))?;
+            seq.serialize_element(&Rule::new(self.set, rule, self.detail))?;
         }
         seq.end()
     }
@@ -327,10 +388,12 @@ struct Rule<'a> {
     id: &'a str,
     name: &'a str,
     short_description: Text<'a>,
-    full_description: Text<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_description: Option<Text<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help_uri: Option<&'a str>,
-    help: Help,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<Help>,
     properties: RuleProperties,
 }
 
@@ -348,7 +411,7 @@ struct RuleProperties {
 }
 
 impl<'a> Rule<'a> {
-    fn new(set: &'a ScanSet, plan: &'a RulePlan<'a>) -> Rule<'a> {
+    fn new(set: &'a ScanSet, plan: &'a RulePlan<'a>, detail: Detail) -> Rule<'a> {
         let findings: Vec<&Finding> = plan.findings.iter().map(|&i| &set.findings[i]).collect();
         let severity = findings
             .iter()
@@ -359,15 +422,17 @@ impl<'a> Rule<'a> {
         let short = findings
             .iter()
             .filter_map(|f| f.title.as_deref())
-            .map(|t| clip(t, MAX_DESCRIPTION_LEN))
+            .map(|t| clip(t, detail.short_len))
             .find(|t| !t.is_empty())
             .unwrap_or_else(|| Cow::Owned(format!("{id} ({severity})")));
-        let full = findings
-            .iter()
-            .filter_map(|f| f.description.as_deref())
-            .map(|d| clip(d, MAX_DESCRIPTION_LEN))
-            .find(|d| !d.is_empty())
-            .unwrap_or_else(|| short.clone());
+        let full = detail.full_len.map(|len| {
+            findings
+                .iter()
+                .filter_map(|f| f.description.as_deref())
+                .map(|d| clip(d, len))
+                .find(|d| !d.is_empty())
+                .unwrap_or_else(|| short.clone())
+        });
         let help_uri = findings
             .iter()
             .flat_map(|f| &f.urls)
@@ -382,9 +447,11 @@ impl<'a> Rule<'a> {
             id,
             name: id,
             short_description: Text { text: short },
-            full_description: Text { text: full },
+            full_description: full.map(|text| Text { text }),
             help_uri,
-            help: help(id, severity, &findings, help_uri),
+            help: detail
+                .help_packages
+                .map(|packages| help(id, severity, &findings, help_uri, packages)),
             properties: RuleProperties {
                 tags,
                 security_severity: security_severity(
@@ -400,13 +467,19 @@ impl<'a> Rule<'a> {
 }
 
 /// Short help: the severity, the packages of this rule in the run (a few) and a link.
-fn help(id: &str, severity: Severity, findings: &[&Finding], url: Option<&str>) -> Help {
-    let mut text = format!("{id} is a {severity} vulnerability. Affected packages:");
+fn help(
+    id: &str,
+    severity: Severity,
+    findings: &[&Finding],
+    url: Option<&str>,
+    packages: usize,
+) -> Help {
+    let mut text = format!("{id}, severity {severity}. Affected packages:");
     let mut markdown = format!(
-        "{} is a **{severity}** vulnerability.\n\nAffected packages:\n",
+        "{}, severity **{severity}**.\n\nAffected packages:\n",
         code(id)
     );
-    for (n, finding) in findings.iter().take(MAX_HELP_PACKAGES).enumerate() {
+    for (n, finding) in findings.iter().take(packages).enumerate() {
         let package = &finding.package;
         let name = piece(package.name.as_deref()).unwrap_or(Cow::Borrowed("unnamed package"));
         text.push_str(if n == 0 { " " } else { "; " });
@@ -433,8 +506,8 @@ fn help(id: &str, severity: Severity, findings: &[&Finding], url: Option<&str>) 
             (None, _) => {}
         }
     }
-    if findings.len() > MAX_HELP_PACKAGES {
-        let more = findings.len() - MAX_HELP_PACKAGES;
+    if findings.len() > packages {
+        let more = findings.len() - packages;
         let _ = write!(text, "; and {more} more");
         let _ = write!(markdown, "\n- and {more} more");
     }
@@ -581,12 +654,13 @@ impl<'a> SarifResult<'a> {
             }),
             _ => None,
         };
+        let rule_id = results.plan.rules[rule].id.as_ref();
         SarifResult {
-            rule_id: results.plan.rules[rule].id.as_ref(),
+            rule_id,
             rule_index: rule,
             level: level(finding.severity),
             message: Text {
-                text: Cow::Owned(message(finding)),
+                text: Cow::Owned(message(rule_id, finding)),
             },
             locations: [Location {
                 physical_location: PhysicalLocation {
@@ -607,17 +681,17 @@ impl<'a> SarifResult<'a> {
             suppressions: suppression.map(|s| [s]),
             properties: ResultProperties {
                 severity: finding.severity.as_str(),
-                vendor_severity: clean(&finding.vendor_severity),
+                vendor_severity: bounded(&finding.vendor_severity),
                 score: finding.score.filter(|s| s.is_finite()),
-                package_name: package.name.as_deref().map(clean),
-                package_version: package.version.as_deref().map(clean),
-                fixed_in: package.fixed_in.as_deref().map(clean),
-                package_manager: package.manager.as_deref().map(clean),
-                package_path: package.path.as_deref().map(clean),
+                package_name: package.name.as_deref().map(bounded),
+                package_version: package.version.as_deref().map(bounded),
+                fixed_in: package.fixed_in.as_deref().map(bounded),
+                package_manager: package.manager.as_deref().map(bounded),
+                package_path: package.path.as_deref().map(bounded),
                 fix_available: finding.fix_available,
                 exploit_available: finding.exploit_available,
-                image_digest: image.digest.as_deref().map(clean),
-                image_platform: image.platform.as_deref().map(clean),
+                image_digest: image.digest.as_deref().map(bounded),
+                image_platform: image.platform.as_deref().map(bounded),
                 gate_state: state.map(gate_state),
                 gate_rule: match state {
                     Some(FindingState::Violating(rule)) => Some(rule.to_string()),
@@ -647,9 +721,9 @@ fn gate_state(state: FindingState) -> &'static str {
 }
 
 /// `CVE-2021-3711 in openssl 1.1.1k (critical, fixed in 1.1.1l)`: one line, vendor text cleaned.
-fn message(finding: &Finding) -> String {
+fn message(rule_id: &str, finding: &Finding) -> String {
     let mut text = String::with_capacity(96);
-    text.push_str(&rule_id(&finding.id));
+    text.push_str(rule_id);
     if let Some(name) = piece(finding.package.name.as_deref()) {
         let _ = write!(text, " in {name}");
         if let Some(version) = piece(finding.package.version.as_deref()) {
@@ -697,9 +771,9 @@ fn security_severity(severity: Severity, scores: impl Iterator<Item = f64>) -> S
 }
 
 /// `ecr/<repository>/<package path>` or `ecr/<repository>/os-packages/<package name>`: repo-relative,
-/// without scheme, colon, tag, digest or account. Each part is normalised on its own (empty and `.`
-/// segments dropped, `..` removes the previous segment of that part only) and every byte outside
-/// `[A-Za-z0-9._~-]` of a segment is percent-encoded.
+/// without scheme, colon, tag, digest or account. Each part is cut to its first 1,024 bytes and
+/// normalised on its own (empty and `.` segments dropped, `..` removes the previous segment of that part
+/// only), and every byte outside `[A-Za-z0-9._~-]` of a segment is percent-encoded.
 fn location_uri(repository: &str, package: &Package) -> String {
     let mut uri = String::from("ecr");
     if !push_segments(&mut uri, repository) {
@@ -721,8 +795,14 @@ fn location_uri(repository: &str, package: &Package) -> String {
 
 /// Appends `/segment` for each normalised segment of `path`; false when there were none.
 fn push_segments(uri: &mut String, path: &str) -> bool {
+    let end = path
+        .char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .take_while(|&end| end <= MAX_DESCRIPTION_LEN)
+        .last()
+        .unwrap_or(0);
     let mut segments: Vec<&str> = Vec::new();
-    for segment in path.split('/') {
+    for segment in path[..end].split('/') {
         match segment {
             "" | "." => {}
             ".." => {
@@ -874,6 +954,11 @@ fn clip(text: &str, max: usize) -> Cow<'_, str> {
     out.push_str(text[..end].trim_end());
     out.push('…');
     Cow::Owned(out)
+}
+
+/// Vendor text for properties: [`clean`] and at most 1,024 long.
+fn bounded(text: &str) -> Cow<'_, str> {
+    clip(text, MAX_DESCRIPTION_LEN)
 }
 
 /// A piece of vendor text for messages and help: clipped, `None` when absent or blank.
@@ -1067,12 +1152,17 @@ mod tests {
                 let name = rule["name"].as_str().unwrap();
                 assert!(utf16_len(name) <= MAX_NAME_LEN);
                 assert!(!rule["id"].as_str().unwrap().is_empty());
+                assert!(rule["shortDescription"]["text"].is_string());
                 for key in ["shortDescription", "fullDescription"] {
-                    let text = rule[key]["text"].as_str().unwrap();
+                    let Some(text) = rule[key]["text"].as_str() else {
+                        continue;
+                    };
                     assert!(utf16_len(text) <= MAX_DESCRIPTION_LEN, "{key}: {text}");
                     assert!(is_one_clean_line(text), "{key}: {text:?}");
                 }
-                assert!(is_one_clean_line(rule["help"]["text"].as_str().unwrap()));
+                if let Some(help) = rule["help"]["text"].as_str() {
+                    assert!(is_one_clean_line(help), "{help:?}");
+                }
             }
             for result in results {
                 let locations = result["locations"].as_array().unwrap();
@@ -1801,9 +1891,7 @@ mod tests {
             })
             .collect();
         let set = one_image(findings);
-        let started = std::time::Instant::now();
         let doc = render(&set, &Policy::default());
-        let elapsed = started.elapsed();
         assert_within_limits(&doc);
         assert_eq!(results(&doc, 0).len(), MAX_RESULTS_PER_RUN);
         assert_eq!(rules(&doc, 0).len(), MAX_RULES_PER_RUN);
@@ -1820,7 +1908,71 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("JSON report has all of them"));
-        assert!(elapsed < std::time::Duration::from_secs(10), "{elapsed:?}");
+    }
+
+    #[test]
+    fn large_files_keep_fewer_results_per_run_but_never_fewer_than_github_shows() {
+        assert_eq!(results_per_run(0), 25_000);
+        assert_eq!(results_per_run(1), 25_000);
+        assert_eq!(results_per_run(4), 25_000);
+        assert_eq!(results_per_run(5), 20_000);
+        assert_eq!(results_per_run(20), 5_000);
+    }
+
+    #[test]
+    fn many_rules_carry_less_text() {
+        let full = Detail::for_rules(100);
+        assert_eq!(
+            full,
+            Detail {
+                short_len: 1024,
+                full_len: Some(1024),
+                help_packages: Some(5)
+            }
+        );
+        assert_eq!(Detail::for_rules(0), full);
+        assert_eq!(
+            Detail::for_rules(25_000),
+            Detail {
+                short_len: 240,
+                full_len: Some(240),
+                help_packages: Some(1)
+            }
+        );
+        assert_eq!(
+            Detail::for_rules(100_000),
+            Detail {
+                short_len: 120,
+                full_len: None,
+                help_packages: None
+            }
+        );
+    }
+
+    #[test]
+    fn compact_rules_drop_full_description_and_help_but_keep_the_link() {
+        let mut f = finding(
+            "CVE-2021-3711",
+            Severity::Critical,
+            Some(9.8),
+            "openssl",
+            "1.1.1k",
+        );
+        f.title = Some("a long title ".repeat(100));
+        let set = one_image(vec![f]);
+        let plan = Plan::new(&set, 0, MAX_RESULTS_PER_RUN);
+        let rule =
+            serde_json::to_value(Rule::new(&set, &plan.rules[0], Detail::for_rules(100_000)))
+                .unwrap();
+        assert!(rule.get("fullDescription").is_none());
+        assert!(rule.get("help").is_none());
+        assert_eq!(
+            rule["helpUri"],
+            "https://nvd.nist.gov/vuln/detail/CVE-2021-3711"
+        );
+        let short = rule["shortDescription"]["text"].as_str().unwrap();
+        assert!(utf16_len(short) <= MIN_SHORT_DESCRIPTION_LEN && short.ends_with('…'));
+        assert_eq!(rule["properties"]["security-severity"], "9.8");
     }
 
     #[test]
@@ -2056,7 +2208,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(96))]
+        #![proptest_config(ProptestConfig::with_cases(32))]
 
         #[test]
         fn arbitrary_findings_stay_within_github_limits(set in arb_set()) {
