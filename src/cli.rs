@@ -73,6 +73,21 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration, env = "ECR_SCAN_GATE_TIMEOUT")]
     pub timeout: Duration,
 
+    /// Push the image to ECR first, then gate it. SOURCE is an OCI image layout directory, a tar of
+    /// one (buildx `--output type=oci`, `docker save` of Docker 25 or later) or a legacy `docker save`
+    /// archive. IMAGE is the destination: its tag (a digest in IMAGE must be the source's).
+    #[arg(long, value_name = "SOURCE")]
+    pub push: Option<PathBuf>,
+
+    /// The registry endpoint --push uploads to, instead of the one ECR's GetAuthorizationToken names
+    /// (a VPC endpoint, a proxy); `https://`, or plain `http://` for 127.0.0.1 or localhost only.
+    #[arg(long, value_name = "URL", env = "ECR_SCAN_GATE_REGISTRY_ENDPOINT")]
+    pub registry_endpoint: Option<String>,
+
+    /// Upload chunk size in bytes for --push (blobs up to it go in one request; for tests).
+    #[arg(long, value_name = "BYTES", hide = true)]
+    pub push_chunk_size: Option<u64>,
+
     #[command(flatten)]
     pub aws: AwsArgs,
 

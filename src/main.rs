@@ -1,8 +1,94 @@
+use std::env;
+use std::ffi::OsString;
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
+use ecr_scan_gate::app::{self, EXIT_ERROR};
+use ecr_scan_gate::cli::Cli;
+use ecr_scan_gate::github::inputs::{self, ACTION_COMMAND, Inputs};
+use ecr_scan_gate::github::{self, Environment};
+use ecr_scan_gate::report::escape::plain_line;
 
 fn main() -> ExitCode {
-    let cli = ecr_scan_gate::cli::Cli::parse();
-    ecr_scan_gate::app::run(cli)
+    let args: Vec<OsString> = env::args_os().collect();
+    if runs_as_action(&args) {
+        return action(&args);
+    }
+    app::run(Cli::parse())
+}
+
+/// The GitHub Action runs the binary as `ecr-scan-gate github-action` (`runs.args` in `action.yml`).
+/// The image run with no arguments inside a GitHub Actions job that passes inputs (`uses: docker://…`
+/// with `with:`) is the Action too.
+fn runs_as_action(args: &[OsString]) -> bool {
+    match args.get(1) {
+        Some(first) => first == ACTION_COMMAND,
+        None => {
+            env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
+                && env::vars_os().any(|(key, _)| key.to_string_lossy().starts_with("INPUT_"))
+        }
+    }
+}
+
+/// Runs as the Action: the `INPUT_*` variables become the command line, which then runs like any other.
+fn action(args: &[OsString]) -> ExitCode {
+    let vars: Vec<(OsString, OsString)> = env::vars_os().collect();
+    let github = Environment::from_vars(vars.iter().cloned());
+    if args.len() > 2 {
+        return input_error(
+            github.as_ref(),
+            &format!(
+                "`{ACTION_COMMAND}` takes no arguments: the action's inputs arrive as INPUT_* variables"
+            ),
+        );
+    }
+    let run = match inputs::command_line(&Inputs::from_vars(vars)) {
+        Ok(run) => run,
+        Err(error) => return input_error(github.as_ref(), &error.to_string()),
+    };
+    let mut stderr = io::stderr().lock();
+    if !run.ignored.is_empty() {
+        // A plain note, not an annotation: the step's 10 warning annotations are kept for the run.
+        let names: Vec<String> = run.ignored.iter().map(|n| format!("`{n}`")).collect();
+        let verb = if names.len() == 1 { "applies" } else { "apply" };
+        let note = format!(
+            "ecr-scan-gate: note: {} only {verb} when scanning an `image`; ignored with `findings`",
+            names.join(", ")
+        );
+        let _ = writeln!(stderr, "{}", plain_line(&note));
+    }
+    let _ = writeln!(
+        stderr,
+        "{}",
+        plain_line(&format!("ecr-scan-gate: the action's inputs → {run}"))
+    );
+    drop(stderr);
+    match Cli::try_parse_from(&run.args) {
+        Ok(cli) => app::run(cli),
+        Err(error) => {
+            let text = error.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            input_error(
+                github.as_ref(),
+                &format!("{first} (from the action's inputs: {run})"),
+            )
+        }
+    }
+}
+
+fn input_error(github: Option<&Environment>, message: &str) -> ExitCode {
+    let mut stderr = io::stderr().lock();
+    match github {
+        Some(github) => github::publish_input_error(github, message, &mut stderr),
+        None => {
+            let _ = writeln!(
+                stderr,
+                "{}",
+                plain_line(&format!("ecr-scan-gate: error: {message}"))
+            );
+        }
+    }
+    ExitCode::from(EXIT_ERROR)
 }

@@ -51,6 +51,8 @@ pub enum AppError {
         #[source]
         source: IdentifyError,
     },
+    #[error("couldn't push the image")]
+    Push(#[from] crate::registry::PushError),
     #[error("couldn't start the async runtime")]
     Runtime(#[source] io::Error),
     #[error("couldn't write the {what} report to {file}")]
@@ -82,6 +84,7 @@ impl AppError {
                 Some("see the policy file format in the README (section \"Policy file\")")
             }
             AppError::Ecr(error) => error.hint(),
+            AppError::Push(error) => error.hint(),
             _ => None,
         }
     }
@@ -350,13 +353,35 @@ fn finish(ctx: &Context<'_>, targets: &ReportTargets, code: u8) -> u8 {
     }
     let stderr = io::stderr();
     let _ = report::text::write(ctx, stderr.lock());
-    if failures.is_empty() {
-        return code;
-    }
     for failure in &failures {
         eprintln!("error: {}", error_chain(failure));
     }
-    EXIT_ERROR
+    // In a GitHub Actions job: summary, outputs, annotations, pull-request comment, SARIF upload. It
+    // comes after the verdict and the exit code are fixed, and its failures are only warnings.
+    if let Some(github) = crate::github::Environment::from_vars(std::env::vars_os()) {
+        let written = |what: &str, target: &Option<Target>| match target {
+            Some(Target::File(path))
+                if !failures.iter().any(
+                    |f| matches!(f, AppError::WriteReport { what: failed, .. } if *failed == what),
+                ) =>
+            {
+                Some(path.display().to_string())
+            }
+            _ => None,
+        };
+        let reports = crate::github::Reports {
+            sarif: ctx.verdict().and(written("SARIF", &targets.sarif)),
+            json: written("JSON", &targets.json),
+            markdown: written("markdown", &targets.markdown),
+            write_failed: !failures.is_empty(),
+        };
+        crate::github::publish(&github, ctx, &reports, &mut io::stderr().lock());
+    }
+    if failures.is_empty() {
+        code
+    } else {
+        EXIT_ERROR
+    }
 }
 
 fn write_target(

@@ -262,14 +262,14 @@ async fn push(
             missing_bytes,
         } => note(&format!(
             "  {present} blob(s) ({}) already in the registry; uploading {missing} ({})",
-            megabytes(*present_bytes),
-            megabytes(*missing_bytes)
+            size(*present_bytes),
+            size(*missing_bytes)
         )),
         PushEvent::Uploaded { blob } => note(&format!(
-            "  uploaded {} {} ({})",
+            "  uploaded {} ({}, {})",
             blob.role,
             blob.digest.short(),
-            megabytes(blob.size)
+            size(blob.size)
         )),
         PushEvent::ManifestPushed { reference, digest } => note(&format!(
             "  pushed manifest {reference} ({})",
@@ -305,8 +305,15 @@ fn registry_endpoint(proxy_endpoint: &str, registry_id: Option<&str>) -> String 
     }
 }
 
-fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
+fn size(bytes: u64) -> String {
+    let bytes = bytes as f64;
+    if bytes >= 1e9 {
+        format!("{:.2} GB", bytes / 1e9)
+    } else if bytes >= 1e6 {
+        format!("{:.1} MB", bytes / 1e6)
+    } else {
+        format!("{:.1} kB", bytes / 1e3)
+    }
 }
 
 /// `BatchGetImage`, retrying `ImageNotFound` briefly: a freshly pushed tag may not be visible yet.
@@ -377,5 +384,24 @@ fn human_duration(duration: Duration) -> String {
         (0, m, s) => format!("{m}m{s}s"),
         (h, 0, 0) => format!("{h}h"),
         (h, m, _) => format!("{h}h{m}m"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::registry_endpoint;
+
+    #[test]
+    fn push_endpoint_moves_to_the_named_registry() {
+        let own = "https://123456789012.dkr.ecr.us-east-1.amazonaws.com";
+        assert_eq!(registry_endpoint(own, None), own);
+        assert_eq!(
+            registry_endpoint(own, Some("210987654321")),
+            "https://210987654321.dkr.ecr.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            registry_endpoint("https://proxy.example.com", Some("210987654321")),
+            "https://proxy.example.com"
+        );
     }
 }

@@ -1,8 +1,11 @@
 //! The one end-to-end test binary: the real `ecr-scan-gate` against fixtures and local servers.
 
+mod action;
 mod ecr_stub;
 mod evaluate;
 mod moto;
+mod push;
+mod registry_server;
 mod scan_moto;
 mod scan_stub;
 mod support;

@@ -1,0 +1,583 @@
+//! The Action's inputs: the one place that maps `action.yml`'s inputs onto the command line and onto the
+//! publishing settings.
+//!
+//! The runner hands a Docker action its inputs as environment variables `INPUT_<NAME>`: the name
+//! upper-cased, spaces turned into `_`, dashes kept (`fail-on` → `INPUT_FAIL-ON`); an input that has no
+//! default and was not given arrives as `""`, which means "not set" here. [`INPUTS`] lists every input
+//! and how it maps; [`command_line`] turns them into the argument vector that clap parses (so the Action
+//! and the CLI share one configuration path), and [`publish_settings`] reads the few that only concern
+//! GitHub (comment, token, SARIF upload).
+//!
+//! This module does not read the environment: the caller passes the variables in.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt;
+
+use crate::policy::parse_threshold;
+
+/// The hidden first argument that runs the binary as the GitHub Action (`runs.args` in `action.yml`).
+pub const ACTION_COMMAND: &str = "github-action";
+
+/// The SARIF file written when `upload-sarif` is on and the `sarif` input is empty.
+pub const DEFAULT_SARIF_FILE: &str = "ecr-scan-gate.sarif";
+
+/// Which command an input applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// `scan` and `evaluate`.
+    Both,
+    /// Only `scan` (live scanning); ignored, with a warning when set, for `findings`.
+    Scan,
+}
+
+/// How one input reaches the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mapping {
+    /// The image to scan: `scan IMAGE`.
+    Image,
+    /// Saved `describe-image-scan-findings` files, one per line: `evaluate --findings FILE…`.
+    Findings,
+    /// `--flag VALUE`.
+    Value { flag: &'static str, scope: Scope },
+    /// A list (one per line or comma-separated): `--flag A --flag B`.
+    List { flag: &'static str, scope: Scope },
+    /// A list passed as one comma-separated value: `--flag A,B`.
+    Joined { flag: &'static str, scope: Scope },
+    /// A boolean (`true`/`false`) that adds `--flag` when true.
+    Switch { flag: &'static str, scope: Scope },
+    /// Read by the GitHub publishing step ([`publish_settings`]), not by the CLI.
+    Publish,
+}
+
+/// One input of `action.yml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputSpec {
+    /// The input's name in `action.yml`.
+    pub name: &'static str,
+    pub mapping: Mapping,
+}
+
+const fn spec(name: &'static str, mapping: Mapping) -> InputSpec {
+    InputSpec { name, mapping }
+}
+
+/// Every input of `action.yml`, in its order. A test checks that the two agree and that each input
+/// changes what the run does.
+pub const INPUTS: &[InputSpec] = &[
+    spec("image", Mapping::Image),
+    spec("findings", Mapping::Findings),
+    spec(
+        "push",
+        Mapping::Value {
+            flag: "--push",
+            scope: Scope::Scan,
+        },
+    ),
+    spec(
+        "platform",
+        Mapping::Joined {
+            flag: "--platform",
+            scope: Scope::Scan,
+        },
+    ),
+    spec(
+        "scan-mode",
+        Mapping::Value {
+            flag: "--scan-mode",
+            scope: Scope::Scan,
+        },
+    ),
+    spec(
+        "timeout",
+        Mapping::Value {
+            flag: "--timeout",
+            scope: Scope::Scan,
+        },
+    ),
+    spec(
+        "region",
+        Mapping::Value {
+            flag: "--region",
+            scope: Scope::Scan,
+        },
+    ),
+    spec(
+        "registry-id",
+        Mapping::Value {
+            flag: "--registry-id",
+            scope: Scope::Scan,
+        },
+    ),
+    spec(
+        "profile",
+        Mapping::Value {
+            flag: "--profile",
+            scope: Scope::Scan,
+        },
+    ),
+    spec(
+        "policy",
+        Mapping::Value {
+            flag: "--policy",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
+        "fail-on",
+        Mapping::Value {
+            flag: "--fail-on",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
+        "only-fixed",
+        Mapping::Switch {
+            flag: "--only-fixed",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
+        "min-score",
+        Mapping::Value {
+            flag: "--min-score",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
+        "ignore",
+        Mapping::List {
+            flag: "--ignore",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
+        "report-only",
+        Mapping::Switch {
+            flag: "--report-only",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
+        "sarif",
+        Mapping::Value {
+            flag: "--sarif",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
+        "json",
+        Mapping::Value {
+            flag: "--json",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
+        "markdown",
+        Mapping::Value {
+            flag: "--markdown",
+            scope: Scope::Both,
+        },
+    ),
+    spec("comment", Mapping::Publish),
+    spec("github-token", Mapping::Publish),
+    spec("upload-sarif", Mapping::Publish),
+];
+
+/// The `INPUT_*` variables of a run, by input name as the runner spelled it (`FAIL-ON`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inputs {
+    values: BTreeMap<String, String>,
+}
+
+impl Inputs {
+    /// Collects the `INPUT_*` variables from an environment. Other variables are ignored; a value that
+    /// is not UTF-8 is kept lossily (it then fails wherever it is used, with the input named).
+    pub fn from_vars(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Inputs {
+        let values = vars
+            .into_iter()
+            .filter_map(|(key, value)| {
+                let key = key.to_string_lossy();
+                let name = key.strip_prefix("INPUT_")?;
+                Some((name.to_uppercase(), value.to_string_lossy().into_owned()))
+            })
+            .collect();
+        Inputs { values }
+    }
+
+    /// Inputs given as `(name, value)` pairs with `action.yml`'s spelling (`fail-on`).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Inputs {
+        Inputs::from_vars(
+            pairs
+                .into_iter()
+                .map(|(name, value)| (env_name(name).into(), value.into())),
+        )
+    }
+
+    /// Whether any input is present at all (the runner sets every declared input).
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The trimmed value of an input; `None` when missing or empty.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let key = env_name(name);
+        let value = self
+            .values
+            .get(key.strip_prefix("INPUT_").unwrap_or(&key))?;
+        let value = value.trim();
+        (!value.is_empty()).then_some(value)
+    }
+}
+
+/// The environment variable the runner sets for an input: `INPUT_` + the name upper-cased, spaces
+/// turned into `_`, dashes kept.
+pub fn env_name(input: &str) -> String {
+    format!("INPUT_{}", input.replace(' ', "_").to_uppercase())
+}
+
+/// An input that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error(
+        "set the `image` input (an ECR image to scan) or the `findings` input (saved scan results)"
+    )]
+    NothingToGate,
+    #[error("set only one of the `image` and `findings` inputs")]
+    ImageAndFindings,
+    #[error("input `{input}`: `{value}` is not {expected}")]
+    Invalid {
+        input: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+/// What running as the Action means on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRun {
+    /// The argument vector for clap, starting with the program name.
+    pub args: Vec<String>,
+    /// Inputs that were set but do not apply (scan-only inputs with `findings`).
+    pub ignored: Vec<&'static str>,
+}
+
+impl fmt::Display for ActionRun {
+    /// The command line as a person would type it (for the log).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for arg in &self.args {
+            if !first {
+                f.write_str(" ")?;
+            }
+            first = false;
+            let plain = !arg.is_empty()
+                && arg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./:@=,+".contains(c));
+            if plain {
+                f.write_str(arg)?;
+            } else {
+                write!(f, "'{}'", arg.replace('\'', r"'\''"))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Builds the command line the inputs stand for. Empty inputs are not set: an option the user did not
+/// give never overrides the policy file.
+pub fn command_line(inputs: &Inputs) -> Result<ActionRun, InputError> {
+    let image = inputs.get("image");
+    let findings: Vec<&str> = inputs.get("findings").map(items).unwrap_or_default();
+    let scanning = match (image, findings.is_empty()) {
+        (Some(_), false) => return Err(InputError::ImageAndFindings),
+        (None, true) => return Err(InputError::NothingToGate),
+        (Some(_), true) => true,
+        (None, false) => false,
+    };
+    let mut args = vec!["ecr-scan-gate".to_string()];
+    let mut ignored = Vec::new();
+    match image {
+        Some(image) => args.extend(["scan".to_string(), image.to_string()]),
+        None => args.push("evaluate".to_string()),
+    }
+    for input in INPUTS {
+        let Some(value) = inputs.get(input.name) else {
+            continue;
+        };
+        let (flag, scope) = match input.mapping {
+            Mapping::Image | Mapping::Findings | Mapping::Publish => continue,
+            Mapping::Value { flag, scope }
+            | Mapping::List { flag, scope }
+            | Mapping::Joined { flag, scope }
+            | Mapping::Switch { flag, scope } => (flag, scope),
+        };
+        if scope == Scope::Scan && !scanning {
+            if !is_default(input.name, value) {
+                ignored.push(input.name);
+            }
+            continue;
+        }
+        match input.mapping {
+            Mapping::Value { .. } => {
+                check_value(input.name, value)?;
+                args.extend([flag.to_string(), value.to_string()]);
+            }
+            Mapping::List { .. } => {
+                for item in items(value) {
+                    args.extend([flag.to_string(), item.to_string()]);
+                }
+            }
+            Mapping::Joined { .. } => {
+                let joined = items(value).join(",");
+                if !joined.is_empty() {
+                    args.extend([flag.to_string(), joined]);
+                }
+            }
+            Mapping::Switch { .. } => {
+                if boolean(input.name, value)? {
+                    args.push(flag.to_string());
+                }
+            }
+            Mapping::Image | Mapping::Findings | Mapping::Publish => {}
+        }
+    }
+    if publish_settings(inputs)?.upload_sarif && inputs.get("sarif").is_none() {
+        args.extend(["--sarif".to_string(), DEFAULT_SARIF_FILE.to_string()]);
+    }
+    if !scanning {
+        args.push("--findings".to_string());
+        args.extend(findings.iter().map(|f| f.to_string()));
+    }
+    Ok(ActionRun { args, ignored })
+}
+
+/// When to comment on a pull request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CommentMode {
+    /// On runs for a pull request (`pull_request`, `pull_request_target`): update the gate's comment,
+    /// or create it.
+    #[default]
+    Auto,
+    /// As `Auto`, and on other runs (a push, a manual run) on the open pull requests whose head is the
+    /// run's commit.
+    Always,
+    /// Never comment.
+    Never,
+}
+
+/// A GitHub token. Its `Debug` never shows the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(value: impl Into<String>) -> Token {
+        Token(value.into())
+    }
+
+    /// The secret itself, for the Authorization header only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(***)")
+    }
+}
+
+/// What the publishing step does besides the summary, outputs and annotations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublishSettings {
+    pub comment: CommentMode,
+    /// `github-token`; without one there is no comment and no upload.
+    pub token: Option<Token>,
+    /// `upload-sarif`: upload the SARIF through the code scanning API.
+    pub upload_sarif: bool,
+}
+
+/// Reads the inputs that only concern publishing to GitHub. Missing inputs (the binary run in a plain
+/// `run:` step) mean: comment `auto` but no token, so no comment and no upload.
+pub fn publish_settings(inputs: &Inputs) -> Result<PublishSettings, InputError> {
+    let comment = match inputs
+        .get("comment")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("auto") => CommentMode::Auto,
+        Some("always") => CommentMode::Always,
+        Some("never") => CommentMode::Never,
+        Some(_) => {
+            return Err(InputError::Invalid {
+                input: "comment",
+                value: inputs.get("comment").unwrap_or_default().to_string(),
+                expected: "one of auto, always, never",
+            });
+        }
+    };
+    let upload_sarif = match inputs.get("upload-sarif") {
+        Some(value) => boolean("upload-sarif", value)?,
+        None => false,
+    };
+    Ok(PublishSettings {
+        comment,
+        token: inputs.get("github-token").map(Token::new),
+        upload_sarif,
+    })
+}
+
+/// The items of a list input: one per line or comma-separated, blanks dropped.
+fn items(value: &str) -> Vec<&str> {
+    value
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .collect()
+}
+
+/// A boolean input, as `@actions/core`'s `getBooleanInput` reads it (YAML 1.2 core schema).
+fn boolean(input: &'static str, value: &str) -> Result<bool, InputError> {
+    match value {
+        "true" | "True" | "TRUE" => Ok(true),
+        "false" | "False" | "FALSE" => Ok(false),
+        _ => Err(InputError::Invalid {
+            input,
+            value: value.to_string(),
+            expected: "a boolean (true or false)",
+        }),
+    }
+}
+
+/// Checks the inputs whose values are a closed set, so the message names the input rather than the
+/// flag. Other values (durations, scores, paths) are checked by the CLI's own parsers.
+fn check_value(input: &'static str, value: &str) -> Result<(), InputError> {
+    let invalid = |expected| InputError::Invalid {
+        input,
+        value: value.to_string(),
+        expected,
+    };
+    match input {
+        "fail-on" => parse_threshold(value)
+            .map(|_| ())
+            .map_err(|_| invalid("one of critical, high, medium, low, informational, none")),
+        "scan-mode" => match value {
+            "auto" | "start" | "wait" => Ok(()),
+            _ => Err(invalid("one of auto, start, wait")),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// Whether a scan-only input still has its `action.yml` default (so leaving it with `findings` is no
+/// mistake of the user's).
+fn is_default(input: &str, value: &str) -> bool {
+    matches!((input, value), ("scan-mode", "auto") | ("timeout", "15m"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(pairs: &[(&str, &str)]) -> Result<ActionRun, InputError> {
+        command_line(&Inputs::from_pairs(pairs.iter().copied()))
+    }
+
+    #[test]
+    fn runner_spelling_keeps_dashes_and_upper_cases() {
+        assert_eq!(env_name("fail-on"), "INPUT_FAIL-ON");
+        assert_eq!(env_name("github-token"), "INPUT_GITHUB-TOKEN");
+        assert_eq!(env_name("a b"), "INPUT_A_B");
+    }
+
+    #[test]
+    fn empty_inputs_are_not_set() {
+        let run = run(&[("image", "app:1"), ("fail-on", ""), ("policy", "  ")]).unwrap();
+        assert_eq!(run.args, ["ecr-scan-gate", "scan", "app:1"]);
+    }
+
+    #[test]
+    fn image_or_findings_is_required_but_not_both() {
+        assert_eq!(run(&[("image", "")]), Err(InputError::NothingToGate));
+        assert_eq!(
+            run(&[("image", "app"), ("findings", "a.json")]),
+            Err(InputError::ImageAndFindings)
+        );
+    }
+
+    #[test]
+    fn findings_become_evaluate_and_scan_only_inputs_are_left_out() {
+        let run = run(&[
+            ("findings", "a.json\nb.json\n"),
+            ("scan-mode", "auto"),
+            ("timeout", "15m"),
+            ("platform", "linux/arm64"),
+            ("fail-on", "critical"),
+            ("ignore", "CVE-1, CVE-2\nCVE-3"),
+            ("only-fixed", "true"),
+            ("report-only", "false"),
+        ])
+        .unwrap();
+        assert_eq!(
+            run.args,
+            [
+                "ecr-scan-gate",
+                "evaluate",
+                "--fail-on",
+                "critical",
+                "--only-fixed",
+                "--ignore",
+                "CVE-1",
+                "--ignore",
+                "CVE-2",
+                "--ignore",
+                "CVE-3",
+                "--findings",
+                "a.json",
+                "b.json"
+            ]
+        );
+        assert_eq!(run.ignored, ["platform"]);
+    }
+
+    #[test]
+    fn upload_without_a_sarif_path_writes_the_default_file() {
+        let run = run(&[("image", "app"), ("upload-sarif", "true")]).unwrap();
+        assert_eq!(
+            run.args,
+            [
+                "ecr-scan-gate",
+                "scan",
+                "app",
+                "--sarif",
+                DEFAULT_SARIF_FILE
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_closed_set_values_name_the_input() {
+        let error = run(&[("image", "app"), ("fail-on", "severe")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "input `fail-on`: `severe` is not one of critical, high, medium, low, informational, none"
+        );
+        assert!(run(&[("image", "app"), ("only-fixed", "yes")]).is_err());
+        assert!(run(&[("image", "app"), ("comment", "sometimes")]).is_err());
+        assert!(run(&[("image", "app"), ("scan-mode", "later")]).is_err());
+    }
+
+    #[test]
+    fn token_debug_is_redacted() {
+        let settings = publish_settings(&Inputs::from_pairs([("github-token", "ghs_secret")]));
+        let text = format!("{settings:?}");
+        assert!(!text.contains("ghs_secret"), "{text}");
+    }
+
+    #[test]
+    fn command_line_display_quotes_what_a_shell_would_split() {
+        let run = run(&[("image", "app:1"), ("ignore", "CVE 1")]).unwrap();
+        assert_eq!(run.to_string(), "ecr-scan-gate scan app:1 --ignore 'CVE 1'");
+    }
+}

@@ -1,0 +1,1013 @@
+//! The GitHub Action: `action.yml` against GitHub's metadata schema and the input mapping, and the real
+//! binary run the way the runner runs a Docker action — the `INPUT_*` variables from `action.yml`'s
+//! defaults plus a `with:` block, the runner's `GITHUB_*` variables, a `pull_request` event payload,
+//! step summary and output files — against a local GitHub API (wiremock) that checks every request.
+//! Saved scan results (`findings`) keep it fast and offline.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use ecr_scan_gate::cli::Cli;
+use ecr_scan_gate::github::inputs::{self, ACTION_COMMAND, INPUTS, Inputs, Mapping};
+use ecr_scan_gate::github::outputs::OUTPUTS;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use crate::support::*;
+
+const REPOSITORY: &str = "octo-org/payments-api";
+const SHA: &str = "0f7e1d2c3b4a59687766554433221100ffeeddcc";
+const TOKEN: &str = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
+const SARIF_ID: &str = "47177e22-5596-11eb-80a1-c1e54ef945c6";
+const COMMENTS: &str = "/repos/octo-org/payments-api/issues/42/comments";
+const SARIFS: &str = "/repos/octo-org/payments-api/code-scanning/sarifs";
+
+fn action_yml() -> Value {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"))
+        .expect("action.yml");
+    serde_yaml_ng::from_str(&text).expect("action.yml is YAML")
+}
+
+fn input_names(action: &Value) -> BTreeSet<String> {
+    action["inputs"]
+        .as_object()
+        .expect("inputs")
+        .keys()
+        .cloned()
+        .collect()
+}
+
+// ---- action.yml ----
+
+#[test]
+fn action_yml_is_valid_action_metadata() {
+    let action = action_yml();
+    validate(
+        &schema("tests/fixtures/schemas/github-action.json"),
+        &action,
+        "action.yml",
+    );
+    assert_eq!(action["runs"]["using"], "docker");
+    assert_eq!(action["runs"]["image"], "Dockerfile");
+    assert_eq!(action["runs"]["args"], json!([ACTION_COMMAND]));
+    for (name, input) in action["inputs"].as_object().unwrap() {
+        assert!(
+            input["description"].as_str().is_some_and(|d| !d.is_empty()),
+            "input {name} has no description"
+        );
+        assert!(
+            input["default"].is_string(),
+            "input {name}: give every input a string default so the runner always sets INPUT_*"
+        );
+    }
+}
+
+#[test]
+fn action_yml_inputs_and_outputs_match_the_code() {
+    let action = action_yml();
+    let mapped: BTreeSet<String> = INPUTS.iter().map(|i| i.name.to_string()).collect();
+    assert_eq!(input_names(&action), mapped, "action.yml inputs vs INPUTS");
+    let outputs: BTreeSet<String> = action["outputs"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    let set: BTreeSet<String> = OUTPUTS.iter().map(|o| o.to_string()).collect();
+    assert_eq!(outputs, set, "action.yml outputs vs OUTPUTS");
+}
+
+/// A value for each input that differs from its default and is valid.
+fn probe(name: &str) -> &'static str {
+    match name {
+        "image" => "probe/repository:1",
+        "findings" => "probe-findings.json",
+        "push" => "image.tar",
+        "platform" => "linux/arm64",
+        "scan-mode" => "wait",
+        "timeout" => "90s",
+        "region" => "eu-west-1",
+        "registry-id" => "123456789012",
+        "profile" => "ci",
+        "policy" => "probe.toml",
+        "fail-on" => "critical",
+        "only-fixed" | "report-only" | "upload-sarif" => "true",
+        "min-score" => "7.5",
+        "ignore" => "CVE-2099-0001",
+        "sarif" => "probe.sarif",
+        "json" => "probe.json",
+        "markdown" => "probe.md",
+        "comment" => "never",
+        "github-token" => "probe-token",
+        other => panic!("no probe value for input {other}; add one"),
+    }
+}
+
+/// The `INPUT_*` values the runner sets: `action.yml`'s defaults (expressions evaluated), then `with:`.
+fn runner_inputs(action: &Value, with: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let mut values = BTreeMap::new();
+    for (name, input) in action["inputs"].as_object().unwrap() {
+        let default = input["default"].as_str().unwrap_or_default();
+        let value = match default {
+            "${{ github.token }}" => TOKEN,
+            other => {
+                assert!(
+                    !other.contains("${{"),
+                    "the test evaluates no expression but github.token: {other}"
+                );
+                other
+            }
+        };
+        values.insert(name.clone(), value.to_string());
+    }
+    for (name, value) in with {
+        assert!(values.contains_key(*name), "`with:` names no input {name}");
+        values.insert(name.to_string(), value.to_string());
+    }
+    values
+}
+
+type Mapped = (
+    Result<inputs::ActionRun, inputs::InputError>,
+    Result<inputs::PublishSettings, inputs::InputError>,
+);
+
+fn mapped(values: &BTreeMap<String, String>) -> Mapped {
+    let inputs = Inputs::from_pairs(values.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    (
+        inputs::command_line(&inputs),
+        inputs::publish_settings(&inputs),
+    )
+}
+
+#[test]
+fn every_input_is_consumed_by_the_mapping() {
+    let action = action_yml();
+    let defaults = runner_inputs(&action, &[]);
+    let bases = [("image", "app:1"), ("findings", "scan.json")];
+    for spec in INPUTS {
+        let value = probe(spec.name);
+        let changed = bases.iter().any(|(base, base_value)| {
+            if *base == spec.name {
+                // The input on its own, against running with nothing to gate.
+                let mut with = defaults.clone();
+                let before = mapped(&with);
+                with.insert(spec.name.to_string(), value.to_string());
+                return mapped(&with) != before;
+            }
+            let mut with = defaults.clone();
+            with.insert(base.to_string(), base_value.to_string());
+            let before = mapped(&with);
+            with.insert(spec.name.to_string(), value.to_string());
+            let after = mapped(&with);
+            if let (Mapping::Value { flag, .. } | Mapping::List { flag, .. }, true) =
+                (spec.mapping, *base == "image")
+            {
+                let args = &after.0.as_ref().expect("valid inputs").args;
+                assert!(
+                    args.windows(2).any(|w| w[0] == flag && w[1] == value),
+                    "input {} should become `{flag} {value}`: {args:?}",
+                    spec.name
+                );
+            }
+            after != before
+        });
+        assert!(changed, "input `{}` changes nothing", spec.name);
+    }
+}
+
+#[test]
+fn mapped_command_lines_parse_with_the_cli() {
+    let action = action_yml();
+    for base in [("image", "app:1"), ("findings", "scan.json")] {
+        let mut with = runner_inputs(&action, &[base]);
+        for spec in INPUTS {
+            if !matches!(spec.name, "image" | "findings") {
+                with.insert(spec.name.to_string(), probe(spec.name).to_string());
+            }
+        }
+        let inputs = Inputs::from_pairs(with.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let run = inputs::command_line(&inputs).expect("valid inputs");
+        if let Err(error) = <Cli as clap::Parser>::try_parse_from(&run.args) {
+            panic!("{run} does not parse: {error}");
+        }
+    }
+}
+
+#[test]
+fn readme_example_workflow_is_the_linted_fixture() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let example = std::fs::read_to_string(fixture("github/example-workflow.yml")).expect("fixture");
+    assert!(
+        readme.contains(&format!("```yaml\n{example}```")),
+        "README's example workflow differs from tests/fixtures/github/example-workflow.yml"
+    );
+}
+
+// ---- the runner ----
+
+/// A job step about to run the action: a workspace with the repository's files and the runner's own
+/// directory for the event payload and file-command files.
+struct Step {
+    workspace: tempfile::TempDir,
+    runner: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+#[derive(Clone, Copy)]
+enum Event<'a> {
+    PullRequest(&'a str),
+    Push,
+}
+
+impl Step {
+    fn new(with: &[(&str, &str)], event: Event<'_>, api_url: &str) -> Step {
+        let workspace = tempfile::tempdir().expect("workspace");
+        let runner = tempfile::tempdir().expect("runner dir");
+        let action = action_yml();
+        let (event_name, payload, git_ref) = match event {
+            Event::PullRequest(file) => (
+                "pull_request",
+                std::fs::read_to_string(fixture(&format!("github/{file}"))).expect("event"),
+                "refs/pull/42/merge",
+            ),
+            Event::Push => (
+                "push",
+                json!({"ref": "refs/heads/main", "after": SHA, "repository": {"full_name": REPOSITORY}})
+                    .to_string(),
+                "refs/heads/main",
+            ),
+        };
+        let event_path = runner.path().join("event.json");
+        std::fs::write(&event_path, payload).unwrap();
+        let output = runner.path().join("set_output_0f7e1d2c");
+        let summary = runner.path().join("step_summary_0f7e1d2c");
+        std::fs::write(&output, "").unwrap();
+        std::fs::write(&summary, "").unwrap();
+        let text = |p: &Path| p.display().to_string();
+        let mut env: Vec<(String, String)> = [
+            ("CI", "true"),
+            ("GITHUB_ACTIONS", "true"),
+            ("HOME", "/github/home"),
+            ("GITHUB_JOB", "gate"),
+            ("GITHUB_REF", git_ref),
+            ("GITHUB_SHA", SHA),
+            ("GITHUB_REPOSITORY", REPOSITORY),
+            ("GITHUB_REPOSITORY_OWNER", "octo-org"),
+            ("GITHUB_RUN_ID", "1658821493"),
+            ("GITHUB_RUN_NUMBER", "7"),
+            ("GITHUB_RUN_ATTEMPT", "1"),
+            ("GITHUB_ACTOR", "octo-dev"),
+            ("GITHUB_TRIGGERING_ACTOR", "octo-dev"),
+            ("GITHUB_WORKFLOW", "Image scan gate"),
+            ("GITHUB_EVENT_NAME", event_name),
+            ("GITHUB_SERVER_URL", "https://github.com"),
+            ("GITHUB_API_URL", api_url),
+            ("GITHUB_GRAPHQL_URL", "https://api.github.com/graphql"),
+            ("GITHUB_ACTION", "gate"),
+            ("GITHUB_ACTION_REPOSITORY", "octo-org/ecr-scan-gate"),
+            ("GITHUB_ACTION_REF", "v1"),
+            ("RUNNER_OS", "Linux"),
+            ("RUNNER_ARCH", "X64"),
+            ("RUNNER_NAME", "GitHub Actions 2"),
+            ("RUNNER_ENVIRONMENT", "github-hosted"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        if let Event::PullRequest(_) = event {
+            env.push(("GITHUB_HEAD_REF".into(), "bump-base".into()));
+            env.push(("GITHUB_BASE_REF".into(), "main".into()));
+        }
+        env.extend([
+            ("GITHUB_WORKSPACE".to_string(), text(workspace.path())),
+            ("GITHUB_EVENT_PATH".to_string(), text(&event_path)),
+            ("GITHUB_OUTPUT".to_string(), text(&output)),
+            ("GITHUB_STEP_SUMMARY".to_string(), text(&summary)),
+            ("RUNNER_TEMP".to_string(), text(runner.path())),
+        ]);
+        for (name, value) in runner_inputs(&action, with) {
+            env.push((inputs::env_name(&name), value));
+        }
+        Step {
+            workspace,
+            runner,
+            env,
+        }
+    }
+
+    /// Copies a fixture into the workspace (the checked-out repository).
+    fn file(self, from: &Path, name: &str) -> Step {
+        std::fs::write(
+            self.workspace.path().join(name),
+            std::fs::read(from).unwrap(),
+        )
+        .unwrap();
+        self
+    }
+
+    /// Runs the binary as the runner runs the Docker action: `runs.args` as the arguments, in the
+    /// workspace, with the step's environment only.
+    async fn run(self) -> Finished {
+        let args: Vec<String> = action_yml()["runs"]["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect();
+        self.run_with(args).await
+    }
+
+    async fn run_with(self, args: Vec<String>) -> Finished {
+        let Step {
+            workspace,
+            runner,
+            env,
+        } = self;
+        let run = tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let env: Vec<(&str, &str)> =
+                env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            run_with_env(workspace, &args, &env)
+        })
+        .await
+        .expect("binary ran");
+        Finished { run, runner }
+    }
+}
+
+struct Finished {
+    run: Run,
+    runner: tempfile::TempDir,
+}
+
+impl Finished {
+    /// The outputs, read the way the runner reads `$GITHUB_OUTPUT` (`name=value` and
+    /// `name<<DELIMITER` … `DELIMITER`).
+    fn outputs(&self) -> BTreeMap<String, String> {
+        let text = std::fs::read_to_string(self.runner.path().join("set_output_0f7e1d2c")).unwrap();
+        let mut outputs = BTreeMap::new();
+        let mut lines = text.split('\n');
+        while let Some(line) = lines.next() {
+            if line.is_empty() {
+                continue;
+            }
+            let equals = line.find('=');
+            let heredoc = line.find("<<");
+            match (equals, heredoc) {
+                (Some(e), h) if h.is_none_or(|h| e < h) => {
+                    let (name, value) = line.split_at(e);
+                    outputs.insert(name.to_string(), value[1..].to_string());
+                }
+                (_, Some(h)) => {
+                    let (name, delimiter) = (&line[..h], &line[h + 2..]);
+                    let mut value = Vec::new();
+                    loop {
+                        let next = lines.next().expect("delimiter closes the value");
+                        if next == delimiter {
+                            break;
+                        }
+                        value.push(next);
+                    }
+                    outputs.insert(name.to_string(), value.join("\n"));
+                }
+                _ => panic!("not an output line: {line:?}"),
+            }
+        }
+        outputs
+    }
+
+    fn summary(&self) -> String {
+        std::fs::read_to_string(self.runner.path().join("step_summary_0f7e1d2c")).unwrap()
+    }
+
+    fn stderr(&self) -> String {
+        self.run.stderr()
+    }
+
+    /// Workflow commands the runner would read from the step's output.
+    fn commands(&self, kind: &str) -> Vec<String> {
+        let prefix = format!("::{kind} ");
+        let bare = format!("::{kind}::");
+        self.stderr()
+            .lines()
+            .chain(self.run.stdout().lines())
+            .map(|l| l.trim_start().to_string())
+            .filter(|l| l.starts_with(&prefix) || l.starts_with(&bare))
+            .collect()
+    }
+
+    #[track_caller]
+    fn expect(&self, code: i32) -> &Finished {
+        self.run.expect(code);
+        self
+    }
+}
+
+#[track_caller]
+fn assert_every_output_set(outputs: &BTreeMap<String, String>) {
+    let declared: BTreeSet<String> = action_yml()["outputs"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    let set: BTreeSet<String> = outputs.keys().cloned().collect();
+    assert_eq!(set, declared, "outputs set vs action.yml");
+}
+
+/// Comment bodies GitHub would count: UTF-16 units, a line break as two.
+fn github_length(body: &str) -> usize {
+    body.chars()
+        .map(|c| if c == '\n' { 2 } else { c.len_utf16() })
+        .sum()
+}
+
+fn comment(id: u64, body: &str, login: &str) -> Value {
+    json!({
+        "id": id,
+        "node_id": format!("IC_kwDOABCD{id}"),
+        "url": format!("https://api.github.com/repos/{REPOSITORY}/issues/comments/{id}"),
+        "html_url": format!("https://github.com/{REPOSITORY}/pull/42#issuecomment-{id}"),
+        "body": body,
+        "user": {"login": login, "id": 41898282, "type": "Bot", "site_admin": false},
+        "created_at": "2026-11-20T10:00:00Z",
+        "updated_at": "2026-11-20T10:00:00Z",
+        "issue_url": format!("https://api.github.com/repos/{REPOSITORY}/issues/42"),
+        "author_association": "NONE"
+    })
+}
+
+fn requests<'a>(all: &'a [Request], verb: &str, route: &str) -> Vec<&'a Request> {
+    all.iter()
+        .filter(|r| r.method.as_str() == verb && r.url.path() == route)
+        .collect()
+}
+
+fn body_json(request: &Request) -> Value {
+    serde_json::from_slice(&request.body).expect("JSON request body")
+}
+
+async fn mock_sarif_upload(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path(SARIFS))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({
+            "id": SARIF_ID,
+            "url": format!("https://api.github.com/repos/{REPOSITORY}/code-scanning/sarifs/{SARIF_ID}")
+        })))
+        .expect(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{SARIFS}/{SARIF_ID}")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"processing_status": "pending", "analyses_url": null})),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{SARIFS}/{SARIF_ID}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "processing_status": "complete",
+            "analyses_url": format!("https://api.github.com/repos/{REPOSITORY}/code-scanning/analyses?sarif_id={SARIF_ID}")
+        })))
+        .with_priority(2)
+        .mount(server)
+        .await;
+}
+
+fn debian() -> PathBuf {
+    public("findings/basic/cultureamp-debian10-bff-version-257-findings.json")
+}
+
+fn one_medium() -> PathBuf {
+    public("findings/basic/awscli-example-sample-repo-1-finding-epoch-timestamps.json")
+}
+
+// ---- end to end ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_pull_request_updates_its_comment_found_on_page_two_and_uploads_sarif() {
+    let server = MockServer::start().await;
+    let marker = "<!-- ecr-scan-gate: development/bff-version -->";
+    let next = format!("{}{COMMENTS}?per_page=100&page=2", server.uri());
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .and(query_param("per_page", "100"))
+        .and(query_param_is_missing("page"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header(
+                    "link",
+                    format!(r#"<{next}>; rel="next", <{next}>; rel="last""#).as_str(),
+                )
+                .set_body_json(json!([
+                    comment(11, "Looks good to me", "octo-dev"),
+                    comment(12, "<!-- other-bot: x -->\nnot ours", "other-bot[bot]"),
+                ])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .and(query_param("page", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([comment(
+            9001,
+            &format!("{marker}\n## ❌ ecr-scan-gate: fail (an earlier run)"),
+            "github-actions[bot]"
+        )])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("/repos/{REPOSITORY}/issues/comments/9001")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(comment(
+            9001,
+            "updated",
+            "github-actions[bot]",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(201))
+        .expect(0)
+        .mount(&server)
+        .await;
+    mock_sarif_upload(&server).await;
+
+    let done = Step::new(
+        &[
+            ("findings", "scan.json"),
+            ("sarif", "reports/gate.sarif"),
+            ("json", "reports/gate.json"),
+            ("upload-sarif", "true"),
+        ],
+        Event::PullRequest("pull_request.json"),
+        &server.uri(),
+    )
+    .file(&debian(), "scan.json")
+    .run()
+    .await;
+    done.expect(1);
+
+    let outputs = done.outputs();
+    assert_every_output_set(&outputs);
+    assert_eq!(outputs["result"], "fail");
+    assert_eq!(outputs["critical"], "1");
+    assert_eq!(outputs["high"], "5");
+    assert_eq!(outputs["medium"], "32");
+    assert_eq!(outputs["low"], "25");
+    assert_eq!(outputs["informational"], "183");
+    assert_eq!(outputs["unknown"], "11");
+    assert_eq!(outputs["total"], "257");
+    assert_eq!(outputs["violations"], "6");
+    assert_eq!(outputs["sarif"], "reports/gate.sarif");
+    assert_eq!(outputs["json"], "reports/gate.json");
+    assert_eq!(outputs["markdown"], "");
+    assert_eq!(outputs["sarif-id"], SARIF_ID);
+    assert!(done.run.exists("reports/gate.sarif") && done.run.exists("reports/gate.json"));
+
+    let summary = done.summary();
+    assert!(summary.contains("fail-on = high"), "{summary}");
+    assert!(summary.len() <= 1_048_576);
+
+    let errors = done.commands("error");
+    assert_eq!(errors.len(), 6, "{errors:#?}");
+    assert!(errors[0].starts_with("::error title=CVE-"), "{}", errors[0]);
+    assert!(done.commands("warning").is_empty(), "{}", done.stderr());
+
+    let received = server.received_requests().await.unwrap();
+    for request in &received {
+        assert_eq!(
+            request.headers.get("authorization").unwrap(),
+            &format!("Bearer {TOKEN}"),
+        );
+        assert_eq!(
+            request.headers.get("x-github-api-version").unwrap(),
+            "2022-11-28"
+        );
+    }
+    let patch = requests(
+        &received,
+        "PATCH",
+        &format!("/repos/{REPOSITORY}/issues/comments/9001"),
+    );
+    let body = body_json(patch[0])["body"].as_str().unwrap().to_string();
+    assert!(body.starts_with(&format!("{marker}\n")), "{body}");
+    assert!(body.contains("fail"), "{body}");
+    assert!(github_length(&body) <= 65_536);
+
+    let upload = body_json(requests(&received, "POST", SARIFS)[0]);
+    assert_eq!(upload["commit_sha"], SHA);
+    assert_eq!(upload["ref"], "refs/pull/42/merge");
+    let gzipped = base64::engine::general_purpose::STANDARD
+        .decode(upload["sarif"].as_str().unwrap())
+        .unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gzipped[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    let sarif: Value = serde_json::from_str(&text).unwrap();
+    validate(&sarif_schema(), &sarif, "uploaded SARIF");
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 257);
+    assert_eq!(
+        requests(&received, "GET", &format!("{SARIFS}/{SARIF_ID}")).len(),
+        2,
+        "polled until complete"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passing_pull_request_without_a_comment_gets_one() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(201).set_body_json(comment(
+            77,
+            "created",
+            "github-actions[bot]",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let done = Step::new(
+        &[("findings", "scan.json")],
+        Event::PullRequest("pull_request.json"),
+        &server.uri(),
+    )
+    .file(&one_medium(), "scan.json")
+    .run()
+    .await;
+    done.expect(0);
+    let outputs = done.outputs();
+    assert_every_output_set(&outputs);
+    assert_eq!(outputs["result"], "pass");
+    assert_eq!(outputs["medium"], "1");
+    assert_eq!(outputs["violations"], "0");
+    assert_eq!(outputs["sarif"], "");
+    assert_eq!(outputs["sarif-id"], "");
+    assert_eq!(
+        outputs["digest"],
+        "sha256:74b2c688c700ec95a93e478cdb959737c148df3fbf5ea706abe0318726e885e6"
+    );
+    assert!(done.summary().contains("pass"));
+    assert!(done.commands("error").is_empty(), "{}", done.stderr());
+
+    let received = server.received_requests().await.unwrap();
+    let created = requests(&received, "POST", COMMENTS);
+    let body = body_json(created[0])["body"].as_str().unwrap().to_string();
+    assert!(
+        body.starts_with("<!-- ecr-scan-gate: sample-repo -->\n"),
+        "{body}"
+    );
+    assert!(github_length(&body) <= 65_536);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn always_on_a_push_comments_on_the_open_pull_requests_of_the_commit() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/{REPOSITORY}/commits/{SHA}/pulls")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"number": 42, "state": "open", "head": {"sha": SHA, "repo": {"full_name": REPOSITORY}}},
+            {"number": 40, "state": "closed", "head": {"sha": SHA, "repo": {"full_name": REPOSITORY}}}
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([comment(
+            5,
+            "unrelated",
+            "octo-dev"
+        )])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(201).set_body_json(comment(
+            6,
+            "created",
+            "github-actions[bot]",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let done = Step::new(
+        &[("findings", "scan.json"), ("comment", "always")],
+        Event::Push,
+        &server.uri(),
+    )
+    .file(&debian(), "scan.json")
+    .run()
+    .await;
+    done.expect(1);
+    assert_eq!(done.outputs()["result"], "fail");
+    assert!(done.commands("warning").is_empty(), "{}", done.stderr());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fork_pull_request_403s_are_warnings_and_keep_the_exit_code() {
+    let server = MockServer::start().await;
+    let forbidden = ResponseTemplate::new(403).set_body_json(json!({
+        "message": "Resource not accessible by integration",
+        "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+        "status": "403"
+    }));
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(forbidden.clone())
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(SARIFS))
+        .respond_with(forbidden)
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let done = Step::new(
+        &[("findings", "scan.json"), ("upload-sarif", "true")],
+        Event::PullRequest("pull_request_fork.json"),
+        &server.uri(),
+    )
+    .file(&debian(), "scan.json")
+    .run()
+    .await;
+    done.expect(1);
+    let warnings = done.commands("warning");
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert!(
+        warnings[0].contains("pull-request comment failed")
+            && warnings[0].contains("HTTP 403")
+            && warnings[0].contains("forks"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        warnings[1].contains("SARIF upload failed") && warnings[1].contains("security-events"),
+        "{}",
+        warnings[1]
+    );
+    let outputs = done.outputs();
+    assert_every_output_set(&outputs);
+    assert_eq!(outputs["result"], "fail");
+    assert_eq!(
+        outputs["sarif"], "ecr-scan-gate.sarif",
+        "upload-sarif writes a default file"
+    );
+    assert_eq!(outputs["sarif-id"], "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_only_keeps_exit_zero_even_when_the_api_fails() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(500).set_body_string("upstream unavailable"))
+        .mount(&server)
+        .await;
+    let done = Step::new(
+        &[("findings", "scan.json"), ("report-only", "true")],
+        Event::PullRequest("pull_request.json"),
+        &server.uri(),
+    )
+    .file(&debian(), "scan.json")
+    .run()
+    .await;
+    done.expect(0);
+    assert_eq!(done.outputs()["result"], "fail");
+    // Violations are warnings under report-only, within GitHub's limit of 10 with the API's warning.
+    let warnings = done.commands("warning");
+    assert!(warnings.len() <= 10, "{warnings:#?}");
+    assert!(
+        warnings.iter().any(|w| w.contains("HTTP 500")),
+        "{warnings:#?}"
+    );
+    assert!(done.commands("error").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_event_and_comment_never_call_no_api() {
+    let server = MockServer::start().await;
+    let done = Step::new(&[("findings", "scan.json")], Event::Push, &server.uri())
+        .file(&debian(), "scan.json")
+        .run()
+        .await;
+    done.expect(1);
+    let done_never = Step::new(
+        &[("findings", "scan.json"), ("comment", "never")],
+        Event::PullRequest("pull_request.json"),
+        &server.uri(),
+    )
+    .file(&debian(), "scan.json")
+    .run()
+    .await;
+    done_never.expect(1);
+    assert!(server.received_requests().await.unwrap().is_empty());
+    assert_eq!(done_never.outputs()["result"], "fail");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_scan_keeps_the_comment_summary_and_annotations_within_limits() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(201).set_body_json(comment(
+            1,
+            "x",
+            "github-actions[bot]",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let findings: Vec<Value> = (0..4000)
+        .map(|i| {
+            json!({
+                "name": format!("CVE-2099-{i:05}"),
+                "description": format!("{} ::error::injected 𝕏 |table| <b>html</b> @team", "long text ".repeat(40)),
+                "uri": format!("https://security-tracker.debian.org/tracker/CVE-2099-{i:05}"),
+                "severity": if i % 3 == 0 { "CRITICAL" } else { "HIGH" },
+                "attributes": [
+                    {"key": "package_name", "value": format!("package-with-a-long-name-{i}")},
+                    {"key": "package_version", "value": "1.2.3-4+deb12u5"}
+                ]
+            })
+        })
+        .collect();
+    let scan = json!({
+        "registryId": "123456789012",
+        "repositoryName": "payments/api",
+        "imageId": {"imageDigest": format!("sha256:{}", "ab".repeat(32)), "imageTag": "1.0"},
+        "imageScanStatus": {"status": "COMPLETE", "description": "The scan was completed successfully."},
+        "imageScanFindings": {
+            "imageScanCompletedAt": "2026-11-28T09:31:00Z",
+            "vulnerabilitySourceUpdatedAt": "2026-11-28T00:00:00Z",
+            "findingSeverityCounts": {"CRITICAL": 1334, "HIGH": 2666},
+            "findings": findings
+        }
+    });
+    let step = Step::new(
+        &[("findings", "scan.json")],
+        Event::PullRequest("pull_request.json"),
+        &server.uri(),
+    );
+    std::fs::write(step.workspace.path().join("scan.json"), scan.to_string()).unwrap();
+    let done = step.run().await;
+    done.expect(1);
+    let outputs = done.outputs();
+    assert_eq!(outputs["violations"], "4000");
+    assert_eq!(outputs["total"], "4000");
+    assert!(done.summary().len() <= 1_048_576);
+    let errors = done.commands("error");
+    assert_eq!(errors.len(), 10, "at most 10 error annotations");
+    assert!(errors[9].contains("3991 more"), "{}", errors[9]);
+    for line in done.stderr().lines() {
+        let line = line.trim_start();
+        assert!(
+            !line.starts_with("::")
+                || ["::error ", "::warning ", "::notice "]
+                    .iter()
+                    .any(|p| line.starts_with(p)),
+            "unexpected workflow command: {line}"
+        );
+    }
+    let received = server.received_requests().await.unwrap();
+    let body = body_json(requests(&received, "POST", COMMENTS)[0])["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(body.starts_with("<!-- ecr-scan-gate: payments/api -->\n"));
+    let length = github_length(&body);
+    assert!(length <= 65_536, "{length}");
+    assert!(length > 30_000, "the comment uses its room: {length}");
+    assert!(!body.contains("::error::"), "workflow commands neutralised");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incomplete_scan_is_incomplete_comments_and_uploads_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(201).set_body_json(comment(
+            3,
+            "x",
+            "github-actions[bot]",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(SARIFS))
+        .respond_with(ResponseTemplate::new(202))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let done = Step::new(
+        &[
+            ("findings", "scan.json"),
+            ("upload-sarif", "true"),
+            ("sarif", "gate.sarif"),
+        ],
+        Event::PullRequest("pull_request.json"),
+        &server.uri(),
+    )
+    .file(
+        &public("findings/status/awscli-start-image-scan-example-in-progress.json"),
+        "scan.json",
+    )
+    .run()
+    .await;
+    done.expect(3);
+    let outputs = done.outputs();
+    assert_every_output_set(&outputs);
+    assert_eq!(outputs["result"], "incomplete");
+    assert_eq!(outputs["sarif"], "", "no SARIF without a verdict");
+    assert!(!done.run.exists("gate.sarif"));
+    assert_eq!(done.commands("error").len(), 1, "{}", done.stderr());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_input_is_an_error_with_every_output_set() {
+    let server = MockServer::start().await;
+    for (with, message) in [
+        (
+            vec![("findings", "scan.json"), ("fail-on", "severe")],
+            "input `fail-on`: `severe`",
+        ),
+        (vec![], "set the `image` input"),
+        (
+            vec![("findings", "scan.json"), ("min-score", "eleven")],
+            "--min-score",
+        ),
+    ] {
+        let done = Step::new(
+            &with,
+            Event::PullRequest("pull_request.json"),
+            &server.uri(),
+        )
+        .file(&one_medium(), "scan.json")
+        .run()
+        .await;
+        done.expect(2);
+        let outputs = done.outputs();
+        assert_every_output_set(&outputs);
+        assert_eq!(outputs["result"], "error");
+        let errors = done.commands("error");
+        assert_eq!(errors.len(), 1, "{}", done.stderr());
+        assert!(errors[0].contains(message), "{}", errors[0]);
+        assert!(done.summary().contains("ecr-scan-gate: error"));
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn image_run_with_no_arguments_in_a_job_is_the_action() {
+    // `uses: docker://…` with `with:` runs the image's entrypoint with no arguments.
+    let server = MockServer::start().await;
+    let done = Step::new(
+        &[("findings", "scan.json"), ("comment", "never")],
+        Event::Push,
+        &server.uri(),
+    )
+    .file(&one_medium(), "scan.json")
+    .run_with(Vec::new())
+    .await;
+    done.expect(0);
+    assert_eq!(done.outputs()["result"], "pass");
+}
