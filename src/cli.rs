@@ -49,8 +49,8 @@ pub struct EvaluateArgs {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// The image: REPOSITORY[:TAG], REPOSITORY@sha256:DIGEST, or a full ECR URI
-    /// (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:TAG|@DIGEST]).
+    /// The image: `REPOSITORY[:TAG]`, `REPOSITORY@sha256:DIGEST`, or a full ECR URI
+    /// (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:TAG|@DIGEST]`).
     #[arg(value_name = "IMAGE")]
     pub image: String,
 
@@ -100,7 +100,7 @@ pub struct ScanArgs {
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// An image (REPOSITORY[:TAG], REPOSITORY@DIGEST, full ECR URI) or just a repository name.
+    /// An image (`REPOSITORY[:TAG]`, `REPOSITORY@DIGEST`, full ECR URI) or just a repository name.
     #[arg(value_name = "IMAGE|REPOSITORY")]
     pub target: String,
 

@@ -1,7 +1,7 @@
 //! The OCI distribution API over HTTP, for one repository: one method per request the push makes, the
 //! answers checked and turned into [`ClientError`]s that name the request. Requests that may be
 //! repeated safely are retried here (429, 5xx, dropped connections, with backoff); the ones that carry
-//! upload data are not — resuming an upload is [`super::upload`]'s job.
+//! upload data are not — resuming an upload is `super::upload`'s job.
 //!
 //! Owns the credentials on the wire: HTTP basic auth (`AWS` + the `GetAuthorizationToken` password),
 //! sent only to the endpoint's own origin, marked sensitive, never in an error. Plain `http://` only

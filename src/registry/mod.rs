@@ -8,7 +8,7 @@
 //! 3. hash every blob that must be uploaded (fixed-size buffers, in parallel) and refuse the whole
 //!    push on any missing blob, size or digest mismatch;
 //! 4. upload the missing blobs, streamed from disk, a few at a time, large ones in chunks where the
-//!    registry handles chunks ([`upload`]);
+//!    registry handles chunks (`upload`);
 //! 5. push the manifests, children before the index, the tag last; check the digest the registry
 //!    stored each under.
 //!

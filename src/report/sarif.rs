@@ -12,7 +12,7 @@
 //!
 //! Size: past 20 images the rest are left out; a run keeps at most 25,000 results, the most severe, and
 //! fewer when the file would exceed 100,000 in all (never fewer than the 5,000 GitHub shows). Rules carry
-//! less text as the file's rule count grows ([`Detail`]), which keeps even a full file under GitHub's
+//! less text as the file's rule count grows (`Detail`), which keeps even a full file under GitHub's
 //! 10 MB gzipped. Every cut is announced in the run's `toolExecutionNotifications`.
 //!
 //! `security-severity` follows the gating severity ([`Finding::severity`]), not the vendor score, so the
