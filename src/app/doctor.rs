@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::{AppError, EXIT_ERROR, EXIT_PASS, error_chain};
+use super::{AppError, EXIT_ERROR, EXIT_PASS, aws_options, error_chain};
 use crate::cli::DoctorArgs;
-use crate::ecr::client::{AwsOptions, Check, Ecr};
+use crate::ecr::client::{Check, Ecr};
 use crate::image_ref::ImageRef;
 use crate::report::escape::plain_line;
 use crate::scan::plan::{self, Plan};
@@ -69,16 +69,7 @@ fn report_error(error: &AppError) -> u8 {
 }
 
 async fn run(args: &DoctorArgs, reference: &ImageRef) -> Result<(String, bool), AppError> {
-    let options = AwsOptions {
-        region: args.aws.region.clone().or_else(|| reference.region.clone()),
-        profile: args.aws.profile.clone(),
-        registry_id: args
-            .aws
-            .registry_id
-            .clone()
-            .or_else(|| reference.registry_id.clone()),
-    };
-    let ecr = Ecr::connect(&options).await?;
+    let ecr = Ecr::connect(&aws_options(&args.aws, reference)).await?;
     let mut out = String::new();
     let _ = writeln!(out, "repository:   {}", reference.repository);
     let _ = writeln!(out, "region:       {}", ecr.region());

@@ -11,7 +11,7 @@ mod doctor;
 mod scan;
 
 use crate::cli::{Cli, Command, EvaluateArgs, GateArgs, ReportArgs};
-use crate::ecr::client::EcrError;
+use crate::ecr::client::{AwsOptions, EcrError};
 use crate::ecr::saved::{self, SavedError};
 use crate::findings::{ImageScan, ScanSet, merge};
 use crate::image_ref::ReferenceError;
@@ -403,5 +403,17 @@ fn write_target(
             render(&mut w)?;
             w.flush()
         }
+    }
+}
+
+/// AWS selection: flags first, then what the image URI says, then the standard chain.
+fn aws_options(aws: &crate::cli::AwsArgs, reference: &crate::image_ref::ImageRef) -> AwsOptions {
+    AwsOptions {
+        region: aws.region.clone().or_else(|| reference.region.clone()),
+        profile: aws.profile.clone(),
+        registry_id: aws
+            .registry_id
+            .clone()
+            .or_else(|| reference.registry_id.clone()),
     }
 }

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{AppError, ReportTargets, fail_early, judge, load_policy};
+use super::{AppError, ReportTargets, aws_options, fail_early, judge, load_policy};
 use crate::cli::ScanArgs;
-use crate::ecr::client::{AwsOptions, Ecr, EcrError, Manifest};
+use crate::ecr::client::{Ecr, EcrError, Manifest};
 use crate::findings::{ImageScan, ScanType};
 use crate::image_ref::ImageRef;
 use crate::policy::Policy;
@@ -71,16 +71,7 @@ pub(super) fn scan(args: &ScanArgs) -> u8 {
 
 async fn run(args: &ScanArgs, reference: &ImageRef) -> Result<Scanned, AppError> {
     let began = Instant::now();
-    let options = AwsOptions {
-        region: args.aws.region.clone().or_else(|| reference.region.clone()),
-        profile: args.aws.profile.clone(),
-        registry_id: args
-            .aws
-            .registry_id
-            .clone()
-            .or_else(|| reference.registry_id.clone()),
-    };
-    let ecr = Ecr::connect(&options).await?;
+    let ecr = Ecr::connect(&aws_options(&args.aws, reference)).await?;
     let pinned;
     let reference = match &args.push {
         Some(source) => {

@@ -596,3 +596,49 @@ fn enhanced_active_result_settles_and_is_judged() {
     assert!(elapsed < Duration::from_secs(40), "{elapsed:?}");
     run.sarif();
 }
+
+fn doctor(pushed: &Pushed, args: &[&str]) -> Run {
+    let endpoint = pushed.moto.endpoint();
+    let env = [
+        ("AWS_ENDPOINT_URL_ECR", endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_REGION", pushed.region.as_str()),
+    ];
+    let mut all = vec!["doctor"];
+    all.extend_from_slice(args);
+    run_with_env(tempfile::tempdir().expect("tempdir"), &all, &env)
+}
+
+#[test]
+fn doctor_explains_the_setup_and_checks_permissions() {
+    let pushed = pushed();
+    pushed
+        .moto
+        .ecr(&pushed.region)
+        .put_registry_scanning_configuration("BASIC", &[("SCAN_ON_PUSH", &["team/*"])]);
+    let image = format!("{REPOSITORY}:{TAG}");
+    let run = doctor(&pushed, &[image.as_str()]);
+    run.expect(0);
+    let out = run.stdout();
+    assert!(out.contains("scan type:    BASIC"), "{out}");
+    assert!(out.contains("SCAN_ON_PUSH (filter `team/*`)"), "{out}");
+    assert!(
+        out.contains("wait for the scan ECR runs by itself"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ok      ecr:BatchGetImage: allowed (image found)"),
+        "{out}"
+    );
+    assert!(out.contains("ecr:StartImageScan is not checked"), "{out}");
+    let other = doctor(&pushed, &["other/app"]);
+    other.expect(0);
+    assert!(
+        other.stdout().contains("MANUAL (no filter matches)"),
+        "{}",
+        other.stdout()
+    );
+    doctor(&pushed, &["Not/A/Valid:ref:"]).expect(2);
+}
