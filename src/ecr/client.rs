@@ -330,14 +330,7 @@ impl Ecr {
         tag: Option<&str>,
         digest: Option<&str>,
     ) -> Result<Manifest, EcrError> {
-        let id = ImageIdentifier::builder()
-            .set_image_tag(if digest.is_some() {
-                None
-            } else {
-                tag.map(str::to_string)
-            })
-            .set_image_digest(digest.map(str::to_string))
-            .build();
+        let id = image_identifier(tag, digest);
         let target = target_name(repository, tag, digest);
         let mut request = self
             .client
@@ -580,14 +573,7 @@ impl Ecr {
         tag: Option<&str>,
         digest: Option<&str>,
     ) -> Vec<(&'static str, Check)> {
-        let id = ImageIdentifier::builder()
-            .set_image_tag(if digest.is_some() {
-                None
-            } else {
-                tag.map(str::to_string)
-            })
-            .set_image_digest(digest.map(str::to_string))
-            .build();
+        let id = image_identifier(tag, digest);
         let mut checks = Vec::new();
         checks.push((
             "ecr:GetRegistryScanningConfiguration",
@@ -660,6 +646,18 @@ fn transient<E: ProvideErrorMetadata>(error: &SdkError<E>) -> bool {
         }
         _ => false,
     }
+}
+
+/// The image a tag or digest names; the digest wins when both are given.
+fn image_identifier(tag: Option<&str>, digest: Option<&str>) -> ImageIdentifier {
+    ImageIdentifier::builder()
+        .set_image_tag(if digest.is_some() {
+            None
+        } else {
+            tag.map(str::to_string)
+        })
+        .set_image_digest(digest.map(str::to_string))
+        .build()
 }
 
 fn target_name(repository: &str, tag: Option<&str>, digest: Option<&str>) -> String {
