@@ -80,17 +80,7 @@ async fn run(args: &ScanArgs, reference: &ImageRef) -> Result<Scanned, AppError>
         }
         None => reference,
     };
-    let manifest = fetch_manifest(&ecr, reference).await?;
-    let targets = identify::targets(
-        &manifest.digest,
-        manifest.media_type.as_deref(),
-        &manifest.bytes,
-        &args.platform,
-    )
-    .map_err(|source| AppError::Identify {
-        image: reference.to_string(),
-        source,
-    })?;
+    let targets = identify_images(&ecr, reference, &args.platform).await?;
     let config = match ecr.registry_config().await {
         Ok(config) => config,
         Err(error) => {
@@ -196,6 +186,35 @@ async fn run(args: &ScanArgs, reference: &ImageRef) -> Result<Scanned, AppError>
         }
     }
     Ok(scanned)
+}
+
+/// The images an image reference stands for: the tag's manifest, and for an index the images it lists,
+/// following nested indexes (each fetched by digest, bounded by [`identify`]'s limits).
+async fn identify_images(
+    ecr: &Ecr,
+    reference: &ImageRef,
+    platforms: &[String],
+) -> Result<Vec<identify::Target>, AppError> {
+    let refused = |source| AppError::Identify {
+        image: reference.to_string(),
+        source,
+    };
+    let manifest = fetch_manifest(ecr, reference).await?;
+    let mut resolver = identify::Resolver::new(
+        &manifest.digest,
+        manifest.media_type.as_deref(),
+        &manifest.bytes,
+    )
+    .map_err(refused)?;
+    while let Some(nested) = resolver.next_nested() {
+        let inner = ecr
+            .manifest(&reference.repository, None, Some(&nested.digest))
+            .await?;
+        resolver
+            .add(&nested, inner.media_type.as_deref(), &inner.bytes)
+            .map_err(refused)?;
+    }
+    resolver.finish(platforms).map_err(refused)
 }
 
 /// `--push SOURCE`: registry credentials from `GetAuthorizationToken` (masked in GitHub Actions before

@@ -785,6 +785,7 @@ fn raw_response(output: DescribeImageScanFindingsOutput) -> RawResponse {
         }),
         image_scan_findings: output.image_scan_findings.map(raw_findings),
         next_token: output.next_token,
+        cli_next_token: None,
         detail_type: None,
         package_vulnerability_details: None,
         finding_arn: None,
@@ -880,16 +881,16 @@ fn raw_enhanced(f: aws_sdk_ecr::types::EnhancedImageScanFinding) -> RawEnhancedF
                             }
                         }),
                     }),
-                    region: None,
+                    id: r.id,
                 })
                 .collect()
         }),
-        // NOTE: the SDK reads an absent score as 0.0; the converter treats a bare 0.0 as "no score".
+        // NOTE: the SDK reads an absent score as 0.0; the converter (shared with saved output) treats a
+        // bare 0.0 as "no score", so nothing is decided here.
         score: Some(Number(Some(f.score))),
         score_details: f.score_details.map(|s| RawScoreDetails {
             cvss: s.cvss.map(|c| RawScoreCvss {
-                score: Some(Number(Some(c.score)))
-                    .filter(|_| c.score > 0.0 || c.scoring_vector.is_some()),
+                score: Some(Number(Some(c.score))),
                 scoring_vector: c.scoring_vector,
             }),
         }),

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::saved::{
-    RawBasicFinding, RawEnhancedFinding, RawResponse, RawVulnerablePackage, Text, Timestamp,
+    Number, RawBasicFinding, RawEnhancedFinding, RawResponse, RawVulnerablePackage, Text, Timestamp,
 };
 use crate::findings::{Finding, Image, ImageScan, Package, ScanInfo, ScanType, Severity};
 
@@ -65,10 +65,7 @@ pub(super) fn image_scan(raw: RawResponse, status: &str) -> ImageScan {
             .or_insert(0) += 1;
         for resource in record.resources.iter().flatten() {
             if region.is_none() {
-                region = resource
-                    .region
-                    .clone()
-                    .filter(|r| !r.is_empty() && r != "N/A");
+                region = resource.id.as_deref().and_then(region_of_arn);
             }
             let Some(image) = resource
                 .details
@@ -222,17 +219,23 @@ fn enhanced_findings(record: RawEnhancedFinding, vendor: String, out: &mut Vec<F
         .unwrap_or_default();
     let detail_score = record.score_details.as_ref().and_then(|s| s.cvss.as_ref());
     // NOTE: absent scores read as 0.0 in the SDKs, and UNTRIAGED findings carry `score: 0.0` with no
-    // `scoreDetails`; a bare 0.0 is "no score", not a score of zero.
+    // `scoreDetails`; a bare 0.0 is "no score", not a score of zero. The same rule holds wherever a score
+    // appears, so saved output and live answers (where the SDK has already turned absent into 0.0) agree.
     let best_cvss = cvss
         .iter()
-        .filter(|c| c.base_score.and_then(|s| s.0).is_some())
+        .filter(|c| given_score(c.base_score, c.scoring_vector.as_deref()).is_some())
         .max_by_key(|c| c.version.as_ref().map(|v| v.0.clone()).unwrap_or_default());
-    let (score, vector) = if let Some(s) = detail_score.and_then(|d| d.score.and_then(|s| s.0)) {
+    let (score, vector) = if let Some(s) =
+        detail_score.and_then(|d| given_score(d.score, d.scoring_vector.as_deref()))
+    {
         (Some(s), detail_score.and_then(|d| d.scoring_vector.clone()))
-    } else if let Some(s) = record.score.and_then(|s| s.0).filter(|s| *s > 0.0) {
+    } else if let Some(s) = given_score(record.score, None) {
         (Some(s), None)
     } else if let Some(c) = best_cvss {
-        (c.base_score.and_then(|s| s.0), c.scoring_vector.clone())
+        (
+            given_score(c.base_score, c.scoring_vector.as_deref()),
+            c.scoring_vector.clone(),
+        )
     } else {
         (None, None)
     };
@@ -322,6 +325,30 @@ fn enhanced_findings(record: RawEnhancedFinding, vendor: String, out: &mut Vec<F
         finding.package = package;
         out.push(finding);
     }
+}
+
+/// A score as given: `None` when absent, and a bare 0.0 without a scoring vector is absent too (the SDKs
+/// read an absent score as 0.0). A 0.0 that comes with its vector is a real score of zero.
+fn given_score(score: Option<Number>, vector: Option<&str>) -> Option<f64> {
+    score
+        .and_then(|s| s.0)
+        .filter(|s| *s != 0.0 || vector.is_some_and(|v| !v.trim().is_empty()))
+}
+
+/// The region of an ECR resource ARN: `arn:PARTITION:ecr:REGION:ACCOUNT:repository/NAME/sha256:…`.
+fn region_of_arn(arn: &str) -> Option<String> {
+    let mut parts = arn.trim().split(':');
+    let (Some("arn"), Some(_partition), Some("ecr"), Some(region)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let plausible = !region.is_empty()
+        && region.len() <= 32
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    plausible.then(|| region.to_string())
 }
 
 /// The package, whether it names a fixed version, and whether it said explicitly that none exists.
@@ -437,6 +464,43 @@ mod tests {
         assert!(warnings.is_empty());
         assert!(timestamp(Timestamp::Epoch(f64::MAX), "x", &mut warnings).is_none());
         assert_eq!(warnings.len(), 1);
+    }
+
+    #[test]
+    fn region_comes_from_the_resource_arn() {
+        assert_eq!(
+            region_of_arn("arn:aws:ecr:eu-west-1:123456789012:repository/app/sha256:abc")
+                .as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            region_of_arn("arn:aws-cn:ecr:cn-north-1:123456789012:repository/a/sha256:b")
+                .as_deref(),
+            Some("cn-north-1")
+        );
+        for bad in [
+            "",
+            "arn:aws:ecr::123456789012:repository/a",
+            "arn:aws:s3:eu-west-1:1:bucket",
+            "arn:aws:ecr:EU WEST:1:repository/a",
+            "arn:aws:ecr:eu-west-1\u{202e}:1:repository/a",
+            "not-an-arn",
+        ] {
+            assert_eq!(region_of_arn(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn bare_zero_scores_are_no_score_but_zero_with_a_vector_is_a_score() {
+        assert_eq!(given_score(Some(Number(Some(0.0))), None), None);
+        assert_eq!(given_score(Some(Number(Some(0.0))), Some(" ")), None);
+        assert_eq!(
+            given_score(Some(Number(Some(0.0))), Some("CVSS:3.1/AV:N")),
+            Some(0.0)
+        );
+        assert_eq!(given_score(Some(Number(Some(7.5))), None), Some(7.5));
+        assert_eq!(given_score(Some(Number(None)), Some("CVSS:3.1/AV:N")), None);
+        assert_eq!(given_score(None, None), None);
     }
 
     #[test]

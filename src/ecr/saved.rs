@@ -32,11 +32,16 @@ pub enum SavedError {
     #[error("not a describe-image-scan-findings result: {what}")]
     NotAScanResult { what: String },
     #[error(
-        "only the first page of findings: the file has a nextToken ({listed} findings listed{declared}); \
-         save the output of `aws ecr describe-image-scan-findings` without --max-items or --no-paginate so \
-         the CLI joins every page"
+        "only part of the findings: the file has a `{key}` ({listed} findings listed{declared}); save the \
+         output of `aws ecr describe-image-scan-findings` without --max-items or --no-paginate so the CLI \
+         joins every page"
     )]
-    PartialPage { listed: usize, declared: String },
+    PartialPage {
+        /// `nextToken` (the API's) or `NextToken` (the AWS CLI's, after `--max-items`).
+        key: &'static str,
+        listed: usize,
+        declared: String,
+    },
     #[error(
         "status {status} is enhanced scanning but the file has no `enhancedFindings`: it was probably saved \
          by an AWS CLI or SDK too old to know them (AWS CLI before 2.4.3); save it again with a current CLI"
@@ -143,7 +148,18 @@ pub(super) fn classify(raw: RawResponse, settled: bool) -> Result<SavedScan, Sav
     let listed = findings.map_or(0, |f| {
         f.findings.as_ref().map_or(0, Vec::len) + f.enhanced_findings.as_ref().map_or(0, Vec::len)
     });
-    if raw.next_token.as_deref().is_some_and(|t| !t.is_empty()) {
+    // NOTE: `aws ecr describe-image-scan-findings --max-items N` prints its resume token as `NextToken`
+    // (botocore's paginator), the API as `nextToken`; either one means the list is partial.
+    let resume_token = [&raw.next_token, &raw.cli_next_token]
+        .into_iter()
+        .flatten()
+        .find(|t| !t.trim().is_empty());
+    if let Some(token) = resume_token {
+        let key = if raw.next_token.as_ref() == Some(token) {
+            "nextToken"
+        } else {
+            "NextToken"
+        };
         let declared = findings
             .and_then(|f| f.finding_severity_counts.as_ref())
             .map(|c| {
@@ -151,7 +167,11 @@ pub(super) fn classify(raw: RawResponse, settled: bool) -> Result<SavedScan, Sav
                 format!(" of {total} counted")
             })
             .unwrap_or_default();
-        return Err(SavedError::PartialPage { listed, declared });
+        return Err(SavedError::PartialPage {
+            key,
+            listed,
+            declared,
+        });
     }
     let class = status.class();
     if class == StatusClass::Final
@@ -163,7 +183,17 @@ pub(super) fn classify(raw: RawResponse, settled: bool) -> Result<SavedScan, Sav
         });
     }
     let scan = convert::image_scan(raw, &status_text);
+    let missing = scan.count_check().missing;
     let usable = match class {
+        StatusClass::Final if !missing.is_empty() => {
+            let gaps: Vec<String> = missing.iter().map(ToString::to_string).collect();
+            Err(format!(
+                "findingSeverityCounts declare more findings than the result lists ({}): findings are \
+                 missing (a page that never came, an AWS CLI or SDK too old to list enhancedFindings, or \
+                 a trimmed file), so no verdict can be reached; read the complete result again",
+                gaps.join("; ")
+            ))
+        }
         StatusClass::Final => {
             if !settled
                 && listed == 0
@@ -221,6 +251,10 @@ pub(super) struct RawResponse {
     pub image_scan_status: Option<RawStatus>,
     pub image_scan_findings: Option<RawImageScanFindings>,
     pub next_token: Option<String>,
+    /// The AWS CLI's spelling of the resume token when `--max-items` cut the list short (botocore's
+    /// paginator output): the list is just as partial as with `nextToken`.
+    #[serde(rename = "NextToken")]
+    pub cli_next_token: Option<String>,
     // Only to recognise files that are something else.
     #[serde(rename = "detail-type")]
     pub detail_type: Option<String>,
@@ -327,7 +361,9 @@ pub(super) struct RawRecommendation {
 #[derive(Deserialize)]
 pub(super) struct RawResource {
     pub details: Option<RawResourceDetails>,
-    pub region: Option<String>,
+    /// The resource ARN (`arn:aws:ecr:REGION:ACCOUNT:repository/NAME/sha256:…`): the only place an ECR
+    /// enhanced finding names the region.
+    pub id: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,8 @@
 //! Merging the scans of several images (the platforms of one tag) into one [`ScanSet`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
 
 use super::{Finding, Image, ScanSet};
 
@@ -20,17 +22,18 @@ pub struct ImageScan {
 }
 
 /// Merges image scans: identical findings (same id, package, version and path) become one finding that
-/// lists every image it occurs in. Also cross-checks listed against declared counts.
+/// lists every image it occurs in. Also warns where fewer findings were declared than listed.
 pub fn merge(scans: Vec<ImageScan>) -> ScanSet {
     let mut set = ScanSet::default();
     let mut index: HashMap<FindingKey, usize> = HashMap::new();
     for scan in scans {
         let image_index = set.images.len();
         let label = scan.image.label();
+        let surplus = scan.count_check().surplus;
         set.warnings.extend(scan.warnings);
-        if let Some(declared) = &scan.declared_counts
-            && let Some(warning) = cross_check(&label, declared, &scan.listed_counts)
-        {
+        // NOTE: more declared than listed makes the scan unusable where it is read (no verdict); here
+        // only the harmless direction is left to mention.
+        if let Some(warning) = surplus_warning(&label, &surplus) {
             set.warnings.push(warning);
         }
         set.images.push(scan.image);
@@ -81,42 +84,93 @@ impl FindingKey {
     }
 }
 
-/// Compares declared severity counts with the records listed. Keys compare case-insensitively; `TOTAL`
-/// (an Inspector event key) is not a severity and is skipped; zero counts equal absent ones.
-fn cross_check(
-    label: &str,
-    declared: &BTreeMap<String, u64>,
-    listed: &BTreeMap<String, u64>,
-) -> Option<String> {
-    let normalise = |counts: &BTreeMap<String, u64>| -> BTreeMap<String, u64> {
-        let mut out = BTreeMap::new();
-        for (key, &count) in counts {
-            let key = key.trim().to_ascii_uppercase();
-            if key != "TOTAL" && count > 0 {
-                *out.entry(key).or_insert(0) += count;
+/// One severity at which the scanner's own tally and the records listed disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountGap {
+    /// The vendor severity, upper-cased (`HIGH`, `UNTRIAGED`, …).
+    pub severity: String,
+    /// What `findingSeverityCounts` declares.
+    pub declared: u64,
+    /// How many records the result lists.
+    pub listed: u64,
+}
+
+impl fmt::Display for CountGap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} declared, {} listed",
+            self.severity, self.declared, self.listed
+        )
+    }
+}
+
+/// How `findingSeverityCounts` compares with the records listed, severity by severity.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CountCheck {
+    /// Severities with more findings declared than listed: findings are missing (a lost page, an AWS CLI
+    /// too old to list `enhancedFindings`, a trimmed file). No verdict can come from such a result.
+    pub missing: Vec<CountGap>,
+    /// Severities with fewer declared than listed: the list is the evidence (public samples edited by
+    /// hand do this), worth a warning only.
+    pub surplus: Vec<CountGap>,
+}
+
+impl CountCheck {
+    /// Compares declared counts with the records listed. Keys compare case-insensitively; `TOTAL` (an
+    /// Inspector event key) is not a severity and is skipped; zero counts equal absent ones.
+    pub fn of(declared: &BTreeMap<String, u64>, listed: &BTreeMap<String, u64>) -> CountCheck {
+        let normalise = |counts: &BTreeMap<String, u64>| -> BTreeMap<String, u64> {
+            let mut out = BTreeMap::new();
+            for (key, &count) in counts {
+                let key = key.trim().to_ascii_uppercase();
+                if key != "TOTAL" && count > 0 {
+                    let total: &mut u64 = out.entry(key).or_insert(0);
+                    *total = total.saturating_add(count);
+                }
+            }
+            out
+        };
+        let declared = normalise(declared);
+        let listed = normalise(listed);
+        let mut check = CountCheck::default();
+        let severities: BTreeSet<&String> = declared.keys().chain(listed.keys()).collect();
+        for severity in severities {
+            let gap = CountGap {
+                severity: severity.clone(),
+                declared: declared.get(severity).copied().unwrap_or(0),
+                listed: listed.get(severity).copied().unwrap_or(0),
+            };
+            match gap.declared.cmp(&gap.listed) {
+                Ordering::Greater => check.missing.push(gap),
+                Ordering::Less => check.surplus.push(gap),
+                Ordering::Equal => {}
             }
         }
-        out
-    };
-    let declared = normalise(declared);
-    let listed = normalise(listed);
-    if declared == listed {
+        check
+    }
+}
+
+impl ImageScan {
+    /// How the scanner's declared counts compare with the records read; nothing to compare without them.
+    pub fn count_check(&self) -> CountCheck {
+        match &self.declared_counts {
+            Some(declared) => CountCheck::of(declared, &self.listed_counts),
+            None => CountCheck::default(),
+        }
+    }
+}
+
+/// The warning for severities listed more often than declared.
+fn surplus_warning(label: &str, surplus: &[CountGap]) -> Option<String> {
+    if surplus.is_empty() {
         return None;
     }
-    let show = |counts: &BTreeMap<String, u64>| {
-        if counts.is_empty() {
-            return "none".to_string();
-        }
-        counts
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let gaps: Vec<String> = surplus.iter().map(CountGap::to_string).collect();
     Some(format!(
-        "{label}: findingSeverityCounts ({}) disagree with the findings listed ({}); the gate judges the findings listed",
-        show(&declared),
-        show(&listed)
+        "{label}: findingSeverityCounts disagree with the findings listed, declaring fewer than the result \
+         lists ({}); the gate judges the findings listed",
+        gaps.join("; ")
     ))
 }
 
@@ -225,17 +279,65 @@ mod tests {
         assert_eq!(order, ["CVE-1", "CVE-2", "CVE-3"]);
     }
 
+    fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+        pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    }
+
     #[test]
-    fn count_mismatch_warns_and_zero_or_total_keys_do_not() {
-        let mut listed = BTreeMap::new();
-        listed.insert("MEDIUM".to_string(), 1);
-        let mut declared = BTreeMap::new();
-        declared.insert("MEDIUM".to_string(), 1);
-        declared.insert("HIGH".to_string(), 0);
-        declared.insert("TOTAL".to_string(), 1);
-        assert_eq!(cross_check("x", &declared, &listed), None);
-        declared.insert("LOW".to_string(), 2);
-        let warning = cross_check("x", &declared, &listed).expect("mismatch");
-        assert!(warning.contains("LOW 2"), "{warning}");
+    fn equal_counts_with_zero_or_total_keys_and_other_case_agree() {
+        let listed = counts(&[("MEDIUM", 1)]);
+        let declared = counts(&[("medium", 1), ("HIGH", 0), ("TOTAL", 7)]);
+        assert_eq!(CountCheck::of(&declared, &listed), CountCheck::default());
+    }
+
+    #[test]
+    fn more_declared_than_listed_is_missing_and_fewer_is_surplus() {
+        let listed = counts(&[("LOW", 1), ("MEDIUM", 3)]);
+        let declared = counts(&[("CRITICAL", 40), ("LOW", 1), ("MEDIUM", 2)]);
+        let check = CountCheck::of(&declared, &listed);
+        assert_eq!(
+            check.missing,
+            vec![CountGap {
+                severity: "CRITICAL".into(),
+                declared: 40,
+                listed: 0
+            }]
+        );
+        assert_eq!(
+            check.surplus,
+            vec![CountGap {
+                severity: "MEDIUM".into(),
+                declared: 2,
+                listed: 3
+            }]
+        );
+        assert_eq!(
+            check.missing[0].to_string(),
+            "CRITICAL 40 declared, 0 listed"
+        );
+    }
+
+    #[test]
+    fn huge_declared_counts_do_not_overflow() {
+        let declared = counts(&[("HIGH", u64::MAX), ("high", u64::MAX)]);
+        let check = CountCheck::of(&declared, &BTreeMap::new());
+        assert_eq!(check.missing[0].declared, u64::MAX);
+    }
+
+    #[test]
+    fn merge_warns_only_about_the_surplus_direction() {
+        let mut fewer = scan("sha256:a", "linux/amd64", vec![]);
+        fewer.listed_counts = counts(&[("HIGH", 2)]);
+        fewer.declared_counts = Some(counts(&[("HIGH", 1)]));
+        let set = merge(vec![fewer]);
+        assert_eq!(set.warnings.len(), 1, "{:?}", set.warnings);
+        assert!(set.warnings[0].contains("HIGH 1 declared, 2 listed"));
+
+        let mut more = scan("sha256:a", "linux/amd64", vec![]);
+        more.listed_counts = counts(&[("HIGH", 1)]);
+        more.declared_counts = Some(counts(&[("HIGH", 2)]));
+        assert!(merge(vec![more]).warnings.is_empty());
+        let none = scan("sha256:a", "linux/amd64", vec![]);
+        assert_eq!(none.count_check(), CountCheck::default());
     }
 }

@@ -7,7 +7,7 @@
 mod merge;
 mod status;
 
-pub use merge::{ImageScan, merge};
+pub use merge::{CountCheck, CountGap, ImageScan, merge};
 pub use status::{ScanStatus, StatusClass};
 
 use std::fmt;

@@ -96,7 +96,7 @@ fn first_page_with_next_token_is_refused_not_passed() {
         &[],
     );
     run.expect(2);
-    assert!(run.stderr().contains("first page"), "{}", run.stderr());
+    assert!(run.stderr().contains("`nextToken`"), "{}", run.stderr());
     assert!(run.stderr().contains("715"), "{}", run.stderr());
     assert_eq!(run.json()["result"], "error");
     assert!(!run.exists("report.sarif"));
@@ -158,6 +158,18 @@ fn api_reference_enhanced_active_example_fails_on_its_high() {
 }
 
 #[test]
+fn enhanced_region_is_read_from_the_resource_arn() {
+    // ECR's `Resource` has no `region` field; the API reference example names its region only in the ARN.
+    let run = evaluate(
+        &[public(
+            "findings/enhanced/ecr-api-reference-example-enhanced-1-finding-active.json",
+        )],
+        &[],
+    );
+    assert_eq!(run.json()["images"][0]["region"], "us-west-2");
+}
+
+#[test]
 fn single_enhanced_finding_fragment_is_not_a_scan_result() {
     let run = evaluate(
         &[public(
@@ -171,6 +183,79 @@ fn single_enhanced_finding_fragment_is_not_a_scan_result() {
         "{}",
         run.stderr()
     );
+}
+
+#[test]
+fn cli_max_items_output_with_capital_next_token_is_refused_not_passed() {
+    // Regression (issue 8.1): `--max-items` prints the resume token as `NextToken`; the reader only knew
+    // `nextToken`, so one low finding was judged although the counts declare 40 critical ones.
+    let run = evaluate(&[fixture("findings/cli-max-items-next-token.json")], &[]);
+    run.expect(2);
+    let stderr = run.stderr();
+    assert!(stderr.contains("`NextToken`"), "{stderr}");
+    assert!(
+        stderr.contains("1 findings listed of 41 counted"),
+        "{stderr}"
+    );
+    assert_eq!(run.json()["result"], "error");
+    assert!(!run.exists("report.sarif"));
+    // --report-only never turns a partial list into a pass.
+    evaluate(
+        &[fixture("findings/cli-max-items-next-token.json")],
+        &["--report-only", "--fail-on", "none"],
+    )
+    .expect(2);
+}
+
+#[test]
+fn counts_declaring_more_than_listed_give_no_verdict_naming_both_numbers() {
+    // Regression (issue 8.2): more declared than listed means findings are missing: no verdict, exit 3.
+    let run = evaluate(
+        &[fixture("findings/counts-declare-more-than-listed.json")],
+        &["--fail-on", "critical"],
+    );
+    run.expect(3);
+    let report = run.json();
+    assert_eq!(report["result"], "incomplete");
+    let stderr = run.stderr();
+    assert!(stderr.contains("CRITICAL 2 declared, 0 listed"), "{stderr}");
+    assert!(stderr.contains("HIGH 3 declared, 1 listed"), "{stderr}");
+    assert!(!stderr.contains("LOW 1 declared"), "{stderr}");
+    assert!(!run.exists("report.sarif"));
+    assert!(run.file("summary.md").contains("HIGH 3 declared, 1 listed"));
+    evaluate(
+        &[fixture("findings/counts-declare-more-than-listed.json")],
+        &["--report-only"],
+    )
+    .expect(3);
+}
+
+#[test]
+fn enhanced_complete_result_whose_list_was_dropped_gives_no_verdict() {
+    // An outdated CLI drops `enhancedFindings` of a COMPLETE enhanced result: only the counts remain.
+    let run = evaluate(
+        &[fixture(
+            "findings/enhanced-complete-without-enhanced-findings.json",
+        )],
+        &[],
+    );
+    run.expect(3);
+    let stderr = run.stderr();
+    assert!(stderr.contains("HIGH 2 declared, 0 listed"), "{stderr}");
+    assert!(stderr.contains("MEDIUM 5 declared, 0 listed"), "{stderr}");
+}
+
+#[test]
+fn one_platform_with_missing_findings_stops_the_verdict_for_all() {
+    let [amd64, _] = platforms();
+    let run = evaluate(
+        &[
+            amd64,
+            fixture("findings/counts-declare-more-than-listed.json"),
+        ],
+        &[],
+    );
+    run.expect(3);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::ecr_stub::*;
 use crate::support::*;
@@ -1160,4 +1160,212 @@ fn a_full_uri_addresses_the_registry_and_region_it_names() {
             call.operation
         );
     }
+}
+
+// ---- One conversion for saved and live answers ----
+
+#[test]
+fn the_same_answer_read_live_and_from_a_file_gives_the_same_findings() {
+    // Regression (issue 8.13): a bare 0.0 `scoreDetails.cvss.score` came out informational from a file
+    // and unknown live; the region came from a field ECR's `Resource` does not have.
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v1", Flavour::Oci);
+    registry(&stub, "ENHANCED", vec![rule("CONTINUOUS_SCAN", &["*"])]);
+    let mut untriaged = enhanced_finding(
+        "CVE-2026-1000",
+        "UNTRIAGED",
+        0.0,
+        "libxml2",
+        &manifest.digest,
+        "app",
+    );
+    untriaged["scoreDetails"] = json!({"cvss": {"score": 0.0, "adjustments": []}});
+    untriaged["packageVulnerabilityDetails"]
+        .as_object_mut()
+        .unwrap()
+        .remove("cvss");
+    let mut bare = enhanced_finding(
+        "CVE-2026-1001",
+        "UNTRIAGED",
+        0.0,
+        "zlib",
+        &manifest.digest,
+        "app",
+    );
+    bare.as_object_mut().unwrap().remove("scoreDetails");
+    bare["packageVulnerabilityDetails"]["cvss"] = json!([]);
+    let high = enhanced_finding(
+        "CVE-2026-1002",
+        "HIGH",
+        7.5,
+        "openssl",
+        &manifest.digest,
+        "app",
+    );
+    let page = ScanPage::new("app", &manifest.digest, "ACTIVE")
+        .enhanced(vec![high, untriaged, bare])
+        .counts(&[("HIGH", 1), ("UNTRIAGED", 2)])
+        .json();
+    stub.on(DESCRIBE, vec![Action::json(page.clone())]);
+    let live = scan(
+        &stub,
+        &["app:v1", "--fail-on", "critical", "--json", "report.json"],
+    );
+    live.expect(0);
+
+    let saved = tempfile::tempdir().unwrap();
+    let file = saved.path().join("findings.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&page).unwrap()).unwrap();
+    let offline = evaluate(&[file], &["--fail-on", "critical"]);
+    offline.expect(0);
+
+    let (live, offline) = (live.json(), offline.json());
+    assert_eq!(live["findings"], offline["findings"]);
+    assert_eq!(live["counts"], offline["counts"]);
+    assert_eq!(live["counts"]["unknown"], 2, "{}", live["counts"]);
+    assert_eq!(live["counts"]["high"], 1);
+    for report in [&live, &offline] {
+        assert!(
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["severity"] == "unknown")
+                .all(|f| f["score"].is_null()),
+            "{}",
+            report["findings"]
+        );
+    }
+    // The region of a saved enhanced result comes from the resource ARN.
+    assert_eq!(offline["images"][0]["region"], "us-east-1");
+    assert_eq!(live["images"][0]["region"], "us-east-1");
+}
+
+// ---- Nested image indexes ----
+
+#[test]
+fn a_nested_index_is_resolved_and_every_image_inside_is_gated() {
+    // Regression (issue 8.3): an index entry that is itself an index was skipped silently, so the gate
+    // judged only some of the image's platforms.
+    let stub = EcrStub::start();
+    let inner = oci_index("app:nested");
+    let s390x = image_manifest(Flavour::Oci, "app:nested/s390x");
+    let outer_value = json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_INDEX,
+        "manifests": [
+            {"mediaType": OCI_INDEX, "digest": inner.index.digest, "size": inner.index.text.len()},
+            {"mediaType": OCI_MANIFEST, "digest": s390x.digest, "size": s390x.text.len(),
+             "platform": {"os": "linux", "architecture": "s390x"}}
+        ]
+    });
+    let text = serde_json::to_string_pretty(&outer_value).unwrap();
+    let outer = Manifest {
+        digest: digest_of(text.as_bytes()),
+        text,
+        media_type: OCI_INDEX,
+    };
+    stub.on(
+        BATCH_GET,
+        vec![Action::json(batch_get_image("app", Some("v1"), &outer))],
+    );
+    let nested_digest = inner.index.digest.clone();
+    stub.on_match(
+        BATCH_GET,
+        move |body| body["imageIds"][0]["imageDigest"].as_str() == Some(nested_digest.as_str()),
+        vec![Action::json(batch_get_image("app", None, &inner.index))],
+    );
+    scan_on_push(&stub);
+    for (digest, finding, counts) in [
+        (&inner.amd64.digest, low("CVE-2024-0001"), ("LOW", 1)),
+        (&inner.arm64.digest, low("CVE-2024-0002"), ("LOW", 1)),
+        (&s390x.digest, high("CVE-2024-0003"), ("HIGH", 1)),
+    ] {
+        stub.on_digest(
+            DESCRIBE,
+            digest,
+            vec![
+                ScanPage::new("app", digest, "COMPLETE")
+                    .basic(vec![finding])
+                    .counts(&[counts])
+                    .action(),
+            ],
+        );
+    }
+    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    run.expect(1);
+    let report = run.json();
+    let platforms: BTreeSet<String> = report["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["platform"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        platforms,
+        BTreeSet::from([
+            "linux/amd64".to_string(),
+            "linux/arm64/v8".to_string(),
+            "linux/s390x".to_string()
+        ])
+    );
+    assert_eq!(report["counts"]["high"], 1);
+    assert_eq!(stub.count(BATCH_GET), 2);
+    assert_eq!(
+        digests(&stub.calls(DESCRIBE)),
+        BTreeSet::from([
+            inner.amd64.digest.clone(),
+            inner.arm64.digest.clone(),
+            s390x.digest.clone()
+        ])
+    );
+    // --platform selects inside the nested index too.
+    let only = scan(&stub, &["app:v1", "--platform", "linux/s390x"]);
+    only.expect(1);
+}
+
+#[test]
+fn an_index_entry_without_a_digest_is_exit_2_naming_it() {
+    let stub = EcrStub::start();
+    let text = serde_json::to_string(&json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_INDEX,
+        "manifests": [{"mediaType": OCI_MANIFEST, "size": 10, "platform": {"os": "linux", "architecture": "amd64"}}]
+    }))
+    .unwrap();
+    let index = Manifest {
+        digest: digest_of(text.as_bytes()),
+        text,
+        media_type: OCI_INDEX,
+    };
+    stub.on(
+        BATCH_GET,
+        vec![Action::json(batch_get_image("app", Some("v1"), &index))],
+    );
+    scan_on_push(&stub);
+    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    run.expect(2);
+    assert_stderr(&run, "entry 1 of the image index");
+    assert_eq!(stub.count(DESCRIBE), 0);
+}
+
+#[test]
+fn a_live_result_whose_counts_declare_more_than_its_pages_hold_is_exit_3() {
+    // Issue 8.2 for live scans: counts that declare more than was read mean a page never came.
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v1", Flavour::Docker);
+    scan_on_push(&stub);
+    stub.on(
+        DESCRIBE,
+        vec![
+            ScanPage::new("app", &manifest.digest, "COMPLETE")
+                .basic(vec![low("CVE-2024-0001")])
+                .counts(&[("LOW", 1), ("CRITICAL", 3)])
+                .action(),
+        ],
+    );
+    let run = scan(&stub, &["app:v1", "--report-only", "--json", "report.json"]);
+    run.expect(3);
+    assert_stderr(&run, "CRITICAL 3 declared, 0 listed");
+    assert_eq!(run.json()["result"], "incomplete");
 }
