@@ -182,9 +182,25 @@ pub(super) fn classify(raw: RawResponse, settled: bool) -> Result<SavedScan, Sav
             status: status_text,
         });
     }
+    // A count that is not a whole number cannot show whether findings are missing.
+    let unreadable_counts: Vec<String> = findings
+        .and_then(|f| f.finding_severity_counts.as_ref())
+        .map(|counts| {
+            counts
+                .iter()
+                .filter(|(_, count)| count.0.is_none())
+                .map(|(severity, _)| severity.clone())
+                .collect()
+        })
+        .unwrap_or_default();
     let scan = convert::image_scan(raw, &status_text);
     let missing = scan.count_check().missing;
     let usable = match class {
+        StatusClass::Final if !unreadable_counts.is_empty() => Err(format!(
+            "findingSeverityCounts for {} is not a whole number of findings, so the gate cannot tell \
+             whether findings are missing",
+            unreadable_counts.join(", ")
+        )),
         StatusClass::Final if !missing.is_empty() => {
             let gaps: Vec<String> = missing.iter().map(ToString::to_string).collect();
             Err(format!(
@@ -439,7 +455,8 @@ impl<'de> Deserialize<'de> for Number {
     }
 }
 
-/// A count in `findingSeverityCounts`; a count that is not a whole number reads as `None`.
+/// A count in `findingSeverityCounts`; a count that is not a whole number reads as `None` (and makes the
+/// result unusable: it cannot show whether findings are missing).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Count(pub Option<u64>);
 
@@ -471,5 +488,136 @@ impl<'de> Deserialize<'de> for Timestamp {
             Either::F(f) => Timestamp::Epoch(f),
             Either::S(s) => Timestamp::Text(s),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(findings: &str, counts: &str, status: &str, extra: &str) -> Vec<u8> {
+        format!(
+            r#"{{"repositoryName":"app","imageId":{{"imageDigest":"sha256:1"}},
+               "imageScanStatus":{{"status":"{status}"}},
+               "imageScanFindings":{{"imageScanCompletedAt":1700000000,
+                  "findings":[{findings}],"findingSeverityCounts":{{{counts}}}}}{extra}}}"#
+        )
+        .into_bytes()
+    }
+
+    const HIGH: &str = r#"{"name":"CVE-1","severity":"HIGH"}"#;
+    const LOW: &str = r#"{"name":"CVE-2","severity":"LOW"}"#;
+
+    #[test]
+    fn either_spelling_of_the_resume_token_marks_a_partial_list() {
+        for (key, token) in [("nextToken", "abc"), ("NextToken", "abc")] {
+            let bytes = result(
+                LOW,
+                r#""CRITICAL":40,"LOW":1"#,
+                "COMPLETE",
+                &format!(r#","{key}":"{token}""#),
+            );
+            match parse(&bytes) {
+                Err(SavedError::PartialPage {
+                    key: found,
+                    listed,
+                    declared,
+                }) => {
+                    assert_eq!(found, key);
+                    assert_eq!(listed, 1);
+                    assert_eq!(declared, " of 41 counted");
+                }
+                other => panic!("{key}: {other:?}"),
+            }
+        }
+        // Empty or blank tokens are no token; null is none.
+        for extra in [
+            r#","nextToken":"""#,
+            r#","NextToken":" ""#,
+            r#","NextToken":null"#,
+        ] {
+            let bytes = result(LOW, r#""LOW":1"#, "COMPLETE", extra);
+            assert!(parse(&bytes).unwrap().usable.is_ok(), "{extra}");
+        }
+    }
+
+    #[test]
+    fn counts_above_the_list_make_the_result_unusable_naming_the_gap() {
+        let bytes = result(
+            &format!("{HIGH},{LOW}"),
+            r#""HIGH":3,"LOW":1"#,
+            "COMPLETE",
+            "",
+        );
+        let reason = parse(&bytes).unwrap().usable.unwrap_err();
+        assert!(reason.contains("HIGH 3 declared, 1 listed"), "{reason}");
+        assert!(!reason.contains("LOW"), "{reason}");
+    }
+
+    #[test]
+    fn counts_below_the_list_or_equal_leave_it_usable() {
+        for counts in [r#""HIGH":1"#, r#""HIGH":1,"LOW":1"#, r#""HIGH":0"#] {
+            let bytes = result(&format!("{HIGH},{LOW}"), counts, "COMPLETE", "");
+            assert!(parse(&bytes).unwrap().usable.is_ok(), "{counts}");
+        }
+    }
+
+    #[test]
+    fn counts_that_are_not_whole_numbers_make_the_result_unusable() {
+        for counts in [
+            r#""HIGH":-1"#,
+            r#""HIGH":1.5"#,
+            r#""HIGH":"many""#,
+            r#""HIGH":null"#,
+            r#""HIGH":1e300"#,
+        ] {
+            let bytes = result(HIGH, counts, "COMPLETE", "");
+            let reason = parse(&bytes).unwrap().usable.unwrap_err();
+            assert!(reason.contains("HIGH is not a whole number"), "{reason}");
+        }
+        let fine = result(HIGH, r#""HIGH":"1""#, "COMPLETE", "");
+        assert!(parse(&fine).unwrap().usable.is_ok());
+    }
+
+    #[test]
+    fn a_running_scan_is_unusable_whatever_its_counts_say() {
+        let bytes = result(HIGH, r#""HIGH":1"#, "IN_PROGRESS", "");
+        let reason = parse(&bytes).unwrap().usable.unwrap_err();
+        assert!(reason.starts_with("status IN_PROGRESS"), "{reason}");
+    }
+
+    #[test]
+    fn an_enhanced_status_without_enhanced_findings_is_refused() {
+        let bytes = result("", "", "ACTIVE", "");
+        assert!(matches!(
+            parse(&bytes),
+            Err(SavedError::EnhancedFindingsMissing { .. })
+        ));
+    }
+
+    #[test]
+    fn empty_complete_without_completion_time_is_unusable_unless_watched_to_settle() {
+        let bytes = br#"{"repositoryName":"app","imageScanStatus":{"status":"COMPLETE"},
+            "imageScanFindings":{"findings":[]}}"#;
+        assert!(parse(bytes).unwrap().usable.is_err());
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let raw = RawResponse::deserialize(&mut de).unwrap();
+        assert!(classify(raw, true).unwrap().usable.is_ok());
+    }
+
+    #[test]
+    fn things_that_are_not_scan_results_say_what_they_are() {
+        let event = br#"{"detail-type":"ECR Image Scan","detail":{}}"#;
+        let what = parse(event).unwrap_err().to_string();
+        assert!(what.contains("EventBridge"), "{what}");
+        assert!(parse(b"[]").unwrap_err().to_string().contains("array"));
+        assert!(parse(b"  ").unwrap_err().to_string().contains("empty"));
+        let no_status = br#"{"imageScanFindings":{}}"#;
+        assert!(
+            parse(no_status)
+                .unwrap_err()
+                .to_string()
+                .contains("imageScanStatus")
+        );
     }
 }
