@@ -467,6 +467,26 @@ mod tests {
     }
 
     #[test]
+    fn basic_attributes_give_package_score_and_vector_cvss3_first() {
+        let record: RawBasicFinding = serde_json::from_str(
+            r#"{"name":" CVE-2024-1 ","severity":"UNDEFINED","uri":" https://x.example/1 ","attributes":[
+                {"key":"package_name","value":"openssl"},{"key":"package_version","value":"3.0.1"},
+                {"key":"CVSS2_SCORE","value":"5.0"},{"key":"CVSS2_VECTOR","value":"AV:N"},
+                {"key":"CVSS3_SCORE","value":9.8},{"key":"CVSS3_VECTOR","value":"CVSS:3.1/AV:N"}]}"#,
+        )
+        .unwrap();
+        let finding = basic_finding(record, "UNDEFINED".into());
+        assert_eq!(finding.id, "CVE-2024-1");
+        assert_eq!(finding.package.name.as_deref(), Some("openssl"));
+        assert_eq!(finding.package.version.as_deref(), Some("3.0.1"));
+        assert_eq!(finding.score, Some(9.8));
+        assert_eq!(finding.vector.as_deref(), Some("CVSS:3.1/AV:N"));
+        assert_eq!(finding.severity, Severity::Critical);
+        assert_eq!(finding.urls, ["https://x.example/1"]);
+        assert_eq!(finding.fix_available, None);
+    }
+
+    #[test]
     fn region_comes_from_the_resource_arn() {
         assert_eq!(
             region_of_arn("arn:aws:ecr:eu-west-1:123456789012:repository/app/sha256:abc")
