@@ -52,7 +52,7 @@ fn noise(seed: u64, len: usize) -> Vec<u8> {
 }
 
 /// An OCI image layout being written.
-struct Layout {
+pub(crate) struct Layout {
     dir: tempfile::TempDir,
 }
 
@@ -64,7 +64,7 @@ impl Layout {
         Layout { dir }
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
@@ -155,7 +155,7 @@ impl Layout {
 }
 
 /// A single-platform image of three layers (the middle one spans several small chunks).
-fn three_layer_image() -> (Layout, String) {
+pub(crate) fn three_layer_image() -> (Layout, String) {
     let layout = Layout::new();
     let top = layout.image(1, &[20_000, 300_000, 5_000], None);
     let digest = layout.finish(&top);
