@@ -415,9 +415,7 @@ impl<'a> Client<'a> {
             file: source.file.display().to_string(),
             source: error,
         };
-        let mut file = tokio::fs::File::open(&source.file)
-            .await
-            .map_err(read_error)?;
+        let mut file = tokio::fs::File::from_std(source.open().map_err(read_error)?);
         file.seek(SeekFrom::Start(source.offset + start))
             .await
             .map_err(read_error)?;

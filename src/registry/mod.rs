@@ -387,7 +387,9 @@ async fn verify(source: &Path, blobs: &[&Blob]) -> Result<(), PushError> {
     let mut hashed: Vec<(usize, &Blob, std::io::Result<digest::Hashed>)> = stream::iter(to_hash)
         .map(|(n, blob, location)| async move {
             let result = tokio::task::spawn_blocking(move || {
-                digest::hash_range(&location.file, location.offset, location.len)
+                location
+                    .open()
+                    .and_then(|file| digest::hash_range(file, location.offset, location.len))
             })
             .await;
             (n, blob, result)
