@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use std::time::Duration;
 
+use crate::image_ref::is_registry_id;
 use crate::policy::{Threshold, parse_threshold};
 use crate::scan::plan::ScanMode;
 
@@ -120,7 +121,8 @@ pub struct AwsArgs {
     pub region: Option<String>,
 
     /// Registry (account id) that holds the repository (default: from the image URI, else the caller's).
-    #[arg(long, value_name = "ACCOUNT")]
+    /// Exactly 12 digits: it becomes part of the push endpoint's host, so nothing else is accepted.
+    #[arg(long, value_name = "ACCOUNT", value_parser = parse_registry_id)]
     pub registry_id: Option<String>,
 
     /// Named AWS profile.
@@ -192,6 +194,19 @@ fn parse_min_score(text: &str) -> Result<f64, String> {
     }
 }
 
+/// A registry id: the 12-digit AWS account id, nothing else (no spaces, no host, no other digits).
+pub fn parse_registry_id(text: &str) -> Result<String, String> {
+    if is_registry_id(text) {
+        Ok(text.to_string())
+    } else {
+        Err(
+            "a registry id is the 12-digit AWS account id that owns the registry (like \
+             123456789012)"
+                .to_string(),
+        )
+    }
+}
+
 /// `90s`, `15m`, `1h`, `1h30m`, or a number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -234,6 +249,52 @@ mod tests {
         assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
         for bad in ["", "m", "15x", "1.5m", "0s", "-3s"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn registry_id_is_twelve_ascii_digits_and_nothing_else() {
+        assert_eq!(
+            parse_registry_id("123456789012").as_deref(),
+            Ok("123456789012")
+        );
+        for bad in [
+            "",
+            "12345678901",
+            "1234567890123",
+            "12345678901a",
+            " 123456789012",
+            "123456789012 ",
+            "123456789012\n",
+            "123456789012.evil.example",
+            "127.0.0.1:18403/x?",
+            "evil.example/",
+            "user@123456789012",
+            "１２３４５６７８９０１２",
+            "١٢٣٤٥٦٧٨٩٠١٢",
+            "+12345678901",
+            "-12345678901",
+            "12345678901\u{0}",
+        ] {
+            let error = parse_registry_id(bad).expect_err(bad);
+            assert!(error.contains("12-digit"), "{error}");
+        }
+    }
+
+    #[test]
+    fn registry_id_is_checked_by_every_command_that_takes_it() {
+        for command in [
+            &["ecr-scan-gate", "scan", "team/app"][..],
+            &["ecr-scan-gate", "doctor", "team/app"][..],
+        ] {
+            let mut args = command.to_vec();
+            args.extend(["--registry-id", "127.0.0.1:18403/x?"]);
+            let error = Cli::try_parse_from(&args).expect_err("refused");
+            assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation);
+            assert!(error.to_string().contains("--registry-id"), "{error}");
+            let mut args = command.to_vec();
+            args.extend(["--registry-id", "123456789012"]);
+            assert!(Cli::try_parse_from(&args).is_ok());
         }
     }
 }

@@ -136,6 +136,11 @@ pub fn is_digest(text: &str) -> bool {
     })
 }
 
+/// A registry id: the 12-digit AWS account id that owns the registry (ASCII digits only).
+pub fn is_registry_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn is_tag(tag: &str) -> bool {
     let mut bytes = tag.bytes();
     let Some(first) = bytes.next() else {
@@ -171,7 +176,7 @@ fn is_repository(name: &str) -> bool {
 fn ecr_host(host: &str) -> Option<(String, String)> {
     let host = host.to_ascii_lowercase();
     let (account, rest) = host.split_once('.')?;
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+    if !is_registry_id(account) {
         return None;
     }
     // dkr.ecr.REGION.SUFFIX | dkr.ecr-fips.REGION.SUFFIX | dkr-ecr.REGION.on.aws | dkr-ecr-fips.REGION.on.aws

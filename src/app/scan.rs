@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
+use reqwest::Url;
 use tokio::time::Instant;
 
 use super::{AppError, ReportTargets, aws_options, fail_early, judge, load_policy};
@@ -13,7 +14,8 @@ use crate::ecr::client::{Ecr, EcrError, Manifest};
 use crate::findings::{ImageScan, ScanType};
 use crate::image_ref::ImageRef;
 use crate::policy::Policy;
-use crate::registry::{self, PushEvent};
+use crate::registry::endpoint::{self, EndpointError};
+use crate::registry::{self, PushError, PushEvent};
 use crate::report::escape::{plain_line, workflow_command_data};
 use crate::scan::identify;
 use crate::scan::lifecycle::{BASIC_GRACE, ENHANCED_GRACE, Lifecycle};
@@ -71,11 +73,16 @@ pub(super) fn scan(args: &ScanArgs) -> u8 {
 
 async fn run(args: &ScanArgs, reference: &ImageRef) -> Result<Scanned, AppError> {
     let began = Instant::now();
+    // Checked before any AWS call: a bad endpoint must not cost a token, let alone receive one.
+    let given_endpoint = match &args.push {
+        Some(_) => given_push_endpoint(args, reference).map_err(PushError::from)?,
+        None => None,
+    };
     let ecr = Ecr::connect(&aws_options(&args.aws, reference)).await?;
     let pinned;
     let reference = match &args.push {
         Some(source) => {
-            pinned = push(&ecr, args, reference, source).await?;
+            pinned = push(&ecr, args, reference, source, given_endpoint).await?;
             &pinned
         }
         None => reference,
@@ -225,6 +232,7 @@ async fn push(
     args: &ScanArgs,
     reference: &ImageRef,
     source: &Path,
+    given_endpoint: Option<Url>,
 ) -> Result<ImageRef, AppError> {
     let authorization = ecr.authorization().await?;
     if in_github_actions() {
@@ -232,13 +240,14 @@ async fn push(
         // https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#masking-a-value-in-a-log
         eprintln!("::add-mask::{}", authorization.password);
     }
-    let endpoint = match (&args.registry_endpoint, &reference.host) {
-        (Some(endpoint), _) if !endpoint.trim().is_empty() => endpoint.clone(),
-        (_, Some(host)) => format!("https://{host}"),
-        _ => registry_endpoint(&authorization.proxy_endpoint, ecr.registry_id()),
+    let endpoint = match given_endpoint {
+        Some(endpoint) => endpoint,
+        None => endpoint::proxy(&authorization.proxy_endpoint)
+            .and_then(|own| endpoint::for_registry(&own, ecr.registry_id()))
+            .map_err(PushError::from)?,
     };
     let target = registry::Target {
-        endpoint: endpoint.clone(),
+        endpoint: endpoint.to_string(),
         repository: reference.repository.clone(),
         tag: reference.tag.clone(),
         digest: reference.digest.clone(),
@@ -262,8 +271,9 @@ async fn push(
             blobs,
             ..
         } => note(&format!(
-            "pushing the {kind} {} ({manifests} manifest(s), {blobs} blob(s)) to {destination} at {endpoint}",
-            source.display()
+            "pushing the {kind} {} ({manifests} manifest(s), {blobs} blob(s)) to {destination} at {}",
+            source.display(),
+            endpoint.as_str().trim_end_matches('/')
         )),
         PushEvent::Checked {
             present,
@@ -298,20 +308,16 @@ async fn push(
     Ok(pinned)
 }
 
-/// The caller's registry endpoint (`proxyEndpoint`), moved to `registry_id`'s registry when the
-/// image lives in another account: the token is valid for every registry the caller may push to.
-fn registry_endpoint(proxy_endpoint: &str, registry_id: Option<&str>) -> String {
-    let Some(id) = registry_id else {
-        return proxy_endpoint.to_string();
-    };
-    let (scheme, rest) = proxy_endpoint
-        .split_once("://")
-        .unwrap_or(("https", proxy_endpoint));
-    match rest.split_once('.') {
-        Some((account, domain)) if account.bytes().all(|b| b.is_ascii_digit()) => {
-            format!("{scheme}://{id}.{domain}")
-        }
-        _ => proxy_endpoint.to_string(),
+/// The endpoint `--push` goes to when the user named it: `--registry-endpoint`, else the image URI's
+/// registry host; `None` when it is ECR's answer (`proxyEndpoint`) to ask for.
+fn given_push_endpoint(
+    args: &ScanArgs,
+    reference: &ImageRef,
+) -> Result<Option<Url>, EndpointError> {
+    match (&args.registry_endpoint, &reference.host) {
+        (Some(given), _) if !given.trim().is_empty() => endpoint::parse(given).map(Some),
+        (_, Some(host)) => endpoint::on_host(host).map(Some),
+        _ => Ok(None),
     }
 }
 
@@ -394,24 +400,5 @@ fn human_duration(duration: Duration) -> String {
         (0, m, s) => format!("{m}m{s}s"),
         (h, 0, 0) => format!("{h}h"),
         (h, m, _) => format!("{h}h{m}m"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::registry_endpoint;
-
-    #[test]
-    fn push_endpoint_moves_to_the_named_registry() {
-        let own = "https://123456789012.dkr.ecr.us-east-1.amazonaws.com";
-        assert_eq!(registry_endpoint(own, None), own);
-        assert_eq!(
-            registry_endpoint(own, Some("210987654321")),
-            "https://210987654321.dkr.ecr.us-east-1.amazonaws.com"
-        );
-        assert_eq!(
-            registry_endpoint("https://proxy.example.com", Some("210987654321")),
-            "https://proxy.example.com"
-        );
     }
 }

@@ -4,14 +4,14 @@
 //! upload data are not — resuming an upload is `super::upload`'s job.
 //!
 //! Owns the credentials on the wire: HTTP basic auth (`AWS` + the `GetAuthorizationToken` password),
-//! sent only to the endpoint's own origin, marked sensitive, never in an error. Plain `http://` only
-//! for loopback endpoints. Must not decide what to push.
+//! sent only to the endpoint's own origin (checked by [`super::endpoint`]; upload locations on another
+//! origin or with user info are refused), marked sensitive, never in an error. Must not decide what to
+//! push.
 //!
 //! See <https://github.com/opencontainers/distribution-spec/blob/main/spec.md>.
 
 use std::future::Future;
 use std::io::SeekFrom;
-use std::net::IpAddr;
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
@@ -38,17 +38,8 @@ const CONTENT_DIGEST: &str = "docker-content-digest";
 /// A registry request that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("the registry endpoint `{endpoint}` is not a URL")]
-    BadEndpoint {
-        endpoint: String,
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
-    #[error(
-        "the registry endpoint `{endpoint}` must be https (plain http only for 127.0.0.1, ::1 or \
-         localhost)"
-    )]
-    InsecureEndpoint { endpoint: String },
+    #[error("the registry credentials cannot be sent in an HTTP header")]
+    BadCredentials,
     #[error("couldn't set up the HTTP client")]
     Build(#[source] reqwest::Error),
     #[error("the registry at {endpoint} refused the credentials (HTTP 401) to {action}")]
@@ -146,61 +137,6 @@ impl ClientError {
     }
 }
 
-/// Parses a registry endpoint: `https://host[:port]`, a bare host (https), or `http://` for loopback.
-pub fn parse_endpoint(text: &str) -> Result<Url, ClientError> {
-    let trimmed = text.trim();
-    let full = if trimmed.contains("://") {
-        trimmed.to_string()
-    } else {
-        format!("https://{trimmed}")
-    };
-    let mut url = Url::parse(&full).map_err(|source| ClientError::BadEndpoint {
-        endpoint: text.to_string(),
-        source: Box::new(source),
-    })?;
-    let loopback = url.host_str().is_some_and(|host| {
-        host == "localhost"
-            || host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    });
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        _ => {
-            return Err(ClientError::InsecureEndpoint {
-                endpoint: text.to_string(),
-            });
-        }
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(ClientError::BadEndpoint {
-            endpoint: text.to_string(),
-            source: "it names no host".into(),
-        });
-    }
-    url.set_query(None);
-    url.set_fragment(None);
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
-}
-
-/// Whether `endpoint` is Amazon ECR's (`*.amazonaws.com`, `*.amazonaws.com.cn`, dual-stack
-/// `*.on.aws`, and their VPC endpoints).
-pub fn is_ecr(endpoint: &Url) -> bool {
-    endpoint.host_str().is_some_and(|host| {
-        let host = host.trim_end_matches('.').to_ascii_lowercase();
-        host.ends_with(".amazonaws.com")
-            || host.ends_with(".amazonaws.com.cn")
-            || host.ends_with(".on.aws")
-    })
-}
-
 /// Where an upload stands after a request.
 #[derive(Debug, Clone)]
 pub struct UploadState {
@@ -221,7 +157,7 @@ pub struct Client<'a> {
 }
 
 impl<'a> Client<'a> {
-    /// A client for `repository` at `endpoint` (see [`parse_endpoint`]).
+    /// A client for `repository` at `endpoint` (see [`super::endpoint::parse`]).
     pub fn new(
         endpoint: &Url,
         repository: &str,
@@ -234,12 +170,8 @@ impl<'a> Client<'a> {
             credentials.username,
             credentials.password.expose()
         ));
-        let mut authorization = HeaderValue::from_str(&format!("Basic {token}")).map_err(|_| {
-            ClientError::BadEndpoint {
-                endpoint: endpoint.to_string(),
-                source: "the credentials cannot be sent in an HTTP header".into(),
-            }
-        })?;
+        let mut authorization = HeaderValue::from_str(&format!("Basic {token}"))
+            .map_err(|_| ClientError::BadCredentials)?;
         authorization.set_sensitive(true);
         let http = reqwest::Client::builder()
             .user_agent(concat!("ecr-scan-gate/", env!("CARGO_PKG_VERSION")))
@@ -483,9 +415,7 @@ impl<'a> Client<'a> {
             file: source.file.display().to_string(),
             source: error,
         };
-        let mut file = tokio::fs::File::open(&source.file)
-            .await
-            .map_err(read_error)?;
+        let mut file = tokio::fs::File::from_std(source.open().map_err(read_error)?);
         file.seek(SeekFrom::Start(source.offset + start))
             .await
             .map_err(read_error)?;
@@ -578,6 +508,11 @@ impl<'a> Client<'a> {
                 location: url.origin().ascii_serialization(),
             });
         }
+        // NOTE: reqwest turns a URL's user info into an `Authorization` header of its own, which would
+        // go out next to ECR's credentials.
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(bad("has a Location header with user info"));
+        }
         Ok(url)
     }
 }
@@ -650,50 +585,6 @@ impl RetryPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn endpoints_are_https_unless_loopback() {
-        let ok = |text: &str| parse_endpoint(text).map(|u| u.to_string());
-        assert_eq!(
-            ok("123456789012.dkr.ecr.us-east-1.amazonaws.com").unwrap(),
-            "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/"
-        );
-        assert_eq!(
-            ok("http://127.0.0.1:5000").unwrap(),
-            "http://127.0.0.1:5000/"
-        );
-        assert_eq!(ok("http://[::1]:5000/").unwrap(), "http://[::1]:5000/");
-        assert_eq!(
-            ok("http://localhost:5000").unwrap(),
-            "http://localhost:5000/"
-        );
-        assert!(matches!(
-            parse_endpoint("http://registry.example.com"),
-            Err(ClientError::InsecureEndpoint { .. })
-        ));
-        assert!(matches!(
-            parse_endpoint("ftp://127.0.0.1"),
-            Err(ClientError::InsecureEndpoint { .. })
-        ));
-        assert!(matches!(
-            parse_endpoint("https://"),
-            Err(ClientError::BadEndpoint { .. })
-        ));
-    }
-
-    #[test]
-    fn ecr_endpoints_are_recognised() {
-        for ecr in [
-            "123456789012.dkr.ecr.us-east-1.amazonaws.com",
-            "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn",
-            "123456789012.dkr-ecr.us-east-1.on.aws",
-            "vpce-0a1b.dkr.ecr.us-east-1.vpce.amazonaws.com",
-        ] {
-            assert!(is_ecr(&parse_endpoint(ecr).unwrap()), "{ecr}");
-        }
-        assert!(!is_ecr(&parse_endpoint("http://127.0.0.1:5000").unwrap()));
-        assert!(!is_ecr(&parse_endpoint("registry.example.com").unwrap()));
-    }
 
     #[test]
     fn ranges_count_bytes_held() {

@@ -3,9 +3,7 @@
 //! comes from (a layout's blob file or an entry inside a tar).
 
 use std::fmt;
-use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::path::Path;
 
 use sha2::{Digest as _, Sha256};
 
@@ -94,9 +92,9 @@ pub struct Hashed {
     pub len: u64,
 }
 
-/// The sha256 of `len` bytes of `file` from `offset`, read through one fixed-size buffer.
-pub fn hash_range(file: &Path, offset: u64, len: u64) -> io::Result<Hashed> {
-    let mut reader = File::open(file)?;
+/// The sha256 of `len` bytes of `reader` (an open file) from `offset`, read through one fixed-size
+/// buffer.
+pub fn hash_range(mut reader: impl Read + Seek, offset: u64, len: u64) -> io::Result<Hashed> {
     reader.seek(SeekFrom::Start(offset))?;
     let mut reader = reader.take(len);
     let mut hasher = Sha256::new();
@@ -120,6 +118,8 @@ pub fn hash_range(file: &Path, offset: u64, len: u64) -> io::Result<Hashed> {
 
 #[cfg(test)]
 mod tests {
+    use std::fs::File;
+
     use super::*;
 
     const EMPTY: &str = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -151,10 +151,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("blob");
         std::fs::write(&path, b"xxhello worldyy").unwrap();
-        let hashed = hash_range(&path, 2, 11).unwrap();
+        let hashed = hash_range(File::open(&path).unwrap(), 2, 11).unwrap();
         assert_eq!(hashed.digest, Digest::of(b"hello world"));
         assert_eq!(hashed.len, 11);
-        let short = hash_range(&path, 10, 100).unwrap();
+        let short = hash_range(File::open(&path).unwrap(), 10, 100).unwrap();
         assert_eq!(short.len, 5);
     }
 }

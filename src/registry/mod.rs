@@ -23,11 +23,13 @@ use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 
 pub mod client;
 pub mod digest;
+pub mod endpoint;
 pub mod source;
 mod upload;
 
 use client::{Client, ClientError};
 use digest::Digest;
+use endpoint::EndpointError;
 use source::{Blob, Image, Problem, SourceError, SourceKind};
 
 /// A registry password. `Debug` never shows it.
@@ -61,7 +63,8 @@ pub struct Credentials {
 /// Where to push.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// The registry endpoint: `https://host[:port]` (plain `http://` only on loopback).
+    /// The registry endpoint: `https://host[:port]` (plain `http://` only on loopback), checked by
+    /// [`endpoint::parse`] before anything is sent.
     pub endpoint: String,
     pub repository: String,
     /// The tag to push the image under; `None` pushes by digest only.
@@ -167,6 +170,8 @@ pub struct Pushed {
 pub enum PushError {
     #[error(transparent)]
     Source(#[from] SourceError),
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
     #[error(
         "the image names digest {wanted}, but the push source holds {found}; nothing was pushed"
     )]
@@ -247,11 +252,11 @@ pub async fn push(
         });
     }
 
+    let endpoint = endpoint::parse(&target.endpoint)?;
     let registry_error = |source| PushError::Registry {
-        endpoint: target.endpoint.clone(),
+        endpoint: endpoint.as_str().trim_end_matches('/').to_string(),
         source,
     };
-    let endpoint = client::parse_endpoint(&target.endpoint).map_err(registry_error)?;
     let client = Client::new(
         &endpoint,
         &target.repository,
@@ -283,7 +288,7 @@ pub async fn push(
     // NOTE: ECR drops the data of every PATCH after the first one of an upload (answering 201 and a
     // Range that no longer advances), so blobs go to ECR in one streamed request each:
     // https://github.com/aws/containers-roadmap/issues/2831
-    let chunk_size = if client::is_ecr(&endpoint) {
+    let chunk_size = if endpoint::is_ecr(&endpoint) {
         u64::MAX
     } else {
         options.chunk_size.max(MIN_CHUNK_SIZE)
@@ -382,7 +387,9 @@ async fn verify(source: &Path, blobs: &[&Blob]) -> Result<(), PushError> {
     let mut hashed: Vec<(usize, &Blob, std::io::Result<digest::Hashed>)> = stream::iter(to_hash)
         .map(|(n, blob, location)| async move {
             let result = tokio::task::spawn_blocking(move || {
-                digest::hash_range(&location.file, location.offset, location.len)
+                location
+                    .open()
+                    .and_then(|file| digest::hash_range(file, location.offset, location.len))
             })
             .await;
             (n, blob, result)

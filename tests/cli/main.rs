@@ -5,6 +5,7 @@ mod ecr_stub;
 mod evaluate;
 mod moto;
 mod push;
+mod push_credentials;
 mod registry_server;
 mod scan_moto;
 mod scan_stub;

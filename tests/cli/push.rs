@@ -52,7 +52,7 @@ fn noise(seed: u64, len: usize) -> Vec<u8> {
 }
 
 /// An OCI image layout being written.
-struct Layout {
+pub(crate) struct Layout {
     dir: tempfile::TempDir,
 }
 
@@ -64,7 +64,7 @@ impl Layout {
         Layout { dir }
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
@@ -155,7 +155,7 @@ impl Layout {
 }
 
 /// A single-platform image of three layers (the middle one spans several small chunks).
-fn three_layer_image() -> (Layout, String) {
+pub(crate) fn three_layer_image() -> (Layout, String) {
     let layout = Layout::new();
     let top = layout.image(1, &[20_000, 300_000, 5_000], None);
     let digest = layout.finish(&top);
@@ -771,4 +771,113 @@ fn password_is_masked_in_github_actions_before_anything_is_printed() {
         1,
         "only the mask command names it:\n{stderr}"
     );
+}
+
+// ---- sources that reach outside themselves ----
+
+/// A file outside every source: what a hostile build would link to.
+fn outside_file(dir: &Path) -> (PathBuf, String) {
+    let path = dir.join("credentials");
+    let bytes = noise(99, 300_000);
+    std::fs::write(&path, &bytes).expect("outside file");
+    (path, digest_of(&bytes))
+}
+
+#[test]
+fn layout_blob_linked_outside_is_refused_and_its_hash_never_printed() {
+    let stack = Stack::start();
+    let (layout, _) = three_layer_image();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (secret, secret_digest) = outside_file(elsewhere.path());
+    // The largest layer (300,000 bytes, like the outside file) becomes a link to it.
+    let victim = layout
+        .blobs()
+        .into_iter()
+        .max_by_key(|d| std::fs::metadata(layout.blob_path(d)).unwrap().len())
+        .unwrap();
+    std::fs::remove_file(layout.blob_path(&victim)).unwrap();
+    std::os::unix::fs::symlink(&secret, layout.blob_path(&victim)).unwrap();
+
+    let run = stack.push(layout.path(), &[]);
+    run.expect(2);
+    let stderr = run.stderr();
+    assert!(
+        !stderr.contains(secret_digest.trim_start_matches("sha256:")),
+        "the outside file's hash was printed:\n{stderr}"
+    );
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "blobs/sha256/{}",
+            victim.trim_start_matches("sha256:")
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        stack.api().catalog(),
+        Vec::<String>::new(),
+        "nothing pushed"
+    );
+}
+
+#[test]
+fn docker_save_directory_with_config_linked_outside_pushes_nothing() {
+    let stack = Stack::start();
+    let dir = tempfile::tempdir().unwrap();
+    let layer = layer_tar("app/bin", &noise(11, 20_000));
+    std::fs::create_dir_all(dir.path().join("l1")).unwrap();
+    std::fs::write(dir.path().join("l1/layer.tar"), &layer).unwrap();
+    let manifest = json!([{
+        "Config": "config.json",
+        "RepoTags": [format!("{REPOSITORY}:{TAG}")],
+        "Layers": ["l1/layer.tar"],
+    }]);
+    std::fs::write(dir.path().join("manifest.json"), manifest.to_string()).unwrap();
+    // Elsewhere: a file that is also valid image config JSON, carrying something private.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let private = json!({
+        "architecture": "amd64", "os": "linux",
+        "config": { "Env": ["AWS_SECRET_ACCESS_KEY=not-for-the-registry"] },
+        "rootfs": { "type": "layers", "diff_ids": [digest_of(&layer)] },
+    })
+    .to_string();
+    std::fs::write(elsewhere.path().join("config.json"), &private).unwrap();
+    std::os::unix::fs::symlink(
+        elsewhere.path().join("config.json"),
+        dir.path().join("config.json"),
+    )
+    .unwrap();
+
+    let run = stack.push(dir.path(), &[]);
+    run.expect(2);
+    let stderr = run.stderr();
+    assert!(stderr.contains("symbolic link config.json"), "{stderr}");
+    assert!(!stderr.contains("not-for-the-registry"), "{stderr}");
+    assert!(
+        !stack
+            .api()
+            .has_blob(REPOSITORY, &digest_of(private.as_bytes())),
+        "the outside file was uploaded"
+    );
+    assert_eq!(
+        stack.api().catalog(),
+        Vec::<String>::new(),
+        "nothing pushed"
+    );
+}
+
+#[test]
+fn blobs_directory_linked_outside_is_refused() {
+    let stack = Stack::start();
+    let (layout, _) = three_layer_image();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let moved = elsewhere.path().join("blobs");
+    std::fs::rename(layout.path().join("blobs"), &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, layout.path().join("blobs")).unwrap();
+
+    let run = stack.push(layout.path(), &[]);
+    run.expect(2);
+    let stderr = run.stderr();
+    assert!(stderr.contains("symbolic link blobs;"), "{stderr}");
+    assert_eq!(stack.api().catalog(), Vec::<String>::new());
 }

@@ -114,6 +114,7 @@ impl Archive {
                         file: self.path.clone(),
                         offset: *offset,
                         len: *len,
+                        within: None,
                     }));
                 }
                 Some(Member::Sparse) => {

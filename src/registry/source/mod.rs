@@ -6,6 +6,13 @@
 //! Manifests are small and read whole; their digests and sizes are checked here. Blobs are never read
 //! here: they are hashed later, only when the registry lacks them ([`super::push`]). Nothing is
 //! extracted to disk and no network is touched.
+//!
+//! A source never reads outside itself. A tar archive is a closed world (its links resolve to its own
+//! members). A directory's files are opened by [`contained`], which follows no symbolic link below the
+//! directory — not even one that points back inside: such a file is refused with a message that names
+//! the link and nothing about its target. Paths that manifests name (`manifest.json`'s config and
+//! layers) must stay inside too: `..` that would leave the source is refused, and a leading `/` means
+//! the source's root.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -16,6 +23,7 @@ use std::path::{Path, PathBuf};
 use super::digest::{Digest, DigestError};
 
 mod archive;
+mod contained;
 mod layout;
 mod legacy;
 
@@ -38,9 +46,36 @@ const MAX_MANIFEST: u64 = 4 << 20;
 /// member of a tar archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
+    /// The file, for messages: the archive, or the file inside the directory.
     pub file: PathBuf,
     pub offset: u64,
     pub len: u64,
+    /// For a file of a directory source: the directory and the file's path in it, opened again on
+    /// every [`Location::open`] without following links.
+    within: Option<(PathBuf, String)>,
+}
+
+impl Location {
+    /// Opens the file that holds the range (positioned at its start, not at `offset`). A file of a
+    /// directory source is opened as [`contained`] does, so a link put there since it was located is
+    /// refused.
+    pub fn open(&self) -> io::Result<File> {
+        let Some((root, relative)) = &self.within else {
+            return File::open(&self.file);
+        };
+        contained::open(root, relative).map_err(|refusal| match refusal {
+            contained::Refusal::Io(error) => error,
+            contained::Refusal::NotFound => {
+                io::Error::new(io::ErrorKind::NotFound, "the file is gone")
+            }
+            contained::Refusal::Link { entry } => io::Error::other(format!(
+                "{entry} became a symbolic link, which is not followed"
+            )),
+            contained::Refusal::NotRegular { entry } => {
+                io::Error::other(format!("{entry} is no longer a regular file"))
+            }
+        })
+    }
 }
 
 /// A blob (config or layer) that a manifest references.
@@ -177,6 +212,29 @@ pub enum SourceError {
     },
     #[error("the tar archive {path} holds {what} as a sparse file, which cannot be read in place")]
     Sparse { path: String, what: String },
+    #[error(
+        "{what} in the push source {path} is reached through the symbolic link {entry}; links in a \
+         source directory are not followed, so that nothing outside it is read: put the file itself \
+         there"
+    )]
+    Link {
+        path: String,
+        what: String,
+        /// The link's path inside the source.
+        entry: String,
+    },
+    #[error("{what} in the push source {path} is not a regular file ({entry})")]
+    NotAFile {
+        path: String,
+        what: String,
+        entry: String,
+    },
+    #[error("{what} in {path} is named `{name}`, a path that leaves the push source")]
+    Outside {
+        path: String,
+        what: String,
+        name: String,
+    },
     #[error("couldn't read {what} in {path}")]
     Read {
         path: String,
@@ -256,7 +314,7 @@ pub fn open(path: &Path, tag: Option<&str>) -> Result<Image, SourceError> {
         refuse_compressed(path)?;
         Store::Archive(Archive::index(path)?)
     };
-    let image = if store.exists("index.json") {
+    let image = if store.exists("index.json")? {
         let kind = match store {
             Store::Dir(_) => SourceKind::LayoutDir,
             Store::Archive(_) => SourceKind::LayoutArchive,
@@ -267,7 +325,7 @@ pub fn open(path: &Path, tag: Option<&str>) -> Result<Image, SourceError> {
             manifests,
             blobs,
         }
-    } else if store.exists("manifest.json") {
+    } else if store.exists("manifest.json")? {
         let (manifest, blobs) = legacy::read(&store, tag)?;
         Image {
             kind: SourceKind::DockerArchive,
@@ -336,33 +394,54 @@ impl Store {
         }
     }
 
-    fn exists(&self, relative: &str) -> bool {
-        matches!(self.locate(relative, relative), Ok(Some(_)))
+    /// Whether the source holds a file by that path (a link there is an error, not a no).
+    fn exists(&self, relative: &str) -> Result<bool, SourceError> {
+        Ok(self.locate(relative, relative)?.is_some())
     }
 
     /// The byte range of a file of the source, `None` when it has none by that path. `relative`
     /// uses `/`; `..` may not leave the source.
     fn locate(&self, relative: &str, what: &str) -> Result<Option<Location>, SourceError> {
         let Some(normal) = normalize(relative) else {
-            return Ok(None);
+            return Err(SourceError::Outside {
+                path: self.name(),
+                what: what.to_string(),
+                name: relative.to_string(),
+            });
         };
         match self {
             Store::Dir(dir) => {
-                let file = dir.join(&normal);
-                match std::fs::metadata(&file) {
-                    Ok(metadata) if metadata.is_file() => Ok(Some(Location {
-                        file,
-                        offset: 0,
-                        len: metadata.len(),
-                    })),
-                    Ok(_) => Ok(None),
-                    Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
-                    Err(source) => Err(SourceError::Read {
-                        path: self.name(),
-                        what: what.to_string(),
-                        source,
-                    }),
-                }
+                let read_error = |source| SourceError::Read {
+                    path: self.name(),
+                    what: what.to_string(),
+                    source,
+                };
+                let file = match contained::open(dir, &normal) {
+                    Ok(file) => file,
+                    Err(contained::Refusal::NotFound) => return Ok(None),
+                    Err(contained::Refusal::Link { entry }) => {
+                        return Err(SourceError::Link {
+                            path: self.name(),
+                            what: what.to_string(),
+                            entry,
+                        });
+                    }
+                    Err(contained::Refusal::NotRegular { entry }) => {
+                        return Err(SourceError::NotAFile {
+                            path: self.name(),
+                            what: what.to_string(),
+                            entry,
+                        });
+                    }
+                    Err(contained::Refusal::Io(error)) => return Err(read_error(error)),
+                };
+                let len = file.metadata().map_err(read_error)?.len();
+                Ok(Some(Location {
+                    file: dir.join(&normal),
+                    offset: 0,
+                    len,
+                    within: Some((dir.clone(), normal)),
+                }))
             }
             Store::Archive(archive) => archive.locate(&normal, what),
         }
@@ -390,7 +469,7 @@ impl Store {
             what: what.to_string(),
             source,
         };
-        let mut file = File::open(&location.file).map_err(read_error)?;
+        let mut file = location.open().map_err(read_error)?;
         file.seek(SeekFrom::Start(location.offset))
             .map_err(read_error)?;
         let mut bytes = Vec::with_capacity(usize::try_from(location.len).unwrap_or(0));
@@ -500,5 +579,227 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let error = open(dir.path(), None).unwrap_err();
         assert!(matches!(error, SourceError::NotAnImage { .. }), "{error}");
+    }
+
+    /// Directory sources whose files reach outside through links (unix: the tests make links).
+    #[cfg(unix)]
+    mod outside {
+        use std::os::unix::fs::symlink;
+
+        use serde_json::{Value, json};
+
+        use super::*;
+
+        /// A one-layer OCI layout in a fresh directory; its layer's digest.
+        fn layout() -> (tempfile::TempDir, Digest) {
+            let dir = tempfile::tempdir().unwrap();
+            let blob = |bytes: &[u8]| {
+                let digest = Digest::of(bytes);
+                std::fs::create_dir_all(dir.path().join("blobs/sha256")).unwrap();
+                std::fs::write(dir.path().join(blob_path(&digest)), bytes).unwrap();
+                json!({ "digest": digest.as_str(), "size": bytes.len() })
+            };
+            let config = blob(br#"{"architecture":"amd64","os":"linux"}"#);
+            let layer = blob(b"layer bytes");
+            let manifest = json!({
+                "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": config["digest"], "size": config["size"] },
+                "layers": [{ "mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer["digest"], "size": layer["size"] }],
+            });
+            let mut top = blob(manifest.to_string().as_bytes());
+            top["mediaType"] = json!(OCI_MANIFEST);
+            let index = json!({ "schemaVersion": 2, "manifests": [top] });
+            std::fs::write(dir.path().join("index.json"), index.to_string()).unwrap();
+            std::fs::write(
+                dir.path().join("oci-layout"),
+                r#"{"imageLayoutVersion":"1.0.0"}"#,
+            )
+            .unwrap();
+            let digest = Digest::parse(layer["digest"].as_str().unwrap()).unwrap();
+            (dir, digest)
+        }
+
+        /// A file elsewhere, with content that is not the layer's.
+        fn secret() -> (tempfile::TempDir, PathBuf, Digest) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("credentials");
+            let bytes = b"[default]\naws_secret_access_key = not-for-the-registry\n";
+            std::fs::write(&path, bytes).unwrap();
+            (dir, path, Digest::of(bytes))
+        }
+
+        #[track_caller]
+        fn refused_link(error: SourceError, entry: &str, secret: &Digest) {
+            let message = error.to_string();
+            assert!(
+                matches!(&error, SourceError::Link { entry: found, .. } if found == entry),
+                "{message}"
+            );
+            assert!(message.contains("symbolic link"), "{message}");
+            assert!(!message.contains(secret.hex()), "{message}");
+            assert!(!message.contains("credentials"), "{message}");
+        }
+
+        #[test]
+        fn a_layout_blob_linked_outside_is_refused_without_its_hash() {
+            let (dir, layer) = layout();
+            let (_elsewhere, secret_path, secret) = secret();
+            let blob = dir.path().join(blob_path(&layer));
+            std::fs::remove_file(&blob).unwrap();
+            symlink(&secret_path, &blob).unwrap();
+            let error = open(dir.path(), None).unwrap_err();
+            refused_link(error, &blob_path(&layer), &secret);
+        }
+
+        #[test]
+        fn a_blobs_directory_linked_outside_is_refused() {
+            let (dir, _) = layout();
+            let elsewhere = tempfile::tempdir().unwrap();
+            let moved = elsewhere.path().join("blobs");
+            std::fs::rename(dir.path().join("blobs"), &moved).unwrap();
+            symlink(&moved, dir.path().join("blobs")).unwrap();
+            let error = open(dir.path(), None).unwrap_err();
+            refused_link(error, "blobs", &Digest::of(b"-"));
+        }
+
+        #[test]
+        fn a_link_that_stays_inside_is_refused_too() {
+            let (dir, layer) = layout();
+            let blob = dir.path().join(blob_path(&layer));
+            std::fs::rename(&blob, dir.path().join("layer.tar")).unwrap();
+            symlink("../../layer.tar", &blob).unwrap();
+            let error = open(dir.path(), None).unwrap_err();
+            refused_link(error, &blob_path(&layer), &Digest::of(b"-"));
+        }
+
+        #[test]
+        fn an_index_json_link_is_refused_not_taken_for_a_missing_file() {
+            let (dir, _) = layout();
+            let (_elsewhere, secret_path, secret) = secret();
+            std::fs::remove_file(dir.path().join("index.json")).unwrap();
+            symlink(&secret_path, dir.path().join("index.json")).unwrap();
+            let error = open(dir.path(), None).unwrap_err();
+            refused_link(error, "index.json", &secret);
+        }
+
+        #[test]
+        fn a_fifo_blob_is_refused_without_blocking() {
+            let (dir, layer) = layout();
+            let blob = dir.path().join(blob_path(&layer));
+            std::fs::remove_file(&blob).unwrap();
+            let made = std::process::Command::new("mkfifo")
+                .arg(&blob)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !made {
+                return;
+            }
+            let error = open(dir.path(), None).unwrap_err();
+            assert!(matches!(error, SourceError::NotAFile { .. }), "{error}");
+        }
+
+        #[test]
+        fn the_named_source_directory_may_itself_be_a_link() {
+            let (dir, _) = layout();
+            let elsewhere = tempfile::tempdir().unwrap();
+            let named = elsewhere.path().join("image");
+            symlink(dir.path(), &named).unwrap();
+            let image = open(&named, None).unwrap();
+            assert_eq!(image.blobs.len(), 2);
+        }
+
+        /// A `docker save` directory (Docker < 25) with one layer; `config` is written by the caller.
+        fn docker_save_dir(layers: Value) -> tempfile::TempDir {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir_all(dir.path().join("l1")).unwrap();
+            std::fs::write(dir.path().join("l1/layer.tar"), b"layer bytes").unwrap();
+            let manifest =
+                json!([{ "Config": "config.json", "RepoTags": ["team/app:v1"], "Layers": layers }]);
+            std::fs::write(dir.path().join("manifest.json"), manifest.to_string()).unwrap();
+            dir
+        }
+
+        fn config_for(layers: &[&[u8]]) -> String {
+            let diff_ids: Vec<String> = layers.iter().map(|l| Digest::of(l).to_string()).collect();
+            json!({ "architecture": "amd64", "os": "linux", "rootfs": { "type": "layers", "diff_ids": diff_ids } })
+                .to_string()
+        }
+
+        #[test]
+        fn a_docker_save_config_linked_outside_is_refused() {
+            let dir = docker_save_dir(json!(["l1/layer.tar"]));
+            let elsewhere = tempfile::tempdir().unwrap();
+            let config = config_for(&[b"layer bytes"]);
+            std::fs::write(elsewhere.path().join("config.json"), &config).unwrap();
+            symlink(
+                elsewhere.path().join("config.json"),
+                dir.path().join("config.json"),
+            )
+            .unwrap();
+            let error = open(dir.path(), None).unwrap_err();
+            refused_link(error, "config.json", &Digest::of(config.as_bytes()));
+        }
+
+        #[test]
+        fn a_docker_save_layer_linked_outside_is_refused() {
+            let dir = docker_save_dir(json!(["l1/layer.tar"]));
+            std::fs::write(
+                dir.path().join("config.json"),
+                config_for(&[b"layer bytes"]),
+            )
+            .unwrap();
+            let (_elsewhere, secret_path, secret) = secret();
+            std::fs::remove_file(dir.path().join("l1/layer.tar")).unwrap();
+            symlink(&secret_path, dir.path().join("l1/layer.tar")).unwrap();
+            let error = open(dir.path(), None).unwrap_err();
+            refused_link(error, "l1/layer.tar", &secret);
+        }
+
+        #[test]
+        fn manifest_json_paths_that_leave_the_source_are_refused() {
+            for name in ["../outside/layer.tar", "l1/../../layer.tar", "/../x"] {
+                let dir = docker_save_dir(json!([name]));
+                std::fs::write(
+                    dir.path().join("config.json"),
+                    config_for(&[b"layer bytes"]),
+                )
+                .unwrap();
+                let error = open(dir.path(), None).unwrap_err();
+                assert!(
+                    matches!(&error, SourceError::Outside { name: found, .. } if found == name),
+                    "{name}: {error}"
+                );
+            }
+        }
+
+        #[test]
+        fn absolute_manifest_json_paths_mean_the_source_root() {
+            let dir = docker_save_dir(json!(["/l1/layer.tar"]));
+            std::fs::write(
+                dir.path().join("config.json"),
+                config_for(&[b"layer bytes"]),
+            )
+            .unwrap();
+            let image = open(dir.path(), None).unwrap();
+            let layer = &image.blobs[1];
+            assert_eq!(
+                layer.location.as_ref().unwrap().file,
+                dir.path().join("l1/layer.tar")
+            );
+        }
+
+        #[test]
+        fn a_file_swapped_for_a_link_after_reading_is_not_followed() {
+            let (dir, layer) = layout();
+            let image = open(dir.path(), None).unwrap();
+            let blob = image.blobs.iter().find(|b| b.digest == layer).unwrap();
+            let location = blob.location.clone().unwrap();
+            let (_elsewhere, secret_path, _) = secret();
+            let path = dir.path().join(blob_path(&layer));
+            std::fs::remove_file(&path).unwrap();
+            symlink(&secret_path, &path).unwrap();
+            let error = location.open().unwrap_err();
+            assert!(error.to_string().contains("symbolic link"), "{error}");
+        }
     }
 }
