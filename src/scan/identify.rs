@@ -462,6 +462,26 @@ mod tests {
     }
 
     #[test]
+    fn without_a_media_type_the_shape_tells_an_index_from_an_image() {
+        let index = br#"{"manifests":[{"digest":"sha256:a","platform":{"os":"linux","architecture":"amd64"}}]}"#;
+        assert_eq!(
+            targets("sha256:top", None, index, &[]).unwrap()[0].digest,
+            "sha256:a"
+        );
+        // Something with layers is an image, whatever else it carries.
+        let image = br#"{"manifests":[{"digest":"sha256:a"}],"layers":[]}"#;
+        assert_eq!(
+            targets("sha256:top", None, image, &[]).unwrap()[0].digest,
+            "sha256:top"
+        );
+        let plain = br#"{"layers":[]}"#;
+        assert_eq!(
+            targets("sha256:top", None, plain, &[]).unwrap()[0].digest,
+            "sha256:top"
+        );
+    }
+
+    #[test]
     fn an_entry_without_a_digest_is_refused_not_skipped() {
         let index = br#"{"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
             {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:a"},
