@@ -482,6 +482,23 @@ mod tests {
     }
 
     #[test]
+    fn attestations_are_told_by_annotation_or_by_an_unknown_platform() {
+        let index = br#"{"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+            {"digest":"sha256:annotated","platform":{"os":"linux","architecture":"amd64"},
+             "annotations":{"vnd.docker.reference.type":"attestation-manifest"}},
+            {"digest":"sha256:unknown","platform":{"os":"unknown","architecture":"unknown"}},
+            {"digest":"sha256:half","platform":{"os":"linux","architecture":"unknown"}},
+            {"digest":"sha256:other","platform":{"os":"unknown","architecture":"arm64"}},
+            {"digest":"sha256:signed","annotations":{"vnd.docker.reference.type":"signature"}}]}"#;
+        let kept: Vec<String> = targets("sha256:top", None, index, &[])
+            .unwrap()
+            .into_iter()
+            .map(|t| t.digest)
+            .collect();
+        assert_eq!(kept, ["sha256:half", "sha256:other", "sha256:signed"]);
+    }
+
+    #[test]
     fn an_entry_without_a_digest_is_refused_not_skipped() {
         let index = br#"{"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
             {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:a"},
