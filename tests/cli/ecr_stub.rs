@@ -360,7 +360,10 @@ impl EcrStub {
     /// Puts `operation` behind a token bucket shared by every caller: `per_second` requests a
     /// second, bursts of up to `burst`. Requests beyond it are answered `ThrottlingException`.
     pub fn rate_limit(&self, operation: &str, per_second: f64, burst: f64) -> &EcrStub {
-        assert!(per_second > 0.0 && burst >= 1.0, "a rate limit lets something through");
+        assert!(
+            per_second > 0.0 && burst >= 1.0,
+            "a rate limit lets something through"
+        );
         self.state.lock().unwrap().limits.insert(
             operation.to_string(),
             Bucket {
@@ -1150,7 +1153,10 @@ mod tests {
             status
         };
         let burst: Vec<String> = (0..3).map(|_| call()).collect();
-        assert!(burst[0].contains("200") && burst[1].contains("200"), "{burst:?}");
+        assert!(
+            burst[0].contains("200") && burst[1].contains("200"),
+            "{burst:?}"
+        );
         assert!(burst[2].contains("400"), "{burst:?}");
         std::thread::sleep(Duration::from_millis(1100));
         assert!(call().contains("200"), "one token back after a second");
