@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use super::{AppError, ReportTargets, aws_options, fail_early, judge, load_policy};
 use crate::cli::ScanArgs;
 use crate::ecr::client::{Ecr, EcrError, Manifest};
+use crate::ecr::retry::Deadline;
 use crate::findings::{ImageScan, ScanType};
 use crate::image_ref::ImageRef;
 use crate::policy::Policy;
@@ -60,6 +61,15 @@ pub(super) fn scan(args: &ScanArgs) -> u8 {
             &targets,
             &args.gate,
         ),
+        // ECR kept throttling (or failing) until the deadline: no verdict, exit 3.
+        Err(AppError::Ecr(error @ EcrError::OutOfTime { .. })) => judge(
+            Vec::new(),
+            vec![out_of_time(args.timeout, &error)],
+            Vec::new(),
+            &policy,
+            &targets,
+            &args.gate,
+        ),
         Err(error) => judge(
             Vec::new(),
             Vec::new(),
@@ -78,7 +88,11 @@ async fn run(args: &ScanArgs, reference: &ImageRef) -> Result<Scanned, AppError>
         Some(_) => given_push_endpoint(args, reference).map_err(PushError::from)?,
         None => None,
     };
-    let ecr = Ecr::connect(&aws_options(&args.aws, reference)).await?;
+    let deadline =
+        Deadline::new(began + args.timeout).observe(|retrying| note(&format!("  {retrying}")));
+    let ecr = Ecr::connect(&aws_options(&args.aws, reference))
+        .await?
+        .with_deadline(deadline);
     let pinned;
     let reference = match &args.push {
         Some(source) => {
@@ -90,6 +104,7 @@ async fn run(args: &ScanArgs, reference: &ImageRef) -> Result<Scanned, AppError>
     let targets = identify_images(&ecr, reference, &args.platform).await?;
     let config = match ecr.registry_config().await {
         Ok(config) => config,
+        Err(error @ EcrError::OutOfTime { .. }) => return Err(error.into()),
         Err(error) => {
             note(&format!(
                 "couldn't read the registry scanning configuration ({error}); inferring from ECR's answers"
@@ -159,11 +174,28 @@ async fn run(args: &ScanArgs, reference: &ImageRef) -> Result<Scanned, AppError>
         if grouped {
             eprintln!("::endgroup::");
         }
-        match waited? {
+        // ECR kept throttling (or failing) until the deadline: this image has no verdict.
+        let waited = match waited {
+            Err(error @ EcrError::OutOfTime { .. }) => {
+                let reason = out_of_time(args.timeout, &error);
+                scanned.incomplete.push(format!("{label}: {reason}"));
+                continue;
+            }
+            other => other?,
+        };
+        match waited {
             Waited::Ready(page) => {
-                let saved = ecr
+                let saved = match ecr
                     .read_all(&reference.repository, &target.digest, page)
-                    .await?;
+                    .await
+                {
+                    Err(error @ EcrError::OutOfTime { .. }) => {
+                        let reason = out_of_time(args.timeout, &error);
+                        scanned.incomplete.push(format!("{label}: {reason}"));
+                        continue;
+                    }
+                    other => other?,
+                };
                 let mut scan = saved.scan;
                 if scan.image.platform.is_none() {
                     scan.image.platform = target.platform.clone();
@@ -185,7 +217,17 @@ async fn run(args: &ScanArgs, reference: &ImageRef) -> Result<Scanned, AppError>
                 scanned.scans.push(scan);
             }
             Waited::Incomplete(reason) => scanned.incomplete.push(format!("{label}: {reason}")),
-            Waited::TimedOut { last_status } => scanned.incomplete.push(format!(
+            Waited::TimedOut {
+                last_status,
+                unavailable: Some(why),
+            } => scanned.incomplete.push(format!(
+                "{label}: timed out after {}: {why} (last status: {last_status}); raise --timeout",
+                human_duration(args.timeout)
+            )),
+            Waited::TimedOut {
+                last_status,
+                unavailable: None,
+            } => scanned.incomplete.push(format!(
                 "{label}: timed out after {} waiting for the scan (last status: {last_status}); raise \
                  --timeout",
                 human_duration(args.timeout)
@@ -234,7 +276,10 @@ async fn push(
     source: &Path,
     given_endpoint: Option<Url>,
 ) -> Result<ImageRef, AppError> {
-    let authorization = ecr.authorization().await?;
+    let authorization = ecr
+        .deadline()
+        .retry("GetAuthorizationToken", || ecr.authorization())
+        .await?;
     if in_github_actions() {
         // NOTE: a masked value is replaced by *** in the job log from then on:
         // https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#masking-a-value-in-a-log
@@ -332,7 +377,8 @@ fn size(bytes: u64) -> String {
     }
 }
 
-/// `BatchGetImage`, retrying `ImageNotFound` briefly: a freshly pushed tag may not be visible yet.
+/// `BatchGetImage`, retrying `ImageNotFound` briefly (and never past the run's deadline): a freshly
+/// pushed tag may not be visible yet. Throttling and the like are retried by `manifest` itself.
 async fn fetch_manifest(ecr: &Ecr, reference: &ImageRef) -> Result<Manifest, EcrError> {
     let began = Instant::now();
     let mut delay = Duration::from_millis(500);
@@ -346,7 +392,8 @@ async fn fetch_manifest(ecr: &Ecr, reference: &ImageRef) -> Result<Manifest, Ecr
             .await
         {
             Err(EcrError::ImageNotFound { .. })
-                if began.elapsed() + delay < IMAGE_VISIBILITY_WINDOW =>
+                if began.elapsed() + delay < IMAGE_VISIBILITY_WINDOW
+                    && Instant::now() + delay < ecr.deadline().at() =>
             {
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(5));
@@ -375,11 +422,29 @@ fn progress(label: &str, p: &Progress) {
         .next_poll
         .map(|d| format!("; next poll in {:.1}s", d.as_secs_f64()))
         .unwrap_or_default();
-    note(&format!(
-        "  {label}: {} after {}s{next}",
-        p.status,
-        p.elapsed.as_secs()
-    ));
+    match &p.unavailable {
+        Some(why) => note(&format!(
+            "  {label}: {why} after {}s (last status: {}){next}",
+            p.elapsed.as_secs(),
+            p.status
+        )),
+        None => note(&format!(
+            "  {label}: {} after {}s{next}",
+            p.status,
+            p.elapsed.as_secs()
+        )),
+    }
+}
+
+/// `timed out after 90s: ECR kept throttling DescribeImageScanFindings (ThrottlingException, 14
+/// times): couldn't …: Rate exceeded; raise --timeout, or …`.
+fn out_of_time(timeout: Duration, error: &EcrError) -> String {
+    let advice = error.hint().unwrap_or("raise --timeout");
+    format!(
+        "timed out after {}: {}; {advice}",
+        human_duration(timeout),
+        super::error_chain(error)
+    )
 }
 
 fn note(text: &str) {

@@ -1,15 +1,17 @@
 //! The live ECR edge: every AWS SDK call the gate makes, and the conversion of SDK types into the
 //! core's. SDK types never leave this module (the findings pages travel as an opaque [`Page`]).
 //!
-//! Transport retries (throttling, 5xx, dropped connections) are the SDK's standard retry mode. The one
-//! exception is `StartImageScan`, whose `LimitExceededException` means "a scan from the last 24 h
-//! exists" and must not be retried.
+//! Throttling, server errors and transport failures are "not yet" on every call the gate makes: the
+//! calls go through the run's [`Deadline`] ([`super::retry`]), with the SDK's own retries off. Only
+//! `doctor`'s permission checks keep the SDK's standard retries. `StartImageScan`'s
+//! `LimitExceededException` means "a scan from the last 24 h exists", not throttling.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
+use aws_config::retry::{ProvideErrorKind, RetryConfig};
+use aws_config::timeout::{TimeoutConfig, TimeoutConfigBuilder};
 use aws_sdk_ecr::Client;
 use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ecr::operation::describe_image_scan_findings::{
@@ -18,7 +20,9 @@ use aws_sdk_ecr::operation::describe_image_scan_findings::{
 use aws_sdk_ecr::operation::start_image_scan::StartImageScanError;
 use aws_sdk_ecr::types::{ImageIdentifier, ImageScanFindings};
 use base64::Engine as _;
+use tokio::time::Instant;
 
+use super::retry::{Deadline, Transient};
 use super::saved::{
     Count, Number, RawAttribute, RawBasicFinding, RawContainerImage, RawCvss, RawEnhancedFinding,
     RawImageId, RawImageScanFindings, RawPackageVulnerabilityDetails, RawRecommendation,
@@ -35,6 +39,15 @@ use crate::scan::wait::{ScanApi, StartOutcome};
 const PAGE_SIZE: i32 = 1000;
 /// A guard against a `nextToken` that never ends.
 const MAX_PAGES: usize = 10_000;
+/// How long one attempt of a call may take before it counts as "no answer" and is tried again.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long calls are retried when no deadline was set ([`Ecr::with_deadline`]).
+const DEFAULT_PATIENCE: Duration = Duration::from_secs(60);
+
+const BATCH_GET_IMAGE: &str = "BatchGetImage";
+const DESCRIBE_FINDINGS: &str = "DescribeImageScanFindings";
+const REGISTRY_SCANNING: &str = "GetRegistryScanningConfiguration";
+const START_SCAN: &str = "StartImageScan";
 
 /// Where and as whom to call ECR.
 #[derive(Debug, Clone, Default)]
@@ -72,12 +85,50 @@ pub enum EcrError {
     },
     #[error("ECR returned a page of findings for {target} that does not follow the previous one")]
     Paging { target: String },
+    /// Throttling, a server error or a transport failure: "not yet" ([`super::retry`]).
+    #[error("couldn't {action} for {target}: {message}")]
+    Unavailable {
+        action: &'static str,
+        target: String,
+        kind: Transient,
+        /// What ECR said: its error code, `HTTP 503`, `connection failed`.
+        label: String,
+        message: String,
+    },
+    /// An attempt that got no answer before the deadline.
+    #[error("no answer from ECR to {operation} before the deadline")]
+    NoAnswer { operation: &'static str },
+    /// Still "not yet" at the run's deadline: no verdict (exit 3).
+    #[error("{summary}")]
+    OutOfTime {
+        operation: &'static str,
+        /// What ECR did most.
+        kind: Transient,
+        /// "ECR kept throttling DescribeImageScanFindings (ThrottlingException, 14 times)".
+        summary: String,
+        #[source]
+        last: Box<EcrError>,
+    },
 }
 
 impl EcrError {
+    /// `Some((kind, label))` when the failure is "not yet": throttling, a server error, a transport
+    /// failure.
+    pub fn transient(&self) -> Option<(Transient, String)> {
+        match self {
+            EcrError::Unavailable { kind, label, .. } => Some((*kind, label.clone())),
+            EcrError::NoAnswer { .. } => Some((Transient::Transport, "no answer".into())),
+            _ => None,
+        }
+    }
+
     /// What the user can do about it.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
+            EcrError::OutOfTime { kind, .. } | EcrError::Unavailable { kind, .. } => {
+                Some(kind.advice())
+            }
+            EcrError::NoAnswer { .. } => Some(Transient::Transport.advice()),
             EcrError::Call {
                 code: Some(code), ..
             } if code.contains("AccessDenied") => Some(
@@ -102,15 +153,18 @@ impl EcrError {
     }
 }
 
+/// An SDK error as an [`EcrError`]: [`EcrError::Unavailable`] when it is "not yet"
+/// ([`super::retry::classify`]), else [`EcrError::Call`].
 fn call_error<E>(action: &'static str, target: &str, error: SdkError<E>) -> EcrError
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
+    E: ProvideErrorMetadata + ProvideErrorKind + std::error::Error + 'static,
 {
+    let transient = super::retry::classify(&error);
     let (code, message) = match &error {
         SdkError::ServiceError(service) => {
             let e = service.err();
             (
-                e.code().map(str::to_string),
+                ProvideErrorMetadata::code(e).map(str::to_string),
                 e.message()
                     .map(str::to_string)
                     .unwrap_or_else(|| e.to_string()),
@@ -118,11 +172,20 @@ where
         }
         other => (None, error_chain(other)),
     };
-    EcrError::Call {
-        action,
-        target: target.to_string(),
-        code,
-        message,
+    match transient {
+        Some((kind, label)) => EcrError::Unavailable {
+            action,
+            target: target.to_string(),
+            kind,
+            label,
+            message,
+        },
+        None => EcrError::Call {
+            action,
+            target: target.to_string(),
+            code,
+            message,
+        },
     }
 }
 
@@ -182,9 +245,13 @@ pub enum Started {
 /// ECR, for one registry.
 #[derive(Debug, Clone)]
 pub struct Ecr {
+    /// The gate's calls: no SDK retries (the [`Deadline`] retries).
     client: Client,
+    /// `doctor`'s permission checks: the SDK's standard retries.
+    checks: Client,
     registry_id: Option<String>,
     region: String,
+    deadline: Deadline,
 }
 
 impl Ecr {
@@ -204,11 +271,43 @@ impl Ecr {
         }
         let config = loader.load().await;
         let region = config.region().ok_or(EcrError::NoRegion)?.to_string();
+        // NOTE: the SDK's standard retries give up after a few attempts, and sooner once its retry
+        // quota is spent (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html);
+        // under ECR's per-operation TPS quotas shared by a whole account
+        // (https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html) throttling can
+        // last. The gate's calls are retried by the run's deadline instead, one attempt at a time.
+        let configured = config.timeout_config();
+        let mut timeouts = configured
+            .map(TimeoutConfig::to_builder)
+            .unwrap_or_else(TimeoutConfigBuilder::new);
+        if configured
+            .and_then(TimeoutConfig::operation_attempt_timeout)
+            .is_none()
+        {
+            timeouts = timeouts.operation_attempt_timeout(ATTEMPT_TIMEOUT);
+        }
+        let gate = aws_sdk_ecr::config::Builder::from(&config)
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(timeouts.build())
+            .build();
         Ok(Ecr {
-            client: Client::new(&config),
+            client: Client::from_conf(gate),
+            checks: Client::new(&config),
             registry_id: options.registry_id.clone(),
             region,
+            deadline: Deadline::new(Instant::now() + DEFAULT_PATIENCE),
         })
+    }
+
+    /// Retries the gate's calls until `deadline` (by default for a minute from connecting).
+    pub fn with_deadline(mut self, deadline: Deadline) -> Ecr {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The run's deadline, to retry a call made outside this type.
+    pub fn deadline(&self) -> &Deadline {
+        &self.deadline
     }
 
     /// The region calls go to.
@@ -271,25 +370,29 @@ impl Ecr {
 
     /// The registry scanning configuration; `Ok(None)` when the caller may not read it.
     pub async fn registry_config(&self) -> Result<Option<RegistryConfig>, EcrError> {
-        let output = match self
-            .client
-            .get_registry_scanning_configuration()
-            .send()
-            .await
-        {
-            Ok(output) => output,
-            Err(SdkError::ServiceError(e))
-                if e.err().code().is_some_and(|c| c.contains("AccessDenied")) =>
+        let read = || async {
+            match self
+                .client
+                .get_registry_scanning_configuration()
+                .send()
+                .await
             {
-                return Ok(None);
-            }
-            Err(error) => {
-                return Err(call_error(
+                Ok(output) => Ok(Some(output)),
+                Err(SdkError::ServiceError(e))
+                    if ProvideErrorMetadata::code(e.err())
+                        .is_some_and(|c| c.contains("AccessDenied")) =>
+                {
+                    Ok(None)
+                }
+                Err(error) => Err(call_error(
                     "read the registry scanning configuration",
                     "the registry",
                     error,
-                ));
+                )),
             }
+        };
+        let Some(output) = self.deadline.retry(REGISTRY_SCANNING, read).await? else {
+            return Ok(None);
         };
         // NOTE: the configuration is always the caller's own registry's; for another account's
         // registry it says nothing (the plan then infers from ECR's answers).
@@ -341,18 +444,21 @@ impl Ecr {
         for media_type in ACCEPTED_MEDIA_TYPES {
             request = request.accepted_media_types(media_type);
         }
-        let output = request.send().await.map_err(|error| match &error {
-            SdkError::ServiceError(e) if e.err().is_repository_not_found_exception() => {
-                EcrError::RepositoryNotFound {
-                    repository: repository.to_string(),
-                    registry: self
-                        .registry_id
-                        .clone()
-                        .unwrap_or_else(|| "of the caller's account".into()),
+        let fetch = || async {
+            request.clone().send().await.map_err(|error| match &error {
+                SdkError::ServiceError(e) if e.err().is_repository_not_found_exception() => {
+                    EcrError::RepositoryNotFound {
+                        repository: repository.to_string(),
+                        registry: self
+                            .registry_id
+                            .clone()
+                            .unwrap_or_else(|| "of the caller's account".into()),
+                    }
                 }
-            }
-            _ => call_error("fetch the image manifest", &target, error),
-        })?;
+                _ => call_error("fetch the image manifest", &target, error),
+            })
+        };
+        let output = self.deadline.retry(BATCH_GET_IMAGE, fetch).await?;
         let image = output.images.unwrap_or_default().into_iter().next();
         let Some(image) = image else {
             let failure = output.failures.unwrap_or_default().into_iter().next();
@@ -382,24 +488,17 @@ impl Ecr {
         })
     }
 
-    /// `StartImageScan`. The SDK's retries are off for this call: `LimitExceededException` means "a
-    /// scan from the last 24 h exists", not throttling. Transient failures (5xx, throttling, dropped
-    /// connections) are retried here instead, a few times.
+    /// `StartImageScan`, retried while "not yet". `LimitExceededException` means "a scan from the last
+    /// 24 h exists" here, not throttling: it is an answer, never retried.
     pub async fn start_scan(&self, repository: &str, digest: &str) -> Result<Started, EcrError> {
         let target = target_name(repository, None, Some(digest));
-        let mut delay = Duration::from_millis(500);
-        let mut attempt = 1;
-        loop {
+        let start = || async {
             let result = self
                 .client
                 .start_image_scan()
                 .repository_name(repository)
                 .set_registry_id(self.registry_id.clone())
                 .image_id(ImageIdentifier::builder().image_digest(digest).build())
-                .customize()
-                .config_override(
-                    aws_sdk_ecr::config::Builder::default().retry_config(RetryConfig::disabled()),
-                )
                 .send()
                 .await;
             let error = match result {
@@ -424,17 +523,26 @@ impl Ecr {
                 },
                 Err(other) => other,
             };
-            if attempt >= 4 || !transient(&error) {
-                return Err(call_error("start an image scan", &target, error));
-            }
-            attempt += 1;
-            tokio::time::sleep(delay).await;
-            delay *= 2;
-        }
+            Err(call_error("start an image scan", &target, error))
+        };
+        self.deadline.retry(START_SCAN, start).await
     }
 
-    /// One page of `DescribeImageScanFindings`; `Ok(None)` for `ScanNotFoundException`.
+    /// One page of `DescribeImageScanFindings`, retried while "not yet"; `Ok(None)` for
+    /// `ScanNotFoundException`.
     async fn describe(
+        &self,
+        repository: &str,
+        digest: &str,
+        token: Option<String>,
+    ) -> Result<Option<DescribeImageScanFindingsOutput>, EcrError> {
+        let describe = || self.describe_once(repository, digest, token.clone());
+        self.deadline.retry(DESCRIBE_FINDINGS, describe).await
+    }
+
+    /// One attempt at one page of `DescribeImageScanFindings`; `Ok(None)` for
+    /// `ScanNotFoundException`.
+    async fn describe_once(
         &self,
         repository: &str,
         digest: &str,
@@ -578,7 +686,7 @@ impl Ecr {
         checks.push((
             "ecr:GetRegistryScanningConfiguration",
             check(
-                self.client
+                self.checks
                     .get_registry_scanning_configuration()
                     .send()
                     .await,
@@ -588,7 +696,7 @@ impl Ecr {
         checks.push((
             "ecr:BatchGetImage",
             check(
-                self.client
+                self.checks
                     .batch_get_image()
                     .repository_name(repository)
                     .set_registry_id(self.registry_id.clone())
@@ -604,7 +712,7 @@ impl Ecr {
         checks.push((
             "ecr:DescribeImageScanFindings",
             check(
-                self.client
+                self.checks
                     .describe_image_scan_findings()
                     .repository_name(repository)
                     .set_registry_id(self.registry_id.clone())
@@ -624,27 +732,11 @@ impl Ecr {
         ));
         checks.push((
             "ecr:GetAuthorizationToken",
-            check(self.client.get_authorization_token().send().await, |_| {
+            check(self.checks.get_authorization_token().send().await, |_| {
                 "allowed (needed only for --push)".into()
             }),
         ));
         checks
-    }
-}
-
-/// Whether a failed call is worth repeating: no answer, a 5xx, or throttling.
-fn transient<E: ProvideErrorMetadata>(error: &SdkError<E>) -> bool {
-    match error {
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
-            true
-        }
-        SdkError::ServiceError(e) => {
-            e.raw().status().is_server_error()
-                || e.err()
-                    .code()
-                    .is_some_and(|c| c.contains("Throttl") || c == "ServerException")
-        }
-        _ => false,
     }
 }
 
@@ -684,13 +776,20 @@ impl ScanApi for ImageScanApi<'_> {
     type Page = Page;
     type Error = EcrError;
 
+    /// One attempt: a throttled, failed or unanswered poll is [`Observation::Unavailable`], "poll
+    /// again later", counted in the run's [`Deadline`].
     async fn poll(&self) -> Result<(Observation, Option<Page>), EcrError> {
-        let Some(output) = self
-            .ecr
-            .describe(self.repository, self.digest, None)
-            .await?
-        else {
-            return Ok((Observation::ScanNotFound, None));
+        let deadline = &self.ecr.deadline;
+        let once = self.ecr.describe_once(self.repository, self.digest, None);
+        let output = match deadline.attempt(DESCRIBE_FINDINGS, once).await {
+            Ok(Some(output)) => output,
+            Ok(None) => return Ok((Observation::ScanNotFound, None)),
+            Err(error) => {
+                return match deadline.unavailable(DESCRIBE_FINDINGS, &error) {
+                    Some(summary) => Ok((Observation::Unavailable(summary), None)),
+                    None => Err(error),
+                };
+            }
         };
         let observation = observe(&output, self.enhanced_hint);
         Ok((observation, Some(Page(output))))

@@ -1,8 +1,10 @@
 //! The Amazon ECR edge: converts what ECR says into the core's types.
 //!
-//! Today that is saved `aws ecr describe-image-scan-findings` output ([`saved`]). Nothing past this
-//! module sees ECR's JSON shapes.
+//! Saved `aws ecr describe-image-scan-findings` output ([`saved`]) and the live API ([`client`], whose
+//! calls treat throttling, server errors and transport failures as "not yet": [`retry`]). Nothing past
+//! this module sees ECR's JSON shapes.
 
 pub mod client;
 mod convert;
+pub mod retry;
 pub mod saved;

@@ -38,6 +38,10 @@ pub enum Observation {
     },
     /// `ScanNotFoundException`.
     ScanNotFound,
+    /// No usable answer: ECR throttled the call, failed with a server error, or did not answer. Says
+    /// nothing about the scan: poll again later. The text says what ECR has been doing ("ECR kept
+    /// throttling DescribeImageScanFindings (ThrottlingException, 3 times)").
+    Unavailable(String),
 }
 
 /// What to do next.
@@ -76,6 +80,8 @@ pub struct Lifecycle {
     settling: Option<Settling>,
     /// The last status seen, for timeout messages.
     last_status: Option<String>,
+    /// Why the latest poll had no usable answer, until one has.
+    unavailable: Option<String>,
 }
 
 impl Lifecycle {
@@ -89,6 +95,7 @@ impl Lifecycle {
             grace_from: Duration::ZERO,
             settling: None,
             last_status: None,
+            unavailable: None,
         }
     }
 
@@ -112,9 +119,21 @@ impl Lifecycle {
         self.last_status.as_deref()
     }
 
+    /// Why the latest poll had no usable answer (throttling, a server error, no answer), if it had
+    /// none.
+    pub fn unavailable(&self) -> Option<&str> {
+        self.unavailable.as_deref()
+    }
+
     /// Decides the next step from an observation made `elapsed` after waiting began.
     pub fn next_step(&mut self, observation: &Observation, elapsed: Duration) -> Step {
+        self.unavailable = None;
         match observation {
+            Observation::Unavailable(why) => {
+                // Nothing was learnt about the scan: grace periods and settling go on as they were.
+                self.unavailable = Some(why.clone());
+                Step::Poll
+            }
             Observation::ScanNotFound => {
                 self.last_status = Some("no scan yet".into());
                 self.settling = None;
@@ -316,6 +335,58 @@ mod tests {
             life.next_step(&Observation::ScanNotFound, S(181)),
             Step::GiveUp(_)
         ));
+    }
+
+    fn unavailable() -> Observation {
+        Observation::Unavailable("ECR throttled DescribeImageScanFindings".into())
+    }
+
+    #[test]
+    fn an_unavailable_poll_is_poll_again_and_remembered_until_a_real_answer() {
+        let mut life = Lifecycle::new(BASIC_GRACE, true);
+        assert_eq!(
+            life.next_step(&scan("IN_PROGRESS", &[], false), S(0)),
+            Step::Poll
+        );
+        assert_eq!(life.unavailable(), None);
+        assert_eq!(life.next_step(&unavailable(), S(5)), Step::Poll);
+        assert_eq!(
+            life.unavailable(),
+            Some("ECR throttled DescribeImageScanFindings")
+        );
+        assert_eq!(
+            life.last_status(),
+            Some("IN_PROGRESS"),
+            "the scan's state stays"
+        );
+        assert_eq!(
+            life.next_step(&scan("COMPLETE", &[], false), S(10)),
+            Step::Read
+        );
+        assert_eq!(life.unavailable(), None);
+    }
+
+    #[test]
+    fn unavailable_polls_neither_restart_nor_end_a_settle_window() {
+        let mut life = Lifecycle::new(ENHANCED_GRACE, false);
+        let active = scan("ACTIVE", &[("HIGH", 2)], true);
+        assert_eq!(life.next_step(&active, S(0)), Step::Poll);
+        assert_eq!(life.next_step(&unavailable(), S(5)), Step::Poll);
+        assert_eq!(life.next_step(&unavailable(), S(11)), Step::Poll);
+        // Settled since 0 s: read at the first real answer after the window.
+        assert_eq!(life.next_step(&active, S(12)), Step::Read);
+    }
+
+    #[test]
+    fn unavailable_polls_do_not_stretch_the_grace_for_a_missing_scan() {
+        let mut life = Lifecycle::new(BASIC_GRACE, true);
+        assert_eq!(life.next_step(&Observation::ScanNotFound, S(0)), Step::Poll);
+        assert_eq!(life.next_step(&unavailable(), S(20)), Step::Poll);
+        assert_eq!(life.next_step(&unavailable(), S(40)), Step::Poll);
+        assert_eq!(
+            life.next_step(&Observation::ScanNotFound, S(41)),
+            Step::StartScan
+        );
     }
 
     #[test]

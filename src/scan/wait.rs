@@ -1,6 +1,7 @@
 //! The wait for a usable scan result: a thin async loop around [`Lifecycle::next_step`] on a
-//! jittered, capped exponential schedule (`backon`), bounded by the overall timeout. Transport retries
-//! (throttling, 5xx, resets) are the SDK's job, not this loop's.
+//! jittered, capped exponential schedule (`backon`), bounded by the overall timeout. A poll that got no
+//! usable answer (throttling, a server error, no answer: [`Observation::Unavailable`]) is "poll again
+//! later", on the longer of the two schedules: [`schedule`] and [`backoff`].
 
 use std::future::Future;
 use std::time::Duration;
@@ -22,13 +23,27 @@ pub fn schedule() -> ExponentialBuilder {
         .without_max_times()
 }
 
+/// The backoff after a call that was throttled, failed with a server error or got no answer: from
+/// 0.25 s, doubling, capped at 4 s, each delay drawn from `[d, 2d)` (backon's jitter), so that gates
+/// sharing an account's quota spread out. Once it reaches the cap, a throttled call is tried no more
+/// often than a healthy scan is polled. Also used by [`crate::ecr::retry`] for every other call.
+pub fn backoff() -> ExponentialBuilder {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(250))
+        .with_factor(2.0)
+        .with_max_delay(Duration::from_secs(4))
+        .with_jitter()
+        .without_max_times()
+}
+
 /// The calls the loop makes; implemented over the SDK in [`crate::ecr`] and by scripts in tests.
 pub trait ScanApi {
     /// A page of findings kept from the last poll, handed back when the scan is ready.
     type Page;
     type Error;
 
-    /// `DescribeImageScanFindings` (first page).
+    /// `DescribeImageScanFindings` (first page); a throttled, failed or unanswered call is
+    /// [`Observation::Unavailable`], not an error.
     fn poll(&self) -> impl Future<Output = Result<(Observation, Option<Self::Page>), Self::Error>>;
 
     /// `StartImageScan`.
@@ -69,8 +84,12 @@ pub enum Waited<P> {
     Ready(P),
     /// No verdict can come from this scan (exit 3).
     Incomplete(String),
-    /// The timeout passed first (exit 3); the last status seen.
-    TimedOut { last_status: String },
+    /// The timeout passed first (exit 3); the last status seen, and why the last polls had no usable
+    /// answer if they had none (throttling).
+    TimedOut {
+        last_status: String,
+        unavailable: Option<String>,
+    },
 }
 
 /// One progress report, for the user to see while waiting.
@@ -78,6 +97,8 @@ pub enum Waited<P> {
 pub struct Progress {
     pub elapsed: Duration,
     pub status: String,
+    /// Why the latest poll had no usable answer, if it had none.
+    pub unavailable: Option<String>,
     pub next_poll: Option<Duration>,
 }
 
@@ -92,6 +113,7 @@ pub async fn wait_for_scan<A: ScanApi>(
     let began = Instant::now();
     let deadline = began + timeout;
     let mut delays = schedule().build();
+    let mut backoffs = backoff().build();
     if start_first && let Some(reason) = start(api, &mut lifecycle, Duration::ZERO).await? {
         return Ok(Waited::Incomplete(reason));
     }
@@ -120,14 +142,21 @@ pub async fn wait_for_scan<A: ScanApi>(
         if now >= deadline {
             return Ok(Waited::TimedOut {
                 last_status: lifecycle.last_status().unwrap_or("none").to_string(),
+                unavailable: lifecycle.unavailable().map(str::to_string),
             });
         }
-        let delay = delays.next().unwrap_or(Duration::from_secs(5));
+        let mut delay = delays.next().unwrap_or(Duration::from_secs(5));
+        if lifecycle.unavailable().is_some() {
+            delay = delay.max(backoffs.next().unwrap_or(Duration::from_secs(5)));
+        } else {
+            backoffs = backoff().build();
+        }
         // The last poll happens at the deadline rather than being skipped.
         let wake = (now + delay).min(deadline);
         progress(&Progress {
             elapsed: now - began,
             status: lifecycle.last_status().unwrap_or("none").to_string(),
+            unavailable: lifecycle.unavailable().map(str::to_string),
             next_poll: Some(wake - now),
         });
         tokio::time::sleep_until(wake).await;
@@ -236,7 +265,13 @@ mod tests {
         .await
         .unwrap();
         match waited {
-            Waited::TimedOut { last_status } => assert_eq!(last_status, "IN_PROGRESS"),
+            Waited::TimedOut {
+                last_status,
+                unavailable,
+            } => {
+                assert_eq!(last_status, "IN_PROGRESS");
+                assert_eq!(unavailable, None);
+            }
             other => panic!("{other:?}"),
         }
         let polls = script.polls.borrow();
@@ -278,6 +313,94 @@ mod tests {
         .unwrap();
         assert!(matches!(waited, Waited::Incomplete(r) if r.contains("BRAND_NEW")));
         assert_eq!(script.polls.borrow().len(), 2);
+    }
+
+    fn unavailable(n: usize) -> Observation {
+        Observation::Unavailable(format!(
+            "ECR kept throttling (ThrottlingException, {n} times)"
+        ))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unavailable_polls_are_polled_again_later_then_the_verdict_comes() {
+        let mut answers: Vec<Observation> = (1..=8).map(unavailable).collect();
+        answers.push(status("COMPLETE"));
+        let script = Script::new(answers);
+        let waited = wait_for_scan(
+            &script,
+            Lifecycle::new(BASIC_GRACE, true),
+            Duration::from_secs(300),
+            false,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert!(matches!(waited, Waited::Ready(9)), "{waited:?}");
+        let polls = script.polls.borrow();
+        let gaps: Vec<Duration> = polls.windows(2).map(|p| p[1] - p[0]).collect();
+        // Never faster than the poll schedule; backing off to [4 s, 8 s) after a few.
+        assert!(
+            gaps.iter().all(|g| *g >= Duration::from_millis(1250)),
+            "{gaps:?}"
+        );
+        assert!(
+            gaps[5..].iter().all(|g| *g >= Duration::from_secs(4)),
+            "{gaps:?}"
+        );
+        assert!(gaps.iter().all(|g| *g < Duration::from_secs(8)), "{gaps:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unavailable_until_the_deadline_times_out_saying_why() {
+        let script = Script::new(vec![status("IN_PROGRESS"), unavailable(1)]);
+        let waited = wait_for_scan(
+            &script,
+            Lifecycle::new(BASIC_GRACE, true),
+            Duration::from_secs(30),
+            false,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        match waited {
+            Waited::TimedOut {
+                last_status,
+                unavailable,
+            } => {
+                assert_eq!(last_status, "IN_PROGRESS");
+                assert_eq!(
+                    unavailable.as_deref(),
+                    Some("ECR kept throttling (ThrottlingException, 1 times)")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            *script.polls.borrow().last().unwrap(),
+            Duration::from_secs(30)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_real_answer_resets_the_backoff() {
+        let mut answers: Vec<Observation> = (1..=6).map(unavailable).collect();
+        answers.extend([status("IN_PROGRESS"), unavailable(7), status("COMPLETE")]);
+        let script = Script::new(answers);
+        wait_for_scan(
+            &script,
+            Lifecycle::new(BASIC_GRACE, true),
+            Duration::from_secs(300),
+            false,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        let polls = script.polls.borrow();
+        let gaps: Vec<Duration> = polls.windows(2).map(|p| p[1] - p[0]).collect();
+        // After IN_PROGRESS (poll 7) the schedule's 2.5–5 s applies again, then the backoff restarts
+        // from its first step, below the schedule.
+        assert!(gaps[6] < Duration::from_secs(5), "{gaps:?}");
+        assert!(gaps[7] < Duration::from_secs(5), "{gaps:?}");
     }
 
     #[tokio::test(start_paused = true)]

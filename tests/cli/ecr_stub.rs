@@ -4,16 +4,21 @@
 //! Each test starts its own [`EcrStub`], scripts per operation a queue of [`Action`]s (the last one
 //! repeats), points the binary at it with [`EcrStub::env`], and afterwards asserts on the recorded
 //! requests. Routes can be narrowed to requests whose JSON body matches a predicate (a digest, a
-//! `nextToken`); such routes are tried before the operation's catch-all route. An operation without a
-//! script is answered with a 400 `UnknownOperationException` (and recorded), which the SDK does not
-//! retry.
+//! `nextToken`); such routes are tried before the operation's catch-all route. A route can also answer
+//! from a function of the request ([`EcrStub::on_fn`]: scans that finish at a given time). An operation
+//! without a script is answered with a 400 `UnknownOperationException` (and recorded), which the SDK
+//! does not retry.
+//!
+//! [`EcrStub::rate_limit`] puts an operation behind a token bucket shared by every caller, as ECR's
+//! per-operation TPS quotas are shared by every client of an account: a request beyond it is answered
+//! `ThrottlingException` (and recorded as throttled) without consuming the script.
 //!
 //! The builders below produce realistic bodies (shapes copied from `tests/fixtures/ecr-public/`,
 //! timestamps as epoch numbers as on the wire).
 
 #![allow(dead_code)]
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -125,6 +130,8 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The connection it arrived on (counted from 0), to see connection reuse.
     pub connection: usize,
+    /// Answered `ThrottlingException` by the operation's rate limit ([`EcrStub::rate_limit`]).
+    pub throttled: bool,
 }
 
 impl Request {
@@ -144,14 +151,52 @@ impl Request {
     pub fn next_token(&self) -> Option<&str> {
         self.body["nextToken"].as_str()
     }
+
+    /// The access key id the request was signed with (`Credential=KEY/…` of SigV4), which tells
+    /// apart the gates of a load test.
+    pub fn access_key(&self) -> Option<&str> {
+        let authorization = self.header("authorization")?;
+        let credential = authorization.split("Credential=").nth(1)?;
+        credential.split('/').next()
+    }
 }
 
 type Predicate = Box<dyn Fn(&Value) -> bool + Send>;
+type Responder = Box<dyn FnMut(&Request) -> Action + Send>;
 
 struct Route {
     operation: String,
     matches: Option<Predicate>,
-    queue: VecDeque<Action>,
+    answer: Answer,
+}
+
+enum Answer {
+    /// Scripted actions; the last one repeats.
+    Queue(VecDeque<Action>),
+    /// A function of the request.
+    Responder(Responder),
+}
+
+/// A token bucket: `rate` tokens a second up to `burst`; a request takes one or is throttled.
+struct Bucket {
+    rate: f64,
+    burst: f64,
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn take(&mut self, now: Instant) -> bool {
+        let refill = now.saturating_duration_since(self.at).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(self.burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 #[derive(Default)]
@@ -159,12 +204,14 @@ struct State {
     routes: Vec<Route>,
     requests: Vec<Request>,
     connections: usize,
+    limits: BTreeMap<String, Bucket>,
 }
 
 impl State {
     /// The next action for a request: the first matching route with a predicate, else the
     /// operation's catch-all route. The last action of a queue repeats.
-    fn next_action(&mut self, operation: &str, body: &Value) -> Action {
+    fn next_action(&mut self, request: &Request) -> Action {
+        let (operation, body) = (request.operation.as_str(), &request.body);
         let index = self
             .routes
             .iter()
@@ -181,15 +228,21 @@ impl State {
                 &format!("the stub has no script for {operation}"),
             );
         };
-        if route.queue.len() > 1 {
-            route.queue.pop_front().expect("non-empty")
-        } else {
-            route
-                .queue
+        match &mut route.answer {
+            Answer::Responder(respond) => respond(request),
+            Answer::Queue(queue) if queue.len() > 1 => queue.pop_front().expect("non-empty"),
+            Answer::Queue(queue) => queue
                 .front()
                 .cloned()
-                .unwrap_or_else(|| Action::error(400, "UnknownOperationException", "empty script"))
+                .unwrap_or_else(|| Action::error(400, "UnknownOperationException", "empty script")),
         }
+    }
+
+    /// Whether the operation's rate limit lets a request through now.
+    fn admit(&mut self, operation: &str, now: Instant) -> bool {
+        self.limits
+            .get_mut(operation)
+            .is_none_or(|bucket| bucket.take(now))
     }
 }
 
@@ -287,12 +340,48 @@ impl EcrStub {
         )
     }
 
+    /// Answers the requests of `operation` whose JSON body satisfies `matches` with a function of
+    /// the request (its body, its arrival time). It runs under the stub's lock: it must not call the
+    /// stub.
+    pub fn on_fn(
+        &self,
+        operation: &str,
+        matches: impl Fn(&Value) -> bool + Send + 'static,
+        respond: impl FnMut(&Request) -> Action + Send + 'static,
+    ) -> &EcrStub {
+        self.state.lock().unwrap().routes.push(Route {
+            operation: operation.to_string(),
+            matches: Some(Box::new(matches)),
+            answer: Answer::Responder(Box::new(respond)),
+        });
+        self
+    }
+
+    /// Puts `operation` behind a token bucket shared by every caller: `per_second` requests a
+    /// second, bursts of up to `burst`. Requests beyond it are answered `ThrottlingException`.
+    pub fn rate_limit(&self, operation: &str, per_second: f64, burst: f64) -> &EcrStub {
+        assert!(
+            per_second > 0.0 && burst >= 1.0,
+            "a rate limit lets something through"
+        );
+        self.state.lock().unwrap().limits.insert(
+            operation.to_string(),
+            Bucket {
+                rate: per_second,
+                burst,
+                tokens: burst,
+                at: Instant::now(),
+            },
+        );
+        self
+    }
+
     fn add(&self, operation: &str, matches: Option<Predicate>, actions: Vec<Action>) -> &EcrStub {
         assert!(!actions.is_empty(), "a script needs at least one action");
         self.state.lock().unwrap().routes.push(Route {
             operation: operation.to_string(),
             matches,
-            queue: actions.into(),
+            answer: Answer::Queue(actions.into()),
         });
         self
     }
@@ -382,14 +471,22 @@ fn serve(stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool, began: Inst
             .any(|(n, v)| n == "connection" && v.eq_ignore_ascii_case("close"));
         let action = {
             let mut state = state.lock().unwrap();
-            state.requests.push(Request {
+            let mut request = Request {
                 operation: operation.clone(),
                 body: body.clone(),
                 at,
                 headers: incoming.headers.clone(),
                 connection,
-            });
-            state.next_action(&operation, &body)
+                throttled: false,
+            };
+            let action = if state.admit(&operation, Instant::now()) {
+                state.next_action(&request)
+            } else {
+                request.throttled = true;
+                Action::throttling()
+            };
+            state.requests.push(request);
+            action
         };
         if !respond(&mut writer, action) || close {
             break;
@@ -1021,6 +1118,52 @@ mod tests {
         assert_eq!(requests.len(), 3);
         assert_eq!(requests[0].body["maxResults"], 1000);
         assert!(requests.iter().all(|r| r.connection == 0));
+    }
+
+    #[test]
+    fn a_rate_limit_throttles_beyond_the_burst_and_refills_over_time() {
+        let stub = EcrStub::start();
+        stub.on("BatchGetImage", vec![Action::json(json!({"images": []}))]);
+        stub.rate_limit("BatchGetImage", 1.0, 2.0);
+        let mut conn = TcpStream::connect(stub.addr).unwrap();
+        let mut reader = BufReader::new(conn.try_clone().unwrap());
+        let mut call = || {
+            let body = "{}";
+            write!(
+                conn,
+                "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: {TARGET_PREFIX}BatchGetImage\r\nAuthorization: AWS4-HMAC-SHA256 Credential=gate-07/20261127/us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=00\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+            let mut status = String::new();
+            reader.read_line(&mut status).unwrap();
+            let mut length = 0;
+            loop {
+                let mut h = String::new();
+                reader.read_line(&mut h).unwrap();
+                if h.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            status
+        };
+        let burst: Vec<String> = (0..3).map(|_| call()).collect();
+        assert!(
+            burst[0].contains("200") && burst[1].contains("200"),
+            "{burst:?}"
+        );
+        assert!(burst[2].contains("400"), "{burst:?}");
+        std::thread::sleep(Duration::from_millis(1100));
+        assert!(call().contains("200"), "one token back after a second");
+        let requests = stub.requests();
+        let throttled: Vec<bool> = requests.iter().map(|r| r.throttled).collect();
+        assert_eq!(throttled, vec![false, false, true, false]);
+        assert!(requests.iter().all(|r| r.access_key() == Some("gate-07")));
     }
 
     #[test]

@@ -567,28 +567,39 @@ fn three_pages_are_all_read_and_counts_are_not_summed() {
     assert_describe_calls_are_well_formed(&stub, "app");
 }
 
-#[test]
-fn a_500_on_the_second_page_is_retried_by_the_sdk() {
-    let stub = EcrStub::start();
-    let manifest = single_image(&stub, "app", "v3", Flavour::Docker);
-    scan_on_push(&stub);
-    three_pages(&stub, "app", &manifest.digest, vec![Action::server_error()]);
+// ---- Throttling, server errors and dropped connections are "not yet" until the deadline ----
 
-    let run = scan(&stub, &["app:v3", "--json", "report.json"]);
-    run.expect(1);
-    assert_eq!(run.json()["counts"]["total"], 6);
-    let second: Vec<_> = stub
-        .calls(DESCRIBE)
-        .into_iter()
-        .filter(|r| r.next_token() == Some("token/page-2=="))
-        .collect();
-    assert_eq!(second.len(), 2, "one 500, one retry");
+/// Answers `throttling` for `window` after the first request of the route, then `then`.
+fn throttled_for(window: Duration, then: Action) -> impl FnMut(&Request) -> Action + Send {
+    let mut first: Option<Duration> = None;
+    move |request| {
+        let since = request.at - *first.get_or_insert(request.at);
+        if since < window {
+            Action::throttling()
+        } else {
+            then.clone()
+        }
+    }
 }
 
-// ---- Transport trouble ----
+/// The `N times` of the last "(CODE, N times)" in stderr.
+#[track_caller]
+fn times_named(run: &Run, code: &str) -> usize {
+    let stderr = run.stderr();
+    let after = stderr
+        .rsplit(&format!("({code}, "))
+        .next()
+        .filter(|_| stderr.contains(&format!("({code}, ")))
+        .unwrap_or_else(|| panic!("no ({code}, N times) in:\n{stderr}"));
+    after
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count after ({code}, in:\n{stderr}"))
+}
 
 #[test]
-fn a_throttling_burst_is_absorbed_by_sdk_retries() {
+fn a_throttling_burst_is_absorbed() {
     let stub = EcrStub::start();
     let manifest = single_image(&stub, "app", "v1", Flavour::Docker);
     scan_on_push(&stub);
@@ -608,6 +619,307 @@ fn a_throttling_burst_is_absorbed_by_sdk_retries() {
     run.expect(0);
     assert_eq!(run.json()["counts"]["low"], 1);
     assert_eq!(stub.count(DESCRIBE), 4);
+}
+
+/// Issue 8, item 9: six `ThrottlingException`s, a 500 and a dropped connection in a row on
+/// DescribeImageScanFindings used to end the gate with exit 2 although the scan completed right after.
+#[test]
+fn throttling_a_500_and_a_dropped_connection_while_polling_are_not_yet_and_the_verdict_comes() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v1", Flavour::Docker);
+    scan_on_push(&stub);
+    let mut script = vec![Action::throttling(); 6];
+    script.push(Action::server_error());
+    script.push(Action::Drop);
+    script.push(
+        ScanPage::new("app", &manifest.digest, "COMPLETE")
+            .basic(vec![high("CVE-2024-0101")])
+            .counts(&[("HIGH", 1)])
+            .action(),
+    );
+    stub.on(DESCRIBE, script);
+    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    run.expect(1);
+    let report = run.json();
+    assert_eq!(report["result"], "fail");
+    assert_eq!(report["counts"]["high"], 1);
+    assert_eq!(stub.count(DESCRIBE), 9, "{:?}", stub.operations());
+    assert_stderr(&run, "ThrottlingException");
+    // Throttled polls back off: never faster than the poll schedule's first delay.
+    let describes = stub.calls(DESCRIBE);
+    for pair in describes.windows(2) {
+        assert!(
+            pair[1].at - pair[0].at >= Duration::from_millis(1200),
+            "{:?}",
+            describes.iter().map(|r| r.at).collect::<Vec<_>>()
+        );
+    }
+}
+
+/// Issue 8, item 9: under a shared rate limit, BatchGetImage throttling used to end the gate before
+/// it started.
+#[test]
+fn batch_get_image_throttled_for_seconds_still_reaches_the_verdict() {
+    let stub = EcrStub::start();
+    let manifest = image_manifest(Flavour::Oci, "throttled");
+    stub.on_fn(
+        BATCH_GET,
+        |_| true,
+        throttled_for(
+            Duration::from_secs(15),
+            Action::json(batch_get_image("app", Some("v1"), &manifest)),
+        ),
+    );
+    scan_on_push(&stub);
+    stub.on(
+        DESCRIBE,
+        vec![
+            ScanPage::new("app", &manifest.digest, "COMPLETE")
+                .basic(vec![low("CVE-2024-0102")])
+                .counts(&[("LOW", 1)])
+                .action(),
+        ],
+    );
+    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    run.expect(0);
+    assert_eq!(run.json()["counts"]["low"], 1);
+    let gets = stub.calls(BATCH_GET);
+    assert!(gets.len() >= 4, "{} BatchGetImage calls", gets.len());
+    let waited = gets.last().unwrap().at - gets[0].at;
+    assert!(
+        waited >= Duration::from_secs(15),
+        "gave up after {waited:?}"
+    );
+    assert_stderr(&run, "BatchGetImage");
+}
+
+#[test]
+fn throttled_until_the_deadline_is_exit_3_naming_the_throttling() {
+    let stub = EcrStub::start();
+    single_image(&stub, "app", "v1", Flavour::Docker);
+    scan_on_push(&stub);
+    stub.on(DESCRIBE, vec![Action::throttling()]);
+    let began = Instant::now();
+    let run = scan(
+        &stub,
+        &["app:v1", "--timeout", "8s", "--json", "report.json"],
+    );
+    let took = began.elapsed();
+    run.expect(3);
+    assert_stderr(
+        &run,
+        "timed out after 8s: ECR kept throttling DescribeImageScanFindings (ThrottlingException, ",
+    );
+    assert_eq!(
+        times_named(&run, "ThrottlingException"),
+        stub.count(DESCRIBE)
+    );
+    assert!(stub.count(DESCRIBE) >= 3, "{}", stub.count(DESCRIBE));
+    let report = run.json();
+    assert_eq!(report["result"], "incomplete");
+    assert!(
+        report["incomplete"][0]
+            .as_str()
+            .is_some_and(|r| r.contains("ECR kept throttling DescribeImageScanFindings")),
+        "{}",
+        report["incomplete"]
+    );
+    assert!(
+        took >= Duration::from_secs(8) && took < Duration::from_secs(14),
+        "took {took:?}"
+    );
+}
+
+#[test]
+fn a_server_error_until_the_deadline_is_exit_3_naming_the_call() {
+    let stub = EcrStub::start();
+    for operation in [BATCH_GET, CONFIG, DESCRIBE, START] {
+        stub.on(operation, vec![Action::server_error()]);
+    }
+    let began = Instant::now();
+    let run = scan(
+        &stub,
+        &["app:v1", "--timeout", "5s", "--json", "report.json"],
+    );
+    let took = began.elapsed();
+    run.expect(3);
+    assert_stderr(
+        &run,
+        "timed out after 5s: ECR kept answering BatchGetImage with server errors (ServerException, ",
+    );
+    assert_stderr(&run, "fetch the image manifest for app:v1");
+    assert_stderr(&run, "Internal error (stub)");
+    assert_eq!(times_named(&run, "ServerException"), stub.count(BATCH_GET));
+    assert_eq!(run.json()["result"], "incomplete");
+    assert!(stub.count(BATCH_GET) >= 4, "{}", stub.count(BATCH_GET));
+    assert_eq!(
+        stub.requests().len(),
+        stub.count(BATCH_GET),
+        "{:?}",
+        stub.operations()
+    );
+    assert!(took < Duration::from_secs(11), "took {took:?}");
+}
+
+#[test]
+fn access_denied_is_exit_2_at_once_without_retries() {
+    for operation in [BATCH_GET, DESCRIBE] {
+        let stub = EcrStub::start();
+        let manifest = image_manifest(Flavour::Docker, "denied");
+        if operation == BATCH_GET {
+            stub.on(BATCH_GET, vec![Action::access_denied(BATCH_GET)]);
+        } else {
+            stub.on(
+                BATCH_GET,
+                vec![Action::json(batch_get_image("app", Some("v1"), &manifest))],
+            );
+        }
+        scan_on_push(&stub);
+        stub.on(DESCRIBE, vec![Action::access_denied(DESCRIBE)]);
+        let began = Instant::now();
+        let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+        let took = began.elapsed();
+        run.expect(2);
+        assert_stderr(&run, &format!("not authorized to perform: ecr:{operation}"));
+        assert_stderr(&run, "hint: the gate needs ecr:BatchGetImage");
+        assert_eq!(run.json()["result"], "error");
+        assert_eq!(
+            stub.count(operation),
+            1,
+            "{operation}: {:?}",
+            stub.operations()
+        );
+        assert!(took < Duration::from_secs(5), "{operation}: took {took:?}");
+    }
+}
+
+#[test]
+fn a_throttled_second_page_is_retried_never_dropped() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v3", Flavour::Docker);
+    scan_on_push(&stub);
+    three_pages(
+        &stub,
+        "app",
+        &manifest.digest,
+        vec![Action::throttling(); 7],
+    );
+
+    let run = scan(&stub, &["app:v3", "--json", "report.json"]);
+    run.expect(1);
+    assert_eq!(run.json()["counts"]["total"], 6);
+    assert_eq!(run.json()["findings"].as_array().unwrap().len(), 6);
+    let second = stub
+        .calls(DESCRIBE)
+        .into_iter()
+        .filter(|r| r.next_token() == Some("token/page-2=="))
+        .count();
+    assert_eq!(second, 8, "seven throttled, then the page");
+}
+
+#[test]
+fn a_500_on_the_second_page_is_retried() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v3", Flavour::Docker);
+    scan_on_push(&stub);
+    three_pages(&stub, "app", &manifest.digest, vec![Action::server_error()]);
+
+    let run = scan(&stub, &["app:v3", "--json", "report.json"]);
+    run.expect(1);
+    assert_eq!(run.json()["counts"]["total"], 6);
+    let second: Vec<_> = stub
+        .calls(DESCRIBE)
+        .into_iter()
+        .filter(|r| r.next_token() == Some("token/page-2=="))
+        .collect();
+    assert_eq!(second.len(), 2, "one 500, one retry");
+}
+
+#[test]
+fn a_throttled_start_is_retried_and_limit_exceeded_still_means_already_scanned() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v2", Flavour::Docker);
+    registry(&stub, "BASIC", vec![]);
+    let mut starts = vec![Action::throttling(); 5];
+    starts.push(Action::scan_limit_exceeded());
+    stub.on(START, starts);
+    stub.on(
+        DESCRIBE,
+        vec![
+            ScanPage::new("app", &manifest.digest, "COMPLETE")
+                .basic(vec![medium("CVE-2024-25062")])
+                .counts(&[("MEDIUM", 1)])
+                .action(),
+        ],
+    );
+    let run = scan(&stub, &["app:v2", "--json", "report.json"]);
+    run.expect(0);
+    assert_eq!(run.json()["counts"]["medium"], 1);
+    assert_eq!(stub.count(START), 6, "{:?}", stub.operations());
+    assert_eq!(stub.count(DESCRIBE), 1);
+}
+
+#[test]
+fn a_throttled_registry_configuration_is_retried_rather_than_guessed() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v1", Flavour::Docker);
+    let mut config = vec![Action::throttling(); 7];
+    config.push(Action::json(registry_scanning(
+        "BASIC",
+        vec![rule("SCAN_ON_PUSH", &["*"])],
+    )));
+    stub.on(CONFIG, config);
+    stub.on(
+        DESCRIBE,
+        vec![
+            ScanPage::new("app", &manifest.digest, "COMPLETE")
+                .basic(vec![])
+                .action(),
+        ],
+    );
+    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    run.expect(0);
+    assert_eq!(stub.count(CONFIG), 8, "{:?}", stub.operations());
+    assert!(!run.stderr().contains("inferring"), "{}", run.stderr());
+    assert_stderr(&run, "(filter `*`)");
+}
+
+#[test]
+fn a_throttled_authorization_token_is_retried_before_pushing() {
+    use base64::Engine as _;
+    let stub = EcrStub::start();
+    let password = "eyJwYXlsb2FkIjoic2VjcmV0LXRocm90dGxlIn0";
+    let token =
+        base64::engine::general_purpose::STANDARD.encode(format!("AWS:{password}").as_bytes());
+    let mut answers = vec![Action::throttling(); 7];
+    answers.push(Action::json(serde_json::json!({
+        "authorizationData": [{
+            "authorizationToken": token,
+            "expiresAt": NOW + 43_200.0,
+            "proxyEndpoint": format!("https://{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com")
+        }]
+    })));
+    stub.on("GetAuthorizationToken", answers);
+    let missing = tempfile::tempdir().expect("tempdir");
+    let source = missing.path().join("no-such-layout");
+    let source = source.display().to_string();
+    let run = scan(&stub, &["app:v1", "--push", &source, "--timeout", "60s"]);
+    // The token came; the push then fails on the missing source (exit 2), not on throttling.
+    run.expect(2);
+    assert_eq!(
+        stub.count("GetAuthorizationToken"),
+        8,
+        "{:?}",
+        stub.operations()
+    );
+    assert_stderr(&run, "no-such-layout");
+    assert!(!run.stderr().contains(password), "{}", run.stderr());
+    assert!(
+        !run.stderr()
+            .contains("couldn't get a registry authorization token"),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]
@@ -637,33 +949,32 @@ fn dropped_connections_are_retried() {
     assert_eq!(stub.count(DESCRIBE), 2, "{:?}", stub.operations());
 }
 
+/// A call that hangs must not hold the gate past its timeout.
 #[test]
-fn a_persistent_server_error_is_exit_2_with_a_clear_error() {
+fn a_call_that_never_answers_ends_at_the_deadline_with_exit_3() {
     let stub = EcrStub::start();
-    for operation in [BATCH_GET, CONFIG, DESCRIBE, START] {
-        stub.on(operation, vec![Action::server_error()]);
-    }
-    let began = Instant::now();
-    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
-    let took = began.elapsed();
-    run.expect(2);
-    assert_stderr(&run, "ERROR");
-    assert_stderr(&run, "fetch the image manifest");
-    assert_stderr(&run, "app:v1");
-    assert_stderr(&run, "Internal error (stub)");
-    let report = run.json();
-    assert_eq!(report["result"], "error");
-    assert!(
-        report["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("fetch the image manifest")),
-        "{}",
-        report["error"]
+    let manifest = single_image(&stub, "app", "v1", Flavour::Docker);
+    scan_on_push(&stub);
+    stub.on(
+        DESCRIBE,
+        vec![Action::delay(
+            Duration::from_secs(60),
+            ScanPage::new("app", &manifest.digest, "COMPLETE")
+                .basic(vec![])
+                .action(),
+        )],
     );
-    let attempts = stub.count(BATCH_GET);
-    assert!((2..=6).contains(&attempts), "{attempts} attempts");
-    assert_eq!(stub.requests().len(), attempts, "{:?}", stub.operations());
-    assert!(took < Duration::from_secs(30), "took {took:?}");
+    let began = Instant::now();
+    let run = scan(
+        &stub,
+        &["app:v1", "--timeout", "5s", "--json", "report.json"],
+    );
+    let took = began.elapsed();
+    run.expect(3);
+    assert_stderr(&run, "timed out after 5s");
+    assert_stderr(&run, "DescribeImageScanFindings");
+    assert_eq!(run.json()["result"], "incomplete");
+    assert!(took < Duration::from_secs(15), "took {took:?}");
 }
 
 // ---- Image indexes ----
