@@ -64,7 +64,7 @@ fn action(args: &[OsString]) -> ExitCode {
         plain_line(&format!("ecr-scan-gate: the action's inputs → {run}"))
     );
     drop(stderr);
-    match Cli::try_parse_from(&run.args) {
+    match Cli::try_parse_without_env(&run.args) {
         Ok(cli) => app::run(cli),
         Err(error) => {
             let text = error.to_string();

@@ -310,6 +310,19 @@ impl Step {
         self
     }
 
+    /// Adds (or replaces) a variable of the step's environment: a job's `env:`, a line an earlier step
+    /// wrote to `GITHUB_ENV`, AWS settings.
+    fn env(mut self, name: &str, value: &str) -> Step {
+        self.env.retain(|(k, _)| k != name);
+        self.env.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// A path in the workspace.
+    fn path(&self, name: &str) -> PathBuf {
+        self.workspace.path().join(name)
+    }
+
     /// Runs the binary as the runner runs the Docker action: `runs.args` as the arguments, in the
     /// workspace, with the step's environment only.
     async fn run(self) -> Finished {
@@ -1010,4 +1023,166 @@ async fn image_run_with_no_arguments_in_a_job_is_the_action() {
     .await;
     done.expect(0);
     assert_eq!(done.outputs()["result"], "pass");
+}
+
+// ---- the inputs are the configuration ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn environment_variables_never_weaken_the_action_s_inputs() {
+    let server = MockServer::start().await;
+    for (name, value) in [
+        ("ECR_SCAN_GATE_REPORT_ONLY", "true"),
+        ("ECR_SCAN_GATE_FAIL_ON", "none"),
+        ("ECR_SCAN_GATE_POLICY", "lenient.toml"),
+        ("ECR_SCAN_GATE_PLATFORM", "linux/arm64"),
+    ] {
+        let step = Step::new(
+            &[
+                ("findings", "scan.json"),
+                ("report-only", "false"),
+                ("comment", "never"),
+            ],
+            Event::PullRequest("pull_request.json"),
+            &server.uri(),
+        )
+        .file(&debian(), "scan.json")
+        .env(name, value);
+        std::fs::write(step.path("lenient.toml"), "[gate]\nfail-on = \"none\"\n").unwrap();
+        let done = step.run().await;
+        assert_eq!(done.run.code(), 1, "{name}={value}\n{}", done.stderr());
+        assert_eq!(done.outputs()["result"], "fail", "{name}");
+    }
+}
+
+#[test]
+fn the_cli_still_reads_its_environment_fallbacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let findings = debian().display().to_string();
+    let run = run_with_env(
+        dir,
+        &["evaluate", "--findings", &findings],
+        &[("ECR_SCAN_GATE_REPORT_ONLY", "true")],
+    );
+    run.expect(0);
+}
+
+/// Accepts connections on 127.0.0.1 and records what arrives on each, answering 401.
+struct Listener {
+    url: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Listener {
+    fn start() -> Listener {
+        use std::io::{BufRead, Write};
+        let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", socket.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = seen.clone();
+        std::thread::spawn(move || {
+            for stream in socket.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut head = String::new();
+                let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    head.push_str(&line);
+                }
+                record.lock().unwrap().push(head);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                );
+            }
+        });
+        Listener { url, seen }
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// A one-layer OCI image layout in `dir`.
+fn tiny_layout(dir: &Path) {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let blob = |bytes: &[u8], media_type: &str| {
+        let digest = crate::ecr_stub::digest_of(bytes);
+        std::fs::write(blobs.join(digest.trim_start_matches("sha256:")), bytes).unwrap();
+        json!({"mediaType": media_type, "digest": digest, "size": bytes.len()})
+    };
+    let layer = blob(
+        b"not really a layer",
+        "application/vnd.oci.image.layer.v1.tar",
+    );
+    let config = blob(
+        json!({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": [layer["digest"]]}})
+            .to_string()
+            .as_bytes(),
+        "application/vnd.oci.image.config.v1+json",
+    );
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": config,
+        "layers": [layer],
+    });
+    let manifest = blob(
+        manifest.to_string().as_bytes(),
+        "application/vnd.oci.image.manifest.v1+json",
+    );
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    std::fs::write(
+        dir.join("index.json"),
+        json!({"schemaVersion": 2, "manifests": [manifest]}).to_string(),
+    )
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registry_endpoint_variable_cannot_redirect_the_action_s_push_credentials() {
+    use crate::ecr_stub::{Action, EcrStub, NOW};
+    let server = MockServer::start().await;
+    let stub = EcrStub::start();
+    let ecr = Listener::start();
+    let attacker = Listener::start();
+    let token = base64::engine::general_purpose::STANDARD.encode("AWS:registry-password-0451");
+    stub.on(
+        "GetAuthorizationToken",
+        vec![Action::json(json!({"authorizationData": [{
+            "authorizationToken": token,
+            "expiresAt": NOW + 43_200.0,
+            "proxyEndpoint": ecr.url,
+        }]}))],
+    );
+    let mut step = Step::new(
+        &[
+            ("image", "team/app:v1"),
+            ("push", "image"),
+            ("comment", "never"),
+        ],
+        Event::Push,
+        &server.uri(),
+    )
+    .env("ECR_SCAN_GATE_REGISTRY_ENDPOINT", &attacker.url);
+    for (name, value) in stub.env() {
+        step = step.env(&name, &value);
+    }
+    tiny_layout(&step.path("image"));
+    let done = step.run().await;
+    done.expect(2);
+    assert!(
+        attacker.requests().is_empty(),
+        "credentials went to the variable's endpoint: {:?}",
+        attacker.requests()
+    );
+    assert!(
+        ecr.requests().iter().any(|r| r.starts_with("GET /v2/")),
+        "the push went to ECR's endpoint: {:?}\n{}",
+        ecr.requests(),
+        done.stderr()
+    );
 }
