@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use annotations::{Annotation, Annotator};
-use api::{Api, ApiError, SarifStatus};
+use api::{Api, ApiError, MarkedComment, SarifStatus};
 use event::PullRequest;
 use inputs::{CommentMode, Inputs, PublishSettings};
 use outputs::Produced;
@@ -54,6 +54,8 @@ pub struct Environment {
     pub event_path: Option<PathBuf>,
     /// `GITHUB_API_URL`, or [`DEFAULT_API_URL`].
     pub api_url: String,
+    /// `GITHUB_GRAPHQL_URL` (by default, the one that goes with `api_url`).
+    pub graphql_url: Option<String>,
     /// `GITHUB_REPOSITORY`: `OWNER/NAME`.
     pub repository: Option<String>,
     /// `GITHUB_SHA`: the commit the run is for (the merge commit on pull requests).
@@ -92,6 +94,7 @@ impl Environment {
             event_name: text("GITHUB_EVENT_NAME"),
             event_path: get("GITHUB_EVENT_PATH").map(PathBuf::from),
             api_url: text("GITHUB_API_URL").unwrap_or_else(|| DEFAULT_API_URL.to_string()),
+            graphql_url: text("GITHUB_GRAPHQL_URL"),
             repository: text("GITHUB_REPOSITORY"),
             sha: text("GITHUB_SHA"),
             git_ref: text("GITHUB_REF"),
@@ -257,7 +260,7 @@ fn network(env: &Environment, ctx: &Context<'_>, annotator: &mut Annotator<'_>) 
     // NOTE: octocrab's client spawns its request buffer on the current Tokio runtime, so it is built
     // inside one.
     let _entered = runtime.enter();
-    let api = match Api::new(&env.api_url, token, repository) {
+    let api = match Api::new(&env.api_url, env.graphql_url.as_deref(), token, repository) {
         Ok(api) => api,
         Err(error) => {
             annotator.warning("ecr-scan-gate: GitHub API", &error_chain(&error));
@@ -270,8 +273,9 @@ fn network(env: &Environment, ctx: &Context<'_>, annotator: &mut Annotator<'_>) 
                 Some(pr) => vec![pr],
                 None => commit_pull_requests(&api, env, annotator).await,
             };
+            let mut identity = None;
             for pr in &pull_requests {
-                comment(&api, ctx, pr, annotator).await;
+                comment(&api, ctx, pr, &mut identity, annotator).await;
             }
         }
         match sarif {
@@ -344,8 +348,16 @@ fn sarif_bytes(ctx: &Context<'_>, annotator: &mut Annotator<'_>) -> Option<Vec<u
     }
 }
 
-/// Finds the gate's comment for this image and updates it, or creates one.
-async fn comment(api: &Api, ctx: &Context<'_>, pr: &PullRequest, annotator: &mut Annotator<'_>) {
+/// Finds the gate's comment for this image and updates it, or creates one. Only a comment written by
+/// the token's own identity is the gate's: anyone can write one that starts with the marker. The
+/// identity is learnt once per run (`identity`), and only when some comment carries the marker.
+async fn comment(
+    api: &Api,
+    ctx: &Context<'_>,
+    pr: &PullRequest,
+    identity: &mut Option<Result<String, ApiError>>,
+    annotator: &mut Annotator<'_>,
+) {
     if ctx.set.images.is_empty() {
         annotator.note(
             "ecr-scan-gate: no pull-request comment: no image was read, so there is no image to key it by; see the job summary",
@@ -355,28 +367,68 @@ async fn comment(api: &Api, ctx: &Context<'_>, pr: &PullRequest, annotator: &mut
     let marker = markdown::comment_marker(ctx.set);
     let body = markdown::render(ctx, Variant::Comment);
     let work = async {
-        match api.find_comment(pr.number, &marker).await? {
-            Some(existing) => api.update_comment(existing.id, &body).await.map(|c| {
-                format!(
-                    "updated the comment on pull request #{}{}",
-                    pr.number,
-                    at(&c.url)
-                )
-            }),
-            None => api
-                .create_comment(pr.number, &body)
-                .await
-                .map(|c| format!("commented on pull request #{}{}", pr.number, at(&c.url))),
+        let marked = api.marked_comments(pr.number, &marker).await?;
+        let mut ours = None;
+        if !marked.is_empty() {
+            if identity.is_none() {
+                *identity = Some(api.identity().await);
+            }
+            match identity.as_ref() {
+                Some(Ok(login)) => {
+                    let (mine, others): (Vec<&MarkedComment>, Vec<&MarkedComment>) =
+                        marked.iter().partition(|c| {
+                            c.author
+                                .as_deref()
+                                .is_some_and(|a| a.eq_ignore_ascii_case(login))
+                        });
+                    if !others.is_empty() {
+                        annotator.note(&left_alone(&others, pr.number, login));
+                    }
+                    ours = mine.first().map(|c| c.id);
+                }
+                Some(Err(error)) => annotator.warning(
+                    "ecr-scan-gate: pull-request comment not updated",
+                    &format!(
+                        "{}, so the gate's earlier comment on pull request #{} can't be told from \
+                         one that someone else started with its marker; posting a new comment \
+                         instead",
+                        error_chain(error),
+                        pr.number
+                    ),
+                ),
+                None => {}
+            }
         }
+        if let Some(id) = ours {
+            match api.update_comment(id, &body).await {
+                Ok(updated) => {
+                    return Ok(format!(
+                        "updated the comment on pull request #{}{}",
+                        pr.number,
+                        at(&updated.url)
+                    ));
+                }
+                Err(error) => annotator.note(&format!(
+                    "ecr-scan-gate: couldn't update comment {id} ({}); posting a new one",
+                    error_chain(&error)
+                )),
+            }
+        }
+        api.create_comment(pr.number, &body)
+            .await
+            .map(|c| format!("commented on pull request #{}{}", pr.number, at(&c.url)))
     };
     match tokio::time::timeout(COMMENT_BUDGET, work).await {
         Ok(Ok(done)) => annotator.note(&format!("ecr-scan-gate: {done}")),
         Ok(Err(error)) => {
+            let missing_permission = error
+                .message()
+                .is_some_and(|m| m.starts_with("Resource not accessible by"));
             let hint = match (error.status(), pr.from_fork) {
                 (Some(403 | 404), true) => {
                     " — pull requests from forks get a read-only token, so the gate cannot comment; the job summary has the report"
                 }
-                (Some(403), false) => {
+                (Some(403), false) if missing_permission => {
                     " — the token needs `pull-requests: write` (or `issues: write`); add it to the job's `permissions`"
                 }
                 _ => "",
@@ -397,6 +449,30 @@ async fn comment(api: &Api, ctx: &Context<'_>, pr: &PullRequest, annotator: &mut
             ),
         ),
     }
+}
+
+/// How many comments carrying the marker were left alone, and whose they are (the first few).
+fn left_alone(others: &[&MarkedComment], number: u64, login: &str) -> String {
+    const SHOWN: usize = 5;
+    let mut named: Vec<String> = others
+        .iter()
+        .take(SHOWN)
+        .map(|c| {
+            format!(
+                "comment {} by {}",
+                c.id,
+                c.author.as_deref().unwrap_or("a deleted account")
+            )
+        })
+        .collect();
+    if others.len() > SHOWN {
+        named.push(format!("{} more", others.len() - SHOWN));
+    }
+    format!(
+        "ecr-scan-gate: left alone {} on pull request #{number}: it starts with the gate's marker but \
+         {login}, whose token this is, did not write it",
+        named.join(", ")
+    )
 }
 
 fn at(url: &Option<String>) -> String {

@@ -267,7 +267,6 @@ impl Step {
             ("GITHUB_EVENT_NAME", event_name),
             ("GITHUB_SERVER_URL", "https://github.com"),
             ("GITHUB_API_URL", api_url),
-            ("GITHUB_GRAPHQL_URL", "https://api.github.com/graphql"),
             ("GITHUB_ACTION", "gate"),
             ("GITHUB_ACTION_REPOSITORY", "octo-org/ecr-scan-gate"),
             ("GITHUB_ACTION_REF", "v1"),
@@ -284,6 +283,10 @@ impl Step {
             env.push(("GITHUB_BASE_REF".into(), "main".into()));
         }
         env.extend([
+            (
+                "GITHUB_GRAPHQL_URL".to_string(),
+                format!("{api_url}/graphql"),
+            ),
             ("GITHUB_WORKSPACE".to_string(), text(workspace.path())),
             ("GITHUB_EVENT_PATH".to_string(), text(&event_path)),
             ("GITHUB_OUTPUT".to_string(), text(&output)),
@@ -496,6 +499,47 @@ async fn mock_sarif_upload(server: &MockServer) {
         .await;
 }
 
+/// Who the token belongs to, as GitHub's API tells it.
+#[derive(Clone, Copy)]
+enum Who<'a> {
+    /// An installation token (`GITHUB_TOKEN`, a GitHub App's): `GET /user` is refused, GraphQL's
+    /// `viewer` is the app's bot.
+    Installation(&'a str),
+    /// A personal access token: `GET /user` answers.
+    User(&'a str),
+    /// Neither answers.
+    Unknown,
+}
+
+async fn mock_identity(server: &MockServer, who: Who<'_>) {
+    let user = match who {
+        Who::User(login) => ResponseTemplate::new(200).set_body_json(json!({
+            "login": login, "id": 583231, "type": "User", "site_admin": false
+        })),
+        Who::Installation(_) | Who::Unknown => ResponseTemplate::new(403).set_body_json(json!({
+            "message": "Resource not accessible by integration",
+            "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+            "status": "403"
+        })),
+    };
+    Mock::given(method("GET"))
+        .and(path("/user"))
+        .respond_with(user)
+        .mount(server)
+        .await;
+    let viewer = match who {
+        Who::Installation(login) | Who::User(login) => {
+            ResponseTemplate::new(200).set_body_json(json!({"data": {"viewer": {"login": login}}}))
+        }
+        Who::Unknown => ResponseTemplate::new(502).set_body_string("bad gateway"),
+    };
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(viewer)
+        .mount(server)
+        .await;
+}
+
 fn debian() -> PathBuf {
     public("findings/basic/cultureamp-debian10-bff-version-257-findings.json")
 }
@@ -556,6 +600,7 @@ async fn failing_pull_request_updates_its_comment_found_on_page_two_and_uploads_
         .expect(0)
         .mount(&server)
         .await;
+    mock_identity(&server, Who::Installation("github-actions[bot]")).await;
     mock_sarif_upload(&server).await;
 
     let done = Step::new(
@@ -1023,6 +1068,290 @@ async fn image_run_with_no_arguments_in_a_job_is_the_action() {
     .await;
     done.expect(0);
     assert_eq!(done.outputs()["result"], "pass");
+}
+
+// ---- the sticky comment belongs to the token's identity ----
+
+const MARKER: &str = "<!-- ecr-scan-gate: development/bff-version -->";
+
+fn comment_route(id: u64) -> String {
+    format!("/repos/{REPOSITORY}/issues/comments/{id}")
+}
+
+/// The comments of pull request 42 (one page), any `PATCH` answered 200, a `POST` answered 201.
+async fn mock_comments(server: &MockServer, comments: Vec<Value>) {
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Value::Array(comments)))
+        .mount(server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(wiremock::matchers::path_regex(
+            r"^/repos/octo-org/payments-api/issues/comments/\d+$",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(comment(
+            1,
+            "updated",
+            "github-actions[bot]",
+        )))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(201).set_body_json(comment(
+            2,
+            "created",
+            "github-actions[bot]",
+        )))
+        .mount(server)
+        .await;
+}
+
+/// A failing pull-request run of the gate on `development/bff-version`.
+async fn failing_pull_request_run(server: &MockServer) -> Finished {
+    let done = Step::new(
+        &[("findings", "scan.json")],
+        Event::PullRequest("pull_request.json"),
+        &server.uri(),
+    )
+    .file(&debian(), "scan.json")
+    .run()
+    .await;
+    done.expect(1);
+    assert_eq!(done.outputs()["result"], "fail");
+    done
+}
+
+/// The comment ids the run edited and how many comments it created.
+async fn edits_and_creations(server: &MockServer) -> (Vec<String>, usize) {
+    let received = server.received_requests().await.unwrap();
+    let edited = received
+        .iter()
+        .filter(|r| r.method.as_str() == "PATCH")
+        .map(|r| r.url.path().rsplit('/').next().unwrap().to_string())
+        .collect();
+    (edited, requests(&received, "POST", COMMENTS).len())
+}
+
+fn planted(id: u64, login: &str) -> Value {
+    comment(
+        id,
+        &format!("{MARKER}\n## ✅ ecr-scan-gate: pass\n\n[details](https://evil.example/phish)"),
+        login,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marker_comment_planted_by_another_user_is_never_edited() {
+    let server = MockServer::start().await;
+    mock_comments(&server, vec![planted(501, "mallory")]).await;
+    mock_identity(&server, Who::Installation("github-actions[bot]")).await;
+    let done = failing_pull_request_run(&server).await;
+
+    let (edited, created) = edits_and_creations(&server).await;
+    assert!(edited.is_empty(), "edited {edited:?}\n{}", done.stderr());
+    assert_eq!(created, 1, "{}", done.stderr());
+    let received = server.received_requests().await.unwrap();
+    let body = body_json(requests(&received, "POST", COMMENTS)[0])["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(body.starts_with(&format!("{MARKER}\n")), "{body}");
+    assert!(
+        done.stderr().contains("comment 501 by mallory"),
+        "the log says which comment was left alone: {}",
+        done.stderr()
+    );
+    assert!(done.commands("warning").is_empty(), "{}", done.stderr());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gate_s_own_comment_is_updated_past_a_planted_one() {
+    let server = MockServer::start().await;
+    mock_comments(
+        &server,
+        vec![
+            planted(501, "mallory"),
+            planted(502, "github-actions"),
+            comment(
+                9001,
+                &format!("{MARKER}\nearlier run"),
+                "github-actions[bot]",
+            ),
+        ],
+    )
+    .await;
+    mock_identity(&server, Who::Installation("github-actions[bot]")).await;
+    let done = failing_pull_request_run(&server).await;
+    let (edited, created) = edits_and_creations(&server).await;
+    assert_eq!(edited, ["9001"], "{}", done.stderr());
+    assert_eq!(created, 0);
+    assert!(done.commands("warning").is_empty(), "{}", done.stderr());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_personal_token_updates_only_its_own_login_s_comment() {
+    let server = MockServer::start().await;
+    mock_comments(
+        &server,
+        vec![
+            comment(
+                9001,
+                &format!("{MARKER}\nby the workflow token"),
+                "github-actions[bot]",
+            ),
+            comment(700, &format!("{MARKER}\nby the PAT"), "Octo-Dev"),
+        ],
+    )
+    .await;
+    mock_identity(&server, Who::User("octo-dev")).await;
+    let _done = failing_pull_request_run(&server).await;
+    let (edited, created) = edits_and_creations(&server).await;
+    assert_eq!(edited, ["700"], "logins compare case-insensitively");
+    assert_eq!(created, 0);
+    let received = server.received_requests().await.unwrap();
+    assert!(
+        requests(&received, "POST", "/graphql").is_empty(),
+        "GET /user answered: no GraphQL call"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_token_s_identity_cannot_be_learnt_a_new_comment_is_created() {
+    let server = MockServer::start().await;
+    mock_comments(
+        &server,
+        vec![comment(
+            9001,
+            &format!("{MARKER}\nearlier"),
+            "github-actions[bot]",
+        )],
+    )
+    .await;
+    mock_identity(&server, Who::Unknown).await;
+    let done = failing_pull_request_run(&server).await;
+    let (edited, created) = edits_and_creations(&server).await;
+    assert!(edited.is_empty(), "{edited:?}");
+    assert_eq!(created, 1);
+    let warnings = done.commands("warning");
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0].contains("whose token") && warnings[0].contains("new comment"),
+        "{}",
+        warnings[0]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_marker_comment_means_no_identity_lookup() {
+    let server = MockServer::start().await;
+    mock_comments(&server, vec![comment(11, "Looks good to me", "octo-dev")]).await;
+    let done = failing_pull_request_run(&server).await;
+    let (edited, created) = edits_and_creations(&server).await;
+    assert!(edited.is_empty());
+    assert_eq!(created, 1);
+    let received = server.received_requests().await.unwrap();
+    let routes: Vec<String> = received
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect();
+    assert_eq!(
+        routes,
+        [format!("GET {COMMENTS}"), format!("POST {COMMENTS}")],
+        "{}",
+        done.stderr()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_own_comment_that_vanished_before_the_update_is_replaced_by_a_new_one() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(comment_route(9001)))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "message": "Not Found",
+            "documentation_url": "https://docs.github.com/rest/issues/comments#update-an-issue-comment",
+            "status": "404"
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mock_comments(
+        &server,
+        vec![comment(
+            9001,
+            &format!("{MARKER}\nearlier"),
+            "github-actions[bot]",
+        )],
+    )
+    .await;
+    mock_identity(&server, Who::Installation("github-actions[bot]")).await;
+    let done = failing_pull_request_run(&server).await;
+    let (edited, created) = edits_and_creations(&server).await;
+    assert_eq!(edited, ["9001"]);
+    assert_eq!(created, 1, "{}", done.stderr());
+    assert!(
+        done.stderr().contains("couldn't update comment 9001")
+            && done.stderr().contains("HTTP 404"),
+        "{}",
+        done.stderr()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_that_is_not_a_missing_permission_is_not_blamed_on_permissions() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "message": "Unable to create comment because issue is locked.",
+            "documentation_url": "https://docs.github.com/articles/locking-conversations/",
+            "status": "403"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let done = failing_pull_request_run(&server).await;
+    let warnings = done.commands("warning");
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0].contains("issue is locked") && !warnings[0].contains("pull-requests: write"),
+        "{}",
+        warnings[0]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_permission_is_named() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "message": "Resource not accessible by integration",
+            "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+            "status": "403"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let done = failing_pull_request_run(&server).await;
+    let warnings = done.commands("warning");
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0].contains("pull-requests: write"),
+        "{}",
+        warnings[0]
+    );
 }
 
 // ---- the inputs are the configuration ----
