@@ -240,6 +240,12 @@ pub fn env_name(input: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InputError {
     #[error(
+        "input `push`: `{value}` is not a path: `push` takes the image to push to `image`, an OCI \
+         layout directory or a tar of one in the workspace (buildx `--output type=oci,dest=image.tar`, \
+         `docker save -o image.tar`); leave it empty to scan an image already in ECR"
+    )]
+    PushIsBoolean { value: String },
+    #[error(
         "set the `image` input (an ECR image to scan) or the `findings` input (saved scan results)"
     )]
     NothingToGate,
@@ -450,6 +456,13 @@ fn boolean(input: &'static str, value: &str) -> Result<bool, InputError> {
     }
 }
 
+/// A value `@actions/core`'s `getBooleanInput` would read as a boolean.
+fn is_boolean(value: &str) -> bool {
+    ["true", "false"]
+        .iter()
+        .any(|b| value.eq_ignore_ascii_case(b))
+}
+
 /// Checks the inputs whose values are a closed set, so the message names the input rather than the
 /// flag. Other values (durations, scores, paths) are checked by the CLI's own parsers.
 fn check_value(input: &'static str, value: &str) -> Result<(), InputError> {
@@ -466,6 +479,11 @@ fn check_value(input: &'static str, value: &str) -> Result<(), InputError> {
             "auto" | "start" | "wait" => Ok(()),
             _ => Err(invalid("one of auto, start, wait")),
         },
+        // NOTE: `docker/build-push-action` has a boolean `push` input; ours is the image to push.
+        // https://github.com/docker/build-push-action#inputs
+        "push" if is_boolean(value) => Err(InputError::PushIsBoolean {
+            value: value.to_string(),
+        }),
         _ => Ok(()),
     }
 }
@@ -553,6 +571,32 @@ mod tests {
                 "--sarif",
                 DEFAULT_SARIF_FILE
             ]
+        );
+    }
+
+    #[test]
+    fn push_true_or_false_is_refused_saying_what_push_takes() {
+        for value in ["true", "false", "True", "FALSE"] {
+            let error = run(&[("image", "app"), ("push", value)]).unwrap_err();
+            assert_eq!(
+                error,
+                InputError::PushIsBoolean {
+                    value: value.to_string()
+                }
+            );
+            let text = error.to_string();
+            assert!(
+                text.contains("OCI layout") && text.contains("leave it empty"),
+                "{text}"
+            );
+        }
+        assert!(run(&[("image", "app"), ("push", "./true")]).is_ok());
+        // With `findings`, a scan-only input is ignored, not checked.
+        assert_eq!(
+            run(&[("findings", "a.json"), ("push", "true")])
+                .unwrap()
+                .ignored,
+            ["push"]
         );
     }
 

@@ -1515,3 +1515,68 @@ async fn registry_endpoint_variable_cannot_redirect_the_action_s_push_credential
         done.stderr()
     );
 }
+
+// ---- push ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_true_is_refused_saying_what_the_input_expects() {
+    use crate::ecr_stub::EcrStub;
+    let server = MockServer::start().await;
+    let stub = EcrStub::start();
+    for value in ["true", "false", "TRUE"] {
+        let mut step = Step::new(
+            &[
+                ("image", "team/app:v1"),
+                ("push", value),
+                ("comment", "never"),
+            ],
+            Event::Push,
+            &server.uri(),
+        );
+        for (name, value) in stub.env() {
+            step = step.env(&name, &value);
+        }
+        let done = step.run().await;
+        done.expect(2);
+        let errors = done.commands("error");
+        assert_eq!(errors.len(), 1, "{}", done.stderr());
+        assert!(
+            errors[0].contains("input `push`")
+                && errors[0].contains("OCI layout")
+                && errors[0].contains("empty"),
+            "{}",
+            errors[0]
+        );
+        assert_eq!(done.outputs()["result"], "error");
+    }
+    assert!(stub.requests().is_empty(), "{:?}", stub.operations());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_source_missing_from_the_workspace_is_exit_2_before_any_aws_call() {
+    use crate::ecr_stub::EcrStub;
+    let server = MockServer::start().await;
+    let stub = EcrStub::start();
+    let mut step = Step::new(
+        &[
+            ("image", "team/app:v1"),
+            ("push", "image.tar"),
+            ("comment", "never"),
+        ],
+        Event::Push,
+        &server.uri(),
+    );
+    for (name, value) in stub.env() {
+        step = step.env(&name, &value);
+    }
+    let done = step.run().await;
+    done.expect(2);
+    assert!(
+        done.stderr().contains("image.tar") && done.stderr().contains("doesn't exist"),
+        "{}",
+        done.stderr()
+    );
+    assert!(done.stderr().contains("workspace"), "{}", done.stderr());
+    assert_eq!(done.outputs()["result"], "error");
+    assert!(stub.requests().is_empty(), "{:?}", stub.operations());
+}

@@ -1161,3 +1161,23 @@ fn a_full_uri_addresses_the_registry_and_region_it_names() {
         );
     }
 }
+
+#[test]
+fn a_push_source_that_does_not_exist_is_exit_2_before_any_aws_call() {
+    let stub = EcrStub::start();
+    scan_on_push(&stub);
+    let run = scan(
+        &stub,
+        &[
+            "team/app:v1",
+            "--push",
+            "missing.tar",
+            "--json",
+            "report.json",
+        ],
+    );
+    run.expect(2);
+    assert_stderr(&run, "push source missing.tar doesn't exist");
+    assert_eq!(run.json()["result"], "error");
+    assert!(stub.requests().is_empty(), "{:?}", stub.operations());
+}
