@@ -8,6 +8,9 @@
 //! and the CLI share one configuration path), and [`publish_settings`] reads the few that only concern
 //! GitHub (comment, token, SARIF upload).
 //!
+//! No input text can become an option: every value is passed attached to its flag (`--ignore=ITEM`),
+//! and the image after `--`.
+//!
 //! This module does not read the environment: the caller passes the variables in.
 
 use std::collections::BTreeMap;
@@ -245,6 +248,8 @@ pub enum InputError {
          `docker save -o image.tar`); leave it empty to scan an image already in ECR"
     )]
     PushIsBoolean { value: String },
+    #[error("input `{input}`: `{value}` is one value but has a line break")]
+    LineBreak { input: &'static str, value: String },
     #[error(
         "set the `image` input (an ECR image to scan) or the `findings` input (saved scan results)"
     )]
@@ -292,7 +297,8 @@ impl fmt::Display for ActionRun {
 }
 
 /// Builds the command line the inputs stand for. Empty inputs are not set: an option the user did not
-/// give never overrides the policy file.
+/// give never overrides the policy file. Every value is attached to its flag (`--flag=VALUE`) and the
+/// image comes after `--`, so no input text is ever read as an option.
 pub fn command_line(inputs: &Inputs) -> Result<ActionRun, InputError> {
     let image = inputs.get("image");
     let findings: Vec<&str> = inputs.get("findings").map(items).unwrap_or_default();
@@ -302,12 +308,10 @@ pub fn command_line(inputs: &Inputs) -> Result<ActionRun, InputError> {
         (Some(_), true) => true,
         (None, false) => false,
     };
-    let mut args = vec!["ecr-scan-gate".to_string()];
+    let subcommand = if scanning { "scan" } else { "evaluate" };
+    let mut args = vec!["ecr-scan-gate".to_string(), subcommand.to_string()];
     let mut ignored = Vec::new();
-    match image {
-        Some(image) => args.extend(["scan".to_string(), image.to_string()]),
-        None => args.push("evaluate".to_string()),
-    }
+    let option = |flag: &str, value: &str| format!("{flag}={value}");
     for input in INPUTS {
         let Some(value) = inputs.get(input.name) else {
             continue;
@@ -328,17 +332,17 @@ pub fn command_line(inputs: &Inputs) -> Result<ActionRun, InputError> {
         match input.mapping {
             Mapping::Value { .. } => {
                 check_value(input.name, value)?;
-                args.extend([flag.to_string(), value.to_string()]);
+                args.push(option(flag, value));
             }
             Mapping::List { .. } => {
                 for item in items(value) {
-                    args.extend([flag.to_string(), item.to_string()]);
+                    args.push(option(flag, item));
                 }
             }
             Mapping::Joined { .. } => {
                 let joined = items(value).join(",");
                 if !joined.is_empty() {
-                    args.extend([flag.to_string(), joined]);
+                    args.push(option(flag, &joined));
                 }
             }
             Mapping::Switch { .. } => {
@@ -350,11 +354,11 @@ pub fn command_line(inputs: &Inputs) -> Result<ActionRun, InputError> {
         }
     }
     if publish_settings(inputs)?.upload_sarif && inputs.get("sarif").is_none() {
-        args.extend(["--sarif".to_string(), DEFAULT_SARIF_FILE.to_string()]);
+        args.push(option("--sarif", DEFAULT_SARIF_FILE));
     }
-    if !scanning {
-        args.push("--findings".to_string());
-        args.extend(findings.iter().map(|f| f.to_string()));
+    match image {
+        Some(image) => args.extend(["--".to_string(), image.to_string()]),
+        None => args.extend(findings.iter().map(|file| option("--findings", file))),
     }
     Ok(ActionRun { args, ignored })
 }
@@ -471,6 +475,12 @@ fn check_value(input: &'static str, value: &str) -> Result<(), InputError> {
         value: value.to_string(),
         expected,
     };
+    if value.contains(['\n', '\r']) {
+        return Err(InputError::LineBreak {
+            input,
+            value: value.to_string(),
+        });
+    }
     match input {
         "fail-on" => parse_threshold(value)
             .map(|_| ())
@@ -512,7 +522,7 @@ mod tests {
     #[test]
     fn empty_inputs_are_not_set() {
         let run = run(&[("image", "app:1"), ("fail-on", ""), ("policy", "  ")]).unwrap();
-        assert_eq!(run.args, ["ecr-scan-gate", "scan", "app:1"]);
+        assert_eq!(run.args, ["ecr-scan-gate", "scan", "--", "app:1"]);
     }
 
     #[test]
@@ -542,21 +552,109 @@ mod tests {
             [
                 "ecr-scan-gate",
                 "evaluate",
-                "--fail-on",
-                "critical",
+                "--fail-on=critical",
                 "--only-fixed",
-                "--ignore",
-                "CVE-1",
-                "--ignore",
-                "CVE-2",
-                "--ignore",
-                "CVE-3",
-                "--findings",
-                "a.json",
-                "b.json"
+                "--ignore=CVE-1",
+                "--ignore=CVE-2",
+                "--ignore=CVE-3",
+                "--findings=a.json",
+                "--findings=b.json"
             ]
         );
         assert_eq!(run.ignored, ["platform"]);
+    }
+
+    #[test]
+    fn every_value_is_attached_to_its_flag_and_the_image_follows_a_double_dash() {
+        let run = run(&[
+            ("image", "app:1"),
+            ("push", "image.tar"),
+            ("platform", "linux/arm64\nlinux/amd64"),
+            ("scan-mode", "wait"),
+            ("timeout", "90s"),
+            ("region", "eu-west-1"),
+            ("registry-id", "123456789012"),
+            ("profile", "ci"),
+            ("policy", "gate.toml"),
+            ("min-score", "7.5"),
+            ("report-only", "true"),
+            ("json", "reports/gate.json"),
+        ])
+        .unwrap();
+        assert_eq!(
+            run.args,
+            [
+                "ecr-scan-gate".to_string(),
+                "scan".into(),
+                "--push=image.tar".into(),
+                "--platform=linux/arm64,linux/amd64".into(),
+                "--scan-mode=wait".into(),
+                "--timeout=90s".into(),
+                "--region=eu-west-1".into(),
+                "--registry-id=123456789012".into(),
+                "--profile=ci".into(),
+                "--policy=gate.toml".into(),
+                "--min-score=7.5".into(),
+                "--report-only".into(),
+                "--json=reports/gate.json".into(),
+                "--".into(),
+                "app:1".into(),
+            ]
+        );
+    }
+
+    #[test]
+    fn no_input_text_becomes_an_option_of_its_own() {
+        // Whatever an input holds, every argument after the subcommand is `--flag=…`, a switch the
+        // inputs asked for, `--`, or the image right after `--`.
+        let flags: Vec<&str> = INPUTS
+            .iter()
+            .filter_map(|input| match input.mapping {
+                Mapping::Value { flag, .. }
+                | Mapping::List { flag, .. }
+                | Mapping::Joined { flag, .. } => Some(flag),
+                _ => None,
+            })
+            .chain(["--findings"])
+            .collect();
+        for hostile in [
+            "--report-only",
+            "--fail-on=none",
+            "-h",
+            "--",
+            "-",
+            "--help\n--report-only",
+            "a,--report-only",
+            " --version ",
+        ] {
+            for base in [("image", "app:1"), ("findings", "scan.json")] {
+                for input in INPUTS {
+                    if matches!(input.mapping, Mapping::Switch { .. } | Mapping::Publish) {
+                        continue;
+                    }
+                    let mut pairs = vec![base, (input.name, hostile)];
+                    if input.name == base.0 {
+                        pairs.remove(0);
+                    }
+                    let Ok(run) = run(&pairs) else {
+                        continue;
+                    };
+                    let mut args = run.args[2..].iter();
+                    while let Some(arg) = args.next() {
+                        if arg == "--" {
+                            let image = args.next().expect("an image after --");
+                            assert_eq!(args.next(), None, "{hostile:?} in {}: {run}", input.name);
+                            assert!(base.0 == "image" || input.name == "image", "{image}");
+                            continue;
+                        }
+                        let attached = flags
+                            .iter()
+                            .any(|flag| arg.starts_with(&format!("{flag}=")));
+                        assert!(attached, "{hostile:?} in {}: `{arg}` in {run}", input.name);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
@@ -567,9 +665,9 @@ mod tests {
             [
                 "ecr-scan-gate",
                 "scan",
-                "app",
-                "--sarif",
-                DEFAULT_SARIF_FILE
+                &format!("--sarif={DEFAULT_SARIF_FILE}"),
+                "--",
+                "app"
             ]
         );
     }
@@ -601,6 +699,19 @@ mod tests {
     }
 
     #[test]
+    fn single_values_with_a_line_break_are_refused() {
+        let error = run(&[("image", "app"), ("region", "eu-west-1\n--report-only")]).unwrap_err();
+        assert!(matches!(
+            error,
+            InputError::LineBreak {
+                input: "region",
+                ..
+            }
+        ));
+        assert!(error.to_string().contains("line break"), "{error}");
+    }
+
+    #[test]
     fn bad_closed_set_values_name_the_input() {
         let error = run(&[("image", "app"), ("fail-on", "severe")]).unwrap_err();
         assert_eq!(
@@ -622,6 +733,9 @@ mod tests {
     #[test]
     fn command_line_display_quotes_what_a_shell_would_split() {
         let run = run(&[("image", "app:1"), ("ignore", "CVE 1")]).unwrap();
-        assert_eq!(run.to_string(), "ecr-scan-gate scan app:1 --ignore 'CVE 1'");
+        assert_eq!(
+            run.to_string(),
+            "ecr-scan-gate scan '--ignore=CVE 1' -- app:1"
+        );
     }
 }

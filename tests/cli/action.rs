@@ -168,8 +168,8 @@ fn every_input_is_consumed_by_the_mapping() {
             {
                 let args = &after.0.as_ref().expect("valid inputs").args;
                 assert!(
-                    args.windows(2).any(|w| w[0] == flag && w[1] == value),
-                    "input {} should become `{flag} {value}`: {args:?}",
+                    args.contains(&format!("{flag}={value}")),
+                    "input {} should become `{flag}={value}`: {args:?}",
                     spec.name
                 );
             }
@@ -191,7 +191,7 @@ fn mapped_command_lines_parse_with_the_cli() {
         }
         let inputs = Inputs::from_pairs(with.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let run = inputs::command_line(&inputs).expect("valid inputs");
-        if let Err(error) = <Cli as clap::Parser>::try_parse_from(&run.args) {
+        if let Err(error) = Cli::try_parse_without_env(&run.args) {
             panic!("{run} does not parse: {error}");
         }
     }
@@ -1579,4 +1579,82 @@ async fn a_push_source_missing_from_the_workspace_is_exit_2_before_any_aws_call(
     assert!(done.stderr().contains("workspace"), "{}", done.stderr());
     assert_eq!(done.outputs()["result"], "error");
     assert!(stub.requests().is_empty(), "{:?}", stub.operations());
+}
+
+// ---- no input text is ever an option ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_input_items_are_never_read_as_options() {
+    let server = MockServer::start().await;
+    for hostile in ["--report-only", "--fail-on=none", "-h"] {
+        let done = Step::new(
+            &[
+                ("findings", &format!("scan.json\n{hostile}")),
+                ("comment", "never"),
+            ],
+            Event::Push,
+            &server.uri(),
+        )
+        .file(&debian(), "scan.json")
+        .run()
+        .await;
+        done.expect(2);
+        assert_eq!(done.outputs()["result"], "error", "{hostile}");
+        assert!(
+            done.stderr()
+                .contains(&format!("couldn't read findings file {hostile}")),
+            "{hostile} is a file name: {}",
+            done.stderr()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ignore_item_that_looks_like_an_option_is_only_an_id() {
+    let server = MockServer::start().await;
+    for hostile in ["--report-only", "CVE-1,--fail-on=none", "--"] {
+        let done = Step::new(
+            &[
+                ("findings", "scan.json"),
+                ("ignore", hostile),
+                ("comment", "never"),
+            ],
+            Event::Push,
+            &server.uri(),
+        )
+        .file(&debian(), "scan.json")
+        .run()
+        .await;
+        done.expect(1);
+        assert_eq!(done.outputs()["result"], "fail", "{hostile}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_value_inputs_that_look_like_options_stay_values() {
+    let server = MockServer::start().await;
+    for (input, hostile) in [
+        ("policy", "--report-only"),
+        ("min-score", "--report-only"),
+        ("json", "--report-only"),
+    ] {
+        let done = Step::new(
+            &[
+                ("findings", "scan.json"),
+                (input, hostile),
+                ("comment", "never"),
+            ],
+            Event::Push,
+            &server.uri(),
+        )
+        .file(&debian(), "scan.json")
+        .run()
+        .await;
+        assert_ne!(done.run.code(), 0, "{input}: {hostile}\n{}", done.stderr());
+        assert!(
+            !done.stderr().contains("a value is required"),
+            "{input}: the value reached clap as an option: {}",
+            done.stderr()
+        );
+    }
 }
