@@ -9,7 +9,7 @@
 //! GitHub (comment, token, SARIF upload).
 //!
 //! No input text can become an option: every value is passed attached to its flag (`--ignore=ITEM`),
-//! and the image after `--`.
+//! and the image after `--`. Report paths must lie in the workspace ([`Workspace`]).
 //!
 //! This module does not read the environment: the caller passes the variables in.
 
@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
 
+use super::workspace::{Workspace, WorkspaceError};
 use crate::policy::parse_threshold;
 
 /// The hidden first argument that runs the binary as the GitHub Action (`runs.args` in `action.yml`).
@@ -49,6 +50,8 @@ pub enum Mapping {
     Joined { flag: &'static str, scope: Scope },
     /// A boolean (`true`/`false`) that adds `--flag` when true.
     Switch { flag: &'static str, scope: Scope },
+    /// A report file, which must lie in the workspace: `--flag=ABSOLUTE-PATH`.
+    Report { flag: &'static str },
     /// Read by the GitHub publishing step ([`publish_settings`]), not by the CLI.
     Publish,
 }
@@ -161,27 +164,9 @@ pub const INPUTS: &[InputSpec] = &[
             scope: Scope::Both,
         },
     ),
-    spec(
-        "sarif",
-        Mapping::Value {
-            flag: "--sarif",
-            scope: Scope::Both,
-        },
-    ),
-    spec(
-        "json",
-        Mapping::Value {
-            flag: "--json",
-            scope: Scope::Both,
-        },
-    ),
-    spec(
-        "markdown",
-        Mapping::Value {
-            flag: "--markdown",
-            scope: Scope::Both,
-        },
-    ),
+    spec("sarif", Mapping::Report { flag: "--sarif" }),
+    spec("json", Mapping::Report { flag: "--json" }),
+    spec("markdown", Mapping::Report { flag: "--markdown" }),
     spec("comment", Mapping::Publish),
     spec("github-token", Mapping::Publish),
     spec("upload-sarif", Mapping::Publish),
@@ -250,6 +235,12 @@ pub enum InputError {
     PushIsBoolean { value: String },
     #[error("input `{input}`: `{value}` is one value but has a line break")]
     LineBreak { input: &'static str, value: String },
+    #[error("input `{input}`")]
+    Report {
+        input: &'static str,
+        #[source]
+        source: WorkspaceError,
+    },
     #[error(
         "set the `image` input (an ECR image to scan) or the `findings` input (saved scan results)"
     )]
@@ -298,8 +289,9 @@ impl fmt::Display for ActionRun {
 
 /// Builds the command line the inputs stand for. Empty inputs are not set: an option the user did not
 /// give never overrides the policy file. Every value is attached to its flag (`--flag=VALUE`) and the
-/// image comes after `--`, so no input text is ever read as an option.
-pub fn command_line(inputs: &Inputs) -> Result<ActionRun, InputError> {
+/// image comes after `--`, so no input text is ever read as an option; report paths are resolved in
+/// `workspace` and refused outside it.
+pub fn command_line(inputs: &Inputs, workspace: &Workspace) -> Result<ActionRun, InputError> {
     let image = inputs.get("image");
     let findings: Vec<&str> = inputs.get("findings").map(items).unwrap_or_default();
     let scanning = match (image, findings.is_empty()) {
@@ -312,12 +304,25 @@ pub fn command_line(inputs: &Inputs) -> Result<ActionRun, InputError> {
     let mut args = vec!["ecr-scan-gate".to_string(), subcommand.to_string()];
     let mut ignored = Vec::new();
     let option = |flag: &str, value: &str| format!("{flag}={value}");
+    let report = |input: &'static str, flag: &str, value: &str| {
+        if value.contains(['\n', '\r']) {
+            return Err(InputError::LineBreak {
+                input,
+                value: value.to_string(),
+            });
+        }
+        workspace
+            .report_path(value)
+            .map(|path| option(flag, &path.to_string_lossy()))
+            .map_err(|source| InputError::Report { input, source })
+    };
     for input in INPUTS {
         let Some(value) = inputs.get(input.name) else {
             continue;
         };
         let (flag, scope) = match input.mapping {
             Mapping::Image | Mapping::Findings | Mapping::Publish => continue,
+            Mapping::Report { flag } => (flag, Scope::Both),
             Mapping::Value { flag, scope }
             | Mapping::List { flag, scope }
             | Mapping::Joined { flag, scope }
@@ -334,6 +339,7 @@ pub fn command_line(inputs: &Inputs) -> Result<ActionRun, InputError> {
                 check_value(input.name, value)?;
                 args.push(option(flag, value));
             }
+            Mapping::Report { .. } => args.push(report(input.name, flag, value)?),
             Mapping::List { .. } => {
                 for item in items(value) {
                     args.push(option(flag, item));
@@ -354,7 +360,7 @@ pub fn command_line(inputs: &Inputs) -> Result<ActionRun, InputError> {
         }
     }
     if publish_settings(inputs)?.upload_sarif && inputs.get("sarif").is_none() {
-        args.push(option("--sarif", DEFAULT_SARIF_FILE));
+        args.push(report("upload-sarif", "--sarif", DEFAULT_SARIF_FILE)?);
     }
     match image {
         Some(image) => args.extend(["--".to_string(), image.to_string()]),
@@ -506,10 +512,36 @@ fn is_default(input: &str, value: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
+    /// A workspace that is also the working directory.
+    struct Job {
+        workspace: tempfile::TempDir,
+    }
+
+    impl Job {
+        fn new() -> Job {
+            Job {
+                workspace: tempfile::tempdir().unwrap(),
+            }
+        }
+
+        fn run(&self, pairs: &[(&str, &str)]) -> Result<ActionRun, InputError> {
+            let workspace = Workspace::new(self.workspace.path(), self.workspace.path());
+            command_line(&Inputs::from_pairs(pairs.iter().copied()), &workspace)
+        }
+
+        /// `name` in the workspace, as the command line names it.
+        fn path(&self, name: &str) -> String {
+            let root: PathBuf = std::fs::canonicalize(self.workspace.path()).unwrap();
+            root.join(name).display().to_string()
+        }
+    }
+
     fn run(pairs: &[(&str, &str)]) -> Result<ActionRun, InputError> {
-        command_line(&Inputs::from_pairs(pairs.iter().copied()))
+        Job::new().run(pairs)
     }
 
     #[test]
@@ -566,21 +598,23 @@ mod tests {
 
     #[test]
     fn every_value_is_attached_to_its_flag_and_the_image_follows_a_double_dash() {
-        let run = run(&[
-            ("image", "app:1"),
-            ("push", "image.tar"),
-            ("platform", "linux/arm64\nlinux/amd64"),
-            ("scan-mode", "wait"),
-            ("timeout", "90s"),
-            ("region", "eu-west-1"),
-            ("registry-id", "123456789012"),
-            ("profile", "ci"),
-            ("policy", "gate.toml"),
-            ("min-score", "7.5"),
-            ("report-only", "true"),
-            ("json", "reports/gate.json"),
-        ])
-        .unwrap();
+        let job = Job::new();
+        let run = job
+            .run(&[
+                ("image", "app:1"),
+                ("push", "image.tar"),
+                ("platform", "linux/arm64\nlinux/amd64"),
+                ("scan-mode", "wait"),
+                ("timeout", "90s"),
+                ("region", "eu-west-1"),
+                ("registry-id", "123456789012"),
+                ("profile", "ci"),
+                ("policy", "gate.toml"),
+                ("min-score", "7.5"),
+                ("report-only", "true"),
+                ("json", "reports/gate.json"),
+            ])
+            .unwrap();
         assert_eq!(
             run.args,
             [
@@ -596,7 +630,7 @@ mod tests {
                 "--policy=gate.toml".into(),
                 "--min-score=7.5".into(),
                 "--report-only".into(),
-                "--json=reports/gate.json".into(),
+                format!("--json={}", job.path("reports/gate.json")),
                 "--".into(),
                 "app:1".into(),
             ]
@@ -612,7 +646,8 @@ mod tests {
             .filter_map(|input| match input.mapping {
                 Mapping::Value { flag, .. }
                 | Mapping::List { flag, .. }
-                | Mapping::Joined { flag, .. } => Some(flag),
+                | Mapping::Joined { flag, .. }
+                | Mapping::Report { flag } => Some(flag),
                 _ => None,
             })
             .chain(["--findings"])
@@ -636,7 +671,7 @@ mod tests {
                     if input.name == base.0 {
                         pairs.remove(0);
                     }
-                    let Ok(run) = run(&pairs) else {
+                    let Ok(run) = Job::new().run(&pairs) else {
                         continue;
                     };
                     let mut args = run.args[2..].iter();
@@ -658,18 +693,45 @@ mod tests {
     }
 
     #[test]
-    fn upload_without_a_sarif_path_writes_the_default_file() {
-        let run = run(&[("image", "app"), ("upload-sarif", "true")]).unwrap();
+    fn upload_without_a_sarif_path_writes_the_default_file_in_the_workspace() {
+        let job = Job::new();
+        let run = job
+            .run(&[("image", "app"), ("upload-sarif", "true")])
+            .unwrap();
         assert_eq!(
             run.args,
             [
-                "ecr-scan-gate",
-                "scan",
-                &format!("--sarif={DEFAULT_SARIF_FILE}"),
-                "--",
-                "app"
+                "ecr-scan-gate".to_string(),
+                "scan".into(),
+                format!("--sarif={}", job.path(DEFAULT_SARIF_FILE)),
+                "--".into(),
+                "app".into(),
             ]
         );
+    }
+
+    #[test]
+    fn report_paths_outside_the_workspace_name_the_input() {
+        let error = run(&[("findings", "a.json"), ("markdown", "../summary.md")]).unwrap_err();
+        assert!(matches!(
+            error,
+            InputError::Report {
+                input: "markdown",
+                source: WorkspaceError::Outside { .. }
+            }
+        ));
+        assert_eq!(error.to_string(), "input `markdown`");
+        assert_eq!(
+            run(&[("findings", "a.json"), ("sarif", "-")]),
+            Err(InputError::Report {
+                input: "sarif",
+                source: WorkspaceError::Stdout
+            })
+        );
+        assert!(matches!(
+            run(&[("findings", "a.json"), ("json", "a.json\nb.json")]),
+            Err(InputError::LineBreak { input: "json", .. })
+        ));
     }
 
     #[test]
@@ -688,10 +750,11 @@ mod tests {
                 "{text}"
             );
         }
-        assert!(run(&[("image", "app"), ("push", "./true")]).is_ok());
+        let job = Job::new();
+        assert!(job.run(&[("image", "app"), ("push", "./true")]).is_ok());
         // With `findings`, a scan-only input is ignored, not checked.
         assert_eq!(
-            run(&[("findings", "a.json"), ("push", "true")])
+            job.run(&[("findings", "a.json"), ("push", "true")])
                 .unwrap()
                 .ignored,
             ["push"]

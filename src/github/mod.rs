@@ -15,6 +15,7 @@ pub mod api;
 pub mod event;
 pub mod inputs;
 pub mod outputs;
+pub mod workspace;
 
 use std::ffi::OsString;
 use std::fs::{self, OpenOptions};
@@ -56,6 +57,8 @@ pub struct Environment {
     pub api_url: String,
     /// `GITHUB_GRAPHQL_URL` (by default, the one that goes with `api_url`).
     pub graphql_url: Option<String>,
+    /// `GITHUB_WORKSPACE`: report paths in the outputs are relative to it.
+    pub workspace: Option<PathBuf>,
     /// `GITHUB_REPOSITORY`: `OWNER/NAME`.
     pub repository: Option<String>,
     /// `GITHUB_SHA`: the commit the run is for (the merge commit on pull requests).
@@ -95,6 +98,7 @@ impl Environment {
             event_path: get("GITHUB_EVENT_PATH").map(PathBuf::from),
             api_url: text("GITHUB_API_URL").unwrap_or_else(|| DEFAULT_API_URL.to_string()),
             graphql_url: text("GITHUB_GRAPHQL_URL"),
+            workspace: get("GITHUB_WORKSPACE").map(PathBuf::from),
             repository: text("GITHUB_REPOSITORY"),
             sha: text("GITHUB_SHA"),
             git_ref: text("GITHUB_REF"),
@@ -155,11 +159,26 @@ pub fn publish(env: &Environment, ctx: &Context<'_>, reports: &Reports, log: &mu
     let sarif_id = network(env, ctx, &mut annotator);
 
     if let Some(path) = &env.output {
+        // Workspace-relative, so that a later step finds the file whatever its working directory, and
+        // whether the gate ran in a container (`/github/workspace`) or not.
+        let output_path = |written: &Option<String>| {
+            let written = written.as_deref()?;
+            let relative = env
+                .workspace
+                .as_ref()
+                .and_then(|root| workspace::relative_to(root, Path::new(written)));
+            Some(relative.map_or_else(|| written.to_string(), |r| r.display().to_string()))
+        };
+        let (sarif, json, markdown) = (
+            output_path(&reports.sarif),
+            output_path(&reports.json),
+            output_path(&reports.markdown),
+        );
         let produced = Produced {
             result,
-            sarif: reports.sarif.as_deref(),
-            json: reports.json.as_deref(),
-            markdown: reports.markdown.as_deref(),
+            sarif: sarif.as_deref(),
+            json: json.as_deref(),
+            markdown: markdown.as_deref(),
             sarif_id: sarif_id.as_deref(),
         };
         let text = outputs::format(&outputs::values(ctx, &produced));

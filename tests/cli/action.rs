@@ -12,6 +12,7 @@ use base64::Engine;
 use ecr_scan_gate::cli::Cli;
 use ecr_scan_gate::github::inputs::{self, ACTION_COMMAND, INPUTS, Inputs, Mapping};
 use ecr_scan_gate::github::outputs::OUTPUTS;
+use ecr_scan_gate::github::workspace::Workspace;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -135,10 +136,11 @@ type Mapped = (
     Result<inputs::PublishSettings, inputs::InputError>,
 );
 
-fn mapped(values: &BTreeMap<String, String>) -> Mapped {
+/// The inputs mapped in a workspace that is the working directory.
+fn mapped_in(workspace: &Path, values: &BTreeMap<String, String>) -> Mapped {
     let inputs = Inputs::from_pairs(values.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     (
-        inputs::command_line(&inputs),
+        inputs::command_line(&inputs, &Workspace::new(workspace, workspace)),
         inputs::publish_settings(&inputs),
     )
 }
@@ -148,6 +150,8 @@ fn every_input_is_consumed_by_the_mapping() {
     let action = action_yml();
     let defaults = runner_inputs(&action, &[]);
     let bases = [("image", "app:1"), ("findings", "scan.json")];
+    let workspace = tempfile::tempdir().unwrap();
+    let mapped = |values: &BTreeMap<String, String>| mapped_in(workspace.path(), values);
     for spec in INPUTS {
         let value = probe(spec.name);
         let changed = bases.iter().any(|(base, base_value)| {
@@ -163,12 +167,21 @@ fn every_input_is_consumed_by_the_mapping() {
             let before = mapped(&with);
             with.insert(spec.name.to_string(), value.to_string());
             let after = mapped(&with);
-            if let (Mapping::Value { flag, .. } | Mapping::List { flag, .. }, true) =
-                (spec.mapping, *base == "image")
+            if let (
+                Mapping::Value { flag, .. } | Mapping::List { flag, .. } | Mapping::Report { flag },
+                true,
+            ) = (spec.mapping, *base == "image")
             {
                 let args = &after.0.as_ref().expect("valid inputs").args;
+                let attached = |arg: &String| match spec.mapping {
+                    // Report paths are resolved in the workspace.
+                    Mapping::Report { .. } => {
+                        arg.starts_with(&format!("{flag}=/")) && arg.ends_with(&format!("/{value}"))
+                    }
+                    _ => *arg == format!("{flag}={value}"),
+                };
                 assert!(
-                    args.contains(&format!("{flag}={value}")),
+                    args.iter().any(attached),
                     "input {} should become `{flag}={value}`: {args:?}",
                     spec.name
                 );
@@ -190,7 +203,10 @@ fn mapped_command_lines_parse_with_the_cli() {
             }
         }
         let inputs = Inputs::from_pairs(with.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let run = inputs::command_line(&inputs).expect("valid inputs");
+        let workspace = tempfile::tempdir().unwrap();
+        let run =
+            inputs::command_line(&inputs, &Workspace::new(workspace.path(), workspace.path()))
+                .expect("valid inputs");
         if let Err(error) = Cli::try_parse_without_env(&run.args) {
             panic!("{run} does not parse: {error}");
         }
@@ -1657,4 +1673,95 @@ async fn single_value_inputs_that_look_like_options_stay_values() {
             done.stderr()
         );
     }
+}
+
+// ---- reports go to the workspace ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_paths_outside_the_workspace_are_refused_before_anything_runs() {
+    use crate::ecr_stub::EcrStub;
+    let server = MockServer::start().await;
+    let stub = EcrStub::start();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside = elsewhere.path().join("gate.json").display().to_string();
+    let cases: Vec<(&str, String)> = vec![
+        ("json", outside.clone()),
+        ("sarif", "../gate.sarif".to_string()),
+        ("markdown", "reports/../../gate.md".to_string()),
+        ("json", "out/gate.json".to_string()),
+        ("json", "dangling".to_string()),
+        ("sarif", "-".to_string()),
+    ];
+    for (input, value) in &cases {
+        let mut step = Step::new(
+            &[
+                ("image", "team/app:v1"),
+                (input, value),
+                ("comment", "never"),
+            ],
+            Event::Push,
+            &server.uri(),
+        );
+        for (name, value) in stub.env() {
+            step = step.env(&name, &value);
+        }
+        std::os::unix::fs::symlink(elsewhere.path(), step.path("out")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path().join("nowhere.json"), step.path("dangling"))
+            .unwrap();
+        let runner = step.runner.path().to_path_buf();
+        let done = step.run().await;
+        done.expect(2);
+        let errors = done.commands("error");
+        assert_eq!(errors.len(), 1, "{input}: {value}\n{}", done.stderr());
+        assert!(
+            errors[0].contains(&format!("input `{input}`")) && errors[0].contains("workspace"),
+            "{}",
+            errors[0]
+        );
+        let outputs = done.outputs();
+        assert_every_output_set(&outputs);
+        assert_eq!(outputs["result"], "error");
+        assert_eq!(outputs[input.to_owned()], "");
+        assert!(
+            std::fs::read_dir(elsewhere.path())
+                .unwrap()
+                .next()
+                .is_none(),
+            "{input}: {value} wrote outside the workspace"
+        );
+        assert!(!runner.parent().unwrap().join("gate.sarif").exists());
+        assert!(done.run.stdout().is_empty(), "{}", done.run.stdout());
+    }
+    assert!(stub.requests().is_empty(), "{:?}", stub.operations());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_outputs_are_workspace_relative_paths() {
+    let server = MockServer::start().await;
+    let step = Step::new(
+        &[
+            ("findings", "scan.json"),
+            ("sarif", "./a/../gate.sarif"),
+            ("markdown", "linked/summary.md"),
+            ("comment", "never"),
+        ],
+        Event::Push,
+        &server.uri(),
+    );
+    let absolute = step.path("reports/gate.json").display().to_string();
+    std::fs::create_dir(step.path("real")).unwrap();
+    std::os::unix::fs::symlink("real", step.path("linked")).unwrap();
+    let done = step
+        .env(&inputs::env_name("json"), &absolute)
+        .file(&debian(), "scan.json")
+        .run()
+        .await;
+    done.expect(1);
+    let outputs = done.outputs();
+    assert_eq!(outputs["json"], "reports/gate.json");
+    assert_eq!(outputs["sarif"], "gate.sarif");
+    assert_eq!(outputs["markdown"], "real/summary.md");
+    assert!(done.run.exists("reports/gate.json"));
+    assert!(done.run.exists("gate.sarif"));
+    assert!(done.run.exists("real/summary.md"));
 }
