@@ -179,15 +179,19 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    /// Collects the `INPUT_*` variables from an environment. Other variables are ignored; a value that
-    /// is not UTF-8 is kept lossily (it then fails wherever it is used, with the input named).
+    /// Collects the `INPUT_*` variables from an environment, spelled exactly as the runner spells them
+    /// (upper case). Other variables are ignored, `INPUT_report-only` too: the runner never sets it,
+    /// so it can only come from a job's `env:` or `GITHUB_ENV`, and must not stand in for the input
+    /// the runner did set. A value that is not UTF-8 is kept lossily (it then fails wherever it is
+    /// used, with the input named).
     pub fn from_vars(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Inputs {
         let values = vars
             .into_iter()
             .filter_map(|(key, value)| {
-                let key = key.to_string_lossy();
+                let key = key.to_str()?;
                 let name = key.strip_prefix("INPUT_")?;
-                Some((name.to_uppercase(), value.to_string_lossy().into_owned()))
+                (name == name.to_uppercase())
+                    .then(|| (name.to_string(), value.to_string_lossy().into_owned()))
             })
             .collect();
         Inputs { values }
@@ -549,6 +553,21 @@ mod tests {
         assert_eq!(env_name("fail-on"), "INPUT_FAIL-ON");
         assert_eq!(env_name("github-token"), "INPUT_GITHUB-TOKEN");
         assert_eq!(env_name("a b"), "INPUT_A_B");
+    }
+
+    #[test]
+    fn only_the_runner_s_spelling_of_an_input_counts() {
+        let vars = [
+            ("INPUT_REPORT-ONLY", "false"),
+            ("INPUT_report-only", "true"),
+            ("INPUT_Fail-On", "none"),
+            ("INPUT_FINDINGS", "a.json"),
+        ]
+        .map(|(k, v)| (OsString::from(k), OsString::from(v)));
+        let inputs = Inputs::from_vars(vars);
+        assert_eq!(inputs.get("report-only"), Some("false"));
+        assert_eq!(inputs.get("fail-on"), None);
+        assert_eq!(inputs.get("findings"), Some("a.json"));
     }
 
     #[test]

@@ -1380,6 +1380,10 @@ async fn environment_variables_never_weaken_the_action_s_inputs() {
         ("ECR_SCAN_GATE_FAIL_ON", "none"),
         ("ECR_SCAN_GATE_POLICY", "lenient.toml"),
         ("ECR_SCAN_GATE_PLATFORM", "linux/arm64"),
+        // Not the runner's spelling of an input: it can only come from `env:` or `GITHUB_ENV`.
+        ("INPUT_report-only", "true"),
+        ("INPUT_Fail-On", "none"),
+        ("INPUT_policy", "lenient.toml"),
     ] {
         let step = Step::new(
             &[
