@@ -205,6 +205,19 @@ pub fn graphql_url(api_url: &str) -> String {
     }
 }
 
+/// Whether two URLs have the same scheme, host and port.
+fn same_origin(a: &str, b: &str) -> bool {
+    match (a.parse::<http::Uri>(), b.parse::<http::Uri>()) {
+        (Ok(a), Ok(b)) => {
+            a.scheme().is_some()
+                && a.authority().is_some()
+                && a.scheme() == b.scheme()
+                && a.authority() == b.authority()
+        }
+        _ => false,
+    }
+}
+
 fn client(base_uri: &str, token: &Token) -> Result<Octocrab, ApiError> {
     let client = |source| ApiError::Client {
         api_url: base_uri.to_string(),
@@ -242,10 +255,12 @@ impl Api {
             .split_once('/')
             .filter(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'))
             .ok_or_else(|| ApiError::Repository(repository.to_string()))?;
-        let graphql_url = graphql_url.map_or_else(|| self::graphql_url(api_url), str::to_string);
+        // The token goes to the API's own host only, whatever `GITHUB_GRAPHQL_URL` says.
+        let graphql_url = graphql_url
+            .filter(|url| same_origin(url, api_url))
+            .map_or_else(|| self::graphql_url(api_url), str::to_string);
         // NOTE: octocrab puts its base URI's path in front of every path, so the GraphQL endpoint
-        // (`/api/graphql` next to `/api/v3` on GitHub Enterprise Server) gets a client of its own,
-        // which also sends the token to that endpoint's host only.
+        // (`/api/graphql` next to `/api/v3` on GitHub Enterprise Server) gets a client of its own.
         Ok(Api {
             crab: client(api_url, token)?,
             graphql: client(&graphql_url, token)?,
@@ -489,6 +504,36 @@ mod tests {
                     Err(ApiError::Repository(_))
                 ),
                 "{bad}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn graphql_is_asked_on_the_api_s_own_host_only() {
+        // (octocrab's client starts its request buffer on the current runtime)
+        let token = Token::new("t");
+        let api = |graphql: Option<&str>| {
+            Api::new("https://api.github.com", graphql, &token, "o/r")
+                .unwrap()
+                .graphql_url
+        };
+        assert_eq!(api(None), "https://api.github.com/graphql");
+        assert_eq!(
+            api(Some("https://api.github.com/graphql")),
+            "https://api.github.com/graphql"
+        );
+        for elsewhere in [
+            "https://attacker.example/graphql",
+            "http://api.github.com/graphql",
+            "https://api.github.com:8443/graphql",
+            "https://api.github.com.attacker.example/graphql",
+            "/graphql",
+            "not a url",
+        ] {
+            assert_eq!(
+                api(Some(elsewhere)),
+                "https://api.github.com/graphql",
+                "{elsewhere}"
             );
         }
     }
