@@ -1189,6 +1189,12 @@ async fn the_gate_s_own_comment_is_updated_past_a_planted_one() {
         vec![
             planted(501, "mallory"),
             planted(502, "github-actions"),
+            planted(503, "github‐actions[bot]"),
+            {
+                let mut ghost = planted(504, "ghost");
+                ghost["user"] = Value::Null;
+                ghost
+            },
             comment(
                 9001,
                 &format!("{MARKER}\nearlier run"),
@@ -1202,6 +1208,11 @@ async fn the_gate_s_own_comment_is_updated_past_a_planted_one() {
     let (edited, created) = edits_and_creations(&server).await;
     assert_eq!(edited, ["9001"], "{}", done.stderr());
     assert_eq!(created, 0);
+    assert!(
+        done.stderr().contains("comment 504 by a deleted account"),
+        "{}",
+        done.stderr()
+    );
     assert!(done.commands("warning").is_empty(), "{}", done.stderr());
 }
 
@@ -1230,6 +1241,48 @@ async fn a_personal_token_updates_only_its_own_login_s_comment() {
         requests(&received, "POST", "/graphql").is_empty(),
         "GET /user answered: no GraphQL call"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_identity_is_learnt_once_for_every_pull_request_of_the_run() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/{REPOSITORY}/commits/{SHA}/pulls")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"number": 42, "state": "open", "head": {"repo": {"full_name": REPOSITORY}}},
+            {"number": 43, "state": "open", "head": {"repo": {"full_name": REPOSITORY}}}
+        ])))
+        .mount(&server)
+        .await;
+    for (number, id) in [(42, 9001), (43, 9002)] {
+        Mock::given(method("GET"))
+            .and(path(format!(
+                "/repos/{REPOSITORY}/issues/{number}/comments"
+            )))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                planted(id - 1000, "mallory"),
+                comment(id, &format!("{MARKER}\nearlier"), "github-actions[bot]"),
+            ])))
+            .mount(&server)
+            .await;
+    }
+    mock_comments(&server, Vec::new()).await;
+    mock_identity(&server, Who::Installation("github-actions[bot]")).await;
+    let done = Step::new(
+        &[("findings", "scan.json"), ("comment", "always")],
+        Event::Push,
+        &server.uri(),
+    )
+    .file(&debian(), "scan.json")
+    .run()
+    .await;
+    done.expect(1);
+    let (edited, created) = edits_and_creations(&server).await;
+    assert_eq!(edited, ["9001", "9002"], "{}", done.stderr());
+    assert_eq!(created, 0);
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(requests(&received, "GET", "/user").len(), 1);
+    assert_eq!(requests(&received, "POST", "/graphql").len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
