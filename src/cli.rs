@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use std::time::Duration;
 
@@ -20,6 +20,28 @@ use crate::scan::plan::ScanMode;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses a command line without the `ECR_SCAN_GATE_*` fallbacks: how the GitHub Action runs, whose
+    /// inputs are its whole configuration. A variable from a job's `env:` or a line an earlier step
+    /// wrote to `GITHUB_ENV` must not weaken the gate (`ECR_SCAN_GATE_REPORT_ONLY`, `…_FAIL_ON`,
+    /// `…_POLICY`, `…_PLATFORM`) or send the registry credentials elsewhere
+    /// (`…_REGISTRY_ENDPOINT`); and a `false` input has no flag that could override a variable.
+    pub fn try_parse_without_env<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let mut command = Cli::command_without_env();
+        let matches = command.try_get_matches_from_mut(args)?;
+        Cli::from_arg_matches(&matches).map_err(|error| error.format(&mut command))
+    }
+
+    /// The clap command with no argument reading an environment variable.
+    pub fn command_without_env() -> clap::Command {
+        Cli::command().mut_subcommands(|command| command.mut_args(|arg| arg.env(None)))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -240,6 +262,36 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_action_s_command_reads_no_environment_variable() {
+        let with_env: Vec<String> = Cli::command()
+            .get_subcommands()
+            .flat_map(|command| command.get_arguments())
+            .filter(|arg| arg.get_env().is_some())
+            .map(|arg| arg.get_id().to_string())
+            .collect();
+        assert!(
+            with_env.iter().any(|id| id == "report_only"),
+            "the CLI keeps its fallbacks: {with_env:?}"
+        );
+        let command = Cli::command_without_env();
+        for sub in command.get_subcommands() {
+            for arg in sub.get_arguments() {
+                assert_eq!(arg.get_env(), None, "{} --{}", sub.get_name(), arg.get_id());
+            }
+        }
+    }
+
+    #[test]
+    fn parsing_without_env_still_reports_usage_errors() {
+        let error = Cli::try_parse_without_env(["ecr-scan-gate", "evaluate", "--fail-on=severe"])
+            .unwrap_err();
+        assert!(error.to_string().contains("--fail-on"), "{error}");
+        let cli =
+            Cli::try_parse_without_env(["ecr-scan-gate", "evaluate", "--findings=a.json"]).unwrap();
+        assert!(matches!(cli.command, Command::Evaluate(_)));
+    }
 
     #[test]
     fn durations_parse_in_every_documented_spelling() {

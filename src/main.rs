@@ -7,6 +7,7 @@ use clap::Parser;
 use ecr_scan_gate::app::{self, EXIT_ERROR};
 use ecr_scan_gate::cli::Cli;
 use ecr_scan_gate::github::inputs::{self, ACTION_COMMAND, Inputs};
+use ecr_scan_gate::github::workspace::Workspace;
 use ecr_scan_gate::github::{self, Environment};
 use ecr_scan_gate::report::escape::plain_line;
 
@@ -43,9 +44,14 @@ fn action(args: &[OsString]) -> ExitCode {
             ),
         );
     }
-    let run = match inputs::command_line(&Inputs::from_vars(vars)) {
+    // Relative paths start from the working directory: the workspace, in a Docker action.
+    let cwd = env::current_dir().unwrap_or_default();
+    let root = env::var_os("GITHUB_WORKSPACE")
+        .filter(|root| !root.is_empty())
+        .map_or_else(|| cwd.clone(), Into::into);
+    let run = match inputs::command_line(&Inputs::from_vars(vars), &Workspace::new(root, &cwd)) {
         Ok(run) => run,
-        Err(error) => return input_error(github.as_ref(), &error.to_string()),
+        Err(error) => return input_error(github.as_ref(), &error_chain(&error)),
     };
     let mut stderr = io::stderr().lock();
     if !run.ignored.is_empty() {
@@ -64,7 +70,7 @@ fn action(args: &[OsString]) -> ExitCode {
         plain_line(&format!("ecr-scan-gate: the action's inputs → {run}"))
     );
     drop(stderr);
-    match Cli::try_parse_from(&run.args) {
+    match Cli::try_parse_without_env(&run.args) {
         Ok(cli) => app::run(cli),
         Err(error) => {
             let text = error.to_string();
@@ -76,6 +82,18 @@ fn action(args: &[OsString]) -> ExitCode {
             )
         }
     }
+}
+
+/// `error: cause: cause of the cause`.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn input_error(github: Option<&Environment>, message: &str) -> ExitCode {

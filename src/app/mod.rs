@@ -53,6 +53,16 @@ pub enum AppError {
     },
     #[error("couldn't push the image")]
     Push(#[from] crate::registry::PushError),
+    #[error("push source {path} doesn't exist")]
+    PushSourceMissing { path: String },
+    #[error("push source {path} is neither a directory nor a file")]
+    PushSourceNotImage { path: String },
+    #[error("couldn't read push source {path}")]
+    PushSourceUnreadable {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
     #[error("couldn't start the async runtime")]
     Runtime(#[source] io::Error),
     #[error("couldn't write the {what} report to {file}")]
@@ -85,6 +95,13 @@ impl AppError {
             }
             AppError::Ecr(error) => error.hint(),
             AppError::Push(error) => error.hint(),
+            AppError::PushSourceMissing { .. }
+            | AppError::PushSourceNotImage { .. }
+            | AppError::PushSourceUnreadable { .. } => Some(
+                "--push takes an OCI image layout directory, a tar of one (buildx --output \
+                 type=oci,dest=image.tar) or a `docker save` archive; the GitHub Action sees only \
+                 the workspace, so write it there",
+            ),
             _ => None,
         }
     }

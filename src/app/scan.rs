@@ -41,6 +41,11 @@ pub(super) fn scan(args: &ScanArgs) -> u8 {
         Ok(reference) => reference,
         Err(error) => return fail_early(&[error.into()], &Policy::default(), &targets),
     };
+    if let Some(source) = &args.push
+        && let Err(error) = check_push_source(source)
+    {
+        return fail_early(&[error], &Policy::default(), &targets);
+    }
     let policy = match load_policy(&args.gate) {
         Ok(policy) => policy,
         Err(error) => return fail_early(&[error], &Policy::default(), &targets),
@@ -266,6 +271,20 @@ async fn identify_images(
     resolver.finish(platforms).map_err(refused)
 }
 
+/// A `--push` source that cannot be an image fails at once, before any AWS call (not after
+/// `GetAuthorizationToken`).
+fn check_push_source(source: &Path) -> Result<(), AppError> {
+    let path = source.display().to_string();
+    match std::fs::metadata(source) {
+        Ok(metadata) if metadata.is_dir() || metadata.is_file() => Ok(()),
+        Ok(_) => Err(AppError::PushSourceNotImage { path }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            Err(AppError::PushSourceMissing { path })
+        }
+        Err(source) => Err(AppError::PushSourceUnreadable { path, source }),
+    }
+}
+
 /// `--push SOURCE`: registry credentials from `GetAuthorizationToken` (masked in GitHub Actions before
 /// anything else is printed), the push, the pushed digest on stderr. Returns IMAGE pinned to the
 /// pushed digest: the image gated is the one pushed, even if the tag moves meanwhile.
@@ -465,5 +484,35 @@ fn human_duration(duration: Duration) -> String {
         (0, m, s) => format!("{m}m{s}s"),
         (h, 0, 0) => format!("{h}h"),
         (h, m, _) => format!("{h}h{m}m"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AppError, check_push_source};
+    use std::path::Path;
+
+    #[test]
+    fn push_sources_must_be_a_directory_or_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("image.tar");
+        std::fs::write(&file, b"").unwrap();
+        assert!(check_push_source(dir.path()).is_ok());
+        assert!(check_push_source(&file).is_ok());
+        let missing = check_push_source(&dir.path().join("missing.tar")).unwrap_err();
+        assert!(matches!(missing, AppError::PushSourceMissing { .. }));
+        assert!(
+            missing.to_string().ends_with("missing.tar doesn't exist"),
+            "{missing}"
+        );
+        assert!(missing.hint().is_some_and(|h| h.contains("workspace")));
+        assert!(matches!(
+            check_push_source(Path::new("/dev/null")),
+            Err(AppError::PushSourceNotImage { .. })
+        ));
+        assert!(matches!(
+            check_push_source(&file.join("below-a-file")),
+            Err(AppError::PushSourceUnreadable { .. })
+        ));
     }
 }

@@ -1,4 +1,5 @@
-//! GitHub's REST API, as far as the gate needs it: the sticky pull-request comment and the SARIF upload.
+//! GitHub's REST API, as far as the gate needs it: the sticky pull-request comment and the SARIF upload,
+//! and the token's own identity (whose comments the gate may edit), for which it also asks GraphQL.
 //!
 //! Built on octocrab with the same TLS stack as the AWS SDK (rustls with aws-lc-rs and the system's
 //! root certificates). Responses are read into minimal types holding only the fields used, so a field
@@ -14,6 +15,7 @@ use http::header::{HeaderName, USER_AGENT};
 use octocrab::models::code_scannings::UploadSarif;
 use octocrab::{Octocrab, Page};
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use super::event::PullRequest;
 use super::inputs::Token;
@@ -48,6 +50,33 @@ pub enum ApiError {
     SarifTooLarge { size: usize },
     #[error("GITHUB_REPOSITORY `{0}` is not OWNER/NAME")]
     Repository(String),
+    #[error("the answer named no login{}", errors_text(.errors))]
+    NoLogin { errors: Vec<String> },
+    #[error(
+        "couldn't learn whose token this is (GET /user: {}; GraphQL `viewer`: {})",
+        short(.user),
+        short(.viewer)
+    )]
+    Identity {
+        user: Box<ApiError>,
+        viewer: Box<ApiError>,
+    },
+}
+
+fn errors_text(errors: &[String]) -> String {
+    if errors.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", errors.join("; "))
+    }
+}
+
+/// A failed call without the operation and repository (already said by the caller).
+fn short(error: &ApiError) -> String {
+    match error {
+        ApiError::Call { source, .. } => describe(source),
+        other => other.to_string(),
+    }
 }
 
 impl ApiError {
@@ -56,6 +85,17 @@ impl ApiError {
         match self {
             ApiError::Call { source, .. } => match source.as_ref() {
                 octocrab::Error::GitHub { source, .. } => Some(source.status_code.as_u16()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// GitHub's own message for a call it refused, when it gave one.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            ApiError::Call { source, .. } => match source.as_ref() {
+                octocrab::Error::GitHub { source, .. } => Some(source.message.as_str()),
                 _ => None,
             },
             _ => None,
@@ -85,6 +125,14 @@ struct RawComment {
     body: Option<String>,
     #[serde(default)]
     html_url: Option<String>,
+    #[serde(default)]
+    user: Option<RawUser>,
+}
+
+#[derive(Deserialize)]
+struct RawUser {
+    #[serde(default)]
+    login: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -120,6 +168,15 @@ pub struct Comment {
     pub url: Option<String>,
 }
 
+/// A comment whose body starts with the gate's marker, and who wrote it. Anyone can write one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkedComment {
+    pub id: u64,
+    pub url: Option<String>,
+    /// The author's login; `None` for a deleted account.
+    pub author: Option<String>,
+}
+
 /// Where a SARIF upload stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SarifStatus {
@@ -131,41 +188,83 @@ pub enum SarifStatus {
 /// A client for one repository.
 pub struct Api {
     crab: Octocrab,
+    graphql: Octocrab,
+    graphql_url: String,
     owner: String,
     name: String,
     repository: String,
 }
 
+/// The GraphQL endpoint that goes with a REST API URL: `https://api.github.com/graphql`, or
+/// `https://HOST/api/graphql` on GitHub Enterprise Server (whose REST API is `https://HOST/api/v3`).
+pub fn graphql_url(api_url: &str) -> String {
+    let api_url = api_url.trim_end_matches('/');
+    match api_url.strip_suffix("/api/v3") {
+        Some(host) => format!("{host}/api/graphql"),
+        None => format!("{api_url}/graphql"),
+    }
+}
+
+/// Whether two URLs have the same scheme, host and port.
+fn same_origin(a: &str, b: &str) -> bool {
+    match (a.parse::<http::Uri>(), b.parse::<http::Uri>()) {
+        (Ok(a), Ok(b)) => {
+            a.scheme().is_some()
+                && a.authority().is_some()
+                && a.scheme() == b.scheme()
+                && a.authority() == b.authority()
+        }
+        _ => false,
+    }
+}
+
+fn client(base_uri: &str, token: &Token) -> Result<Octocrab, ApiError> {
+    let client = |source| ApiError::Client {
+        api_url: base_uri.to_string(),
+        source: Box::new(source),
+    };
+    Octocrab::builder()
+        .base_uri(base_uri)
+        .map_err(client)?
+        .personal_token(token.expose().to_string())
+        .add_header(
+            USER_AGENT,
+            concat!("ecr-scan-gate/", env!("CARGO_PKG_VERSION")).to_string(),
+        )
+        .add_header(
+            HeaderName::from_static("x-github-api-version"),
+            "2022-11-28".to_string(),
+        )
+        .set_connect_timeout(Some(CONNECT_TIMEOUT))
+        .set_read_timeout(Some(READ_TIMEOUT))
+        .build()
+        .map_err(client)
+}
+
 impl Api {
     /// A client for `repository` (`OWNER/NAME`) at `api_url` (`https://api.github.com`, or
-    /// `https://HOST/api/v3` on GitHub Enterprise Server).
-    pub fn new(api_url: &str, token: &Token, repository: &str) -> Result<Api, ApiError> {
+    /// `https://HOST/api/v3` on GitHub Enterprise Server) and `graphql_url` (`GITHUB_GRAPHQL_URL`;
+    /// by default the one that goes with `api_url`).
+    pub fn new(
+        api_url: &str,
+        graphql_url: Option<&str>,
+        token: &Token,
+        repository: &str,
+    ) -> Result<Api, ApiError> {
         let (owner, name) = repository
             .split_once('/')
             .filter(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'))
             .ok_or_else(|| ApiError::Repository(repository.to_string()))?;
-        let client = |source| ApiError::Client {
-            api_url: api_url.to_string(),
-            source: Box::new(source),
-        };
-        let crab = Octocrab::builder()
-            .base_uri(api_url)
-            .map_err(client)?
-            .personal_token(token.expose().to_string())
-            .add_header(
-                USER_AGENT,
-                concat!("ecr-scan-gate/", env!("CARGO_PKG_VERSION")).to_string(),
-            )
-            .add_header(
-                HeaderName::from_static("x-github-api-version"),
-                "2022-11-28".to_string(),
-            )
-            .set_connect_timeout(Some(CONNECT_TIMEOUT))
-            .set_read_timeout(Some(READ_TIMEOUT))
-            .build()
-            .map_err(client)?;
+        // The token goes to the API's own host only, whatever `GITHUB_GRAPHQL_URL` says.
+        let graphql_url = graphql_url
+            .filter(|url| same_origin(url, api_url))
+            .map_or_else(|| self::graphql_url(api_url), str::to_string);
+        // NOTE: octocrab puts its base URI's path in front of every path, so the GraphQL endpoint
+        // (`/api/graphql` next to `/api/v3` on GitHub Enterprise Server) gets a client of its own.
         Ok(Api {
-            crab,
+            crab: client(api_url, token)?,
+            graphql: client(&graphql_url, token)?,
+            graphql_url,
             owner: owner.to_string(),
             name: name.to_string(),
             repository: repository.to_string(),
@@ -180,13 +279,60 @@ impl Api {
         }
     }
 
-    /// The first comment on issue or pull request `number` whose body starts with `marker`, reading
-    /// every page (following the `Link` header) up to [`MAX_COMMENT_PAGES`].
-    pub async fn find_comment(
+    /// Who the token belongs to: `GET /user` for a user's token; GraphQL's `viewer` for an
+    /// installation token (`GITHUB_TOKEN` is `github-actions[bot]`'s, a GitHub App's is
+    /// `<app-slug>[bot]`'s).
+    // NOTE: `GET /user` takes user tokens only (an installation token gets 403 "Resource not accessible
+    // by integration"): https://docs.github.com/en/rest/users/users#get-the-authenticated-user ;
+    // GraphQL's `viewer` answers for both: https://docs.github.com/en/graphql/reference/queries#viewer
+    pub async fn identity(&self) -> Result<String, ApiError> {
+        #[derive(Deserialize)]
+        struct Viewer {
+            login: Option<String>,
+        }
+        let user = match self.crab.get::<RawUser, _, ()>("/user", None).await {
+            Ok(RawUser { login: Some(login) }) if !login.is_empty() => return Ok(login),
+            Ok(_) => ApiError::NoLogin { errors: Vec::new() },
+            Err(error) => self.call("read the token's user".to_string())(error),
+        };
+        let viewer = match self
+            .graphql
+            .post::<_, Value>(
+                &self.graphql_url,
+                Some(&json!({"query": "query { viewer { login } }"})),
+            )
+            .await
+        {
+            Ok(answer) => {
+                match serde_json::from_value::<Viewer>(answer["data"]["viewer"].clone()) {
+                    Ok(Viewer { login: Some(login) }) if !login.is_empty() => return Ok(login),
+                    _ => ApiError::NoLogin {
+                        errors: answer["errors"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|e| e["message"].as_str())
+                            .take(3)
+                            .map(str::to_string)
+                            .collect(),
+                    },
+                }
+            }
+            Err(error) => self.call("ask GraphQL whose token this is".to_string())(error),
+        };
+        Err(ApiError::Identity {
+            user: Box::new(user),
+            viewer: Box::new(viewer),
+        })
+    }
+
+    /// Every comment on issue or pull request `number` whose body starts with `marker`, oldest first,
+    /// reading every page (following the `Link` header) up to [`MAX_COMMENT_PAGES`].
+    pub async fn marked_comments(
         &self,
         number: u64,
         marker: &str,
-    ) -> Result<Option<Comment>, ApiError> {
+    ) -> Result<Vec<MarkedComment>, ApiError> {
         let action = || format!("list the comments of pull request #{number}");
         let route = format!(
             "/repos/{}/{}/issues/{number}/comments",
@@ -197,17 +343,18 @@ impl Api {
             .get(route, Some(&[("per_page", "100")]))
             .await
             .map_err(self.call(action()))?;
+        let mut marked = Vec::new();
         for _ in 0..MAX_COMMENT_PAGES {
-            if let Some(found) = page
-                .items
-                .iter()
-                .find(|c| c.body.as_deref().is_some_and(|b| b.starts_with(marker)))
-            {
-                return Ok(Some(Comment {
-                    id: found.id,
-                    url: found.html_url.clone(),
-                }));
-            }
+            marked.extend(
+                page.items
+                    .drain(..)
+                    .filter(|c| c.body.as_deref().is_some_and(|b| b.starts_with(marker)))
+                    .map(|c| MarkedComment {
+                        id: c.id,
+                        url: c.html_url,
+                        author: c.user.and_then(|u| u.login),
+                    }),
+            );
             match self
                 .crab
                 .get_page::<RawComment>(&page.next)
@@ -215,10 +362,10 @@ impl Api {
                 .map_err(self.call(action()))?
             {
                 Some(next) => page = next,
-                None => return Ok(None),
+                None => break,
             }
         }
-        Ok(None)
+        Ok(marked)
     }
 
     /// The open pull requests whose head is `sha` (first 100).
@@ -353,11 +500,57 @@ mod tests {
         for bad in ["", "owner", "/name", "owner/", "a/b/c"] {
             assert!(
                 matches!(
-                    Api::new("https://api.github.com", &token, bad),
+                    Api::new("https://api.github.com", None, &token, bad),
                     Err(ApiError::Repository(_))
                 ),
                 "{bad}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn graphql_is_asked_on_the_api_s_own_host_only() {
+        // (octocrab's client starts its request buffer on the current runtime)
+        let token = Token::new("t");
+        let api = |graphql: Option<&str>| {
+            Api::new("https://api.github.com", graphql, &token, "o/r")
+                .unwrap()
+                .graphql_url
+        };
+        assert_eq!(api(None), "https://api.github.com/graphql");
+        assert_eq!(
+            api(Some("https://api.github.com/graphql")),
+            "https://api.github.com/graphql"
+        );
+        for elsewhere in [
+            "https://attacker.example/graphql",
+            "http://api.github.com/graphql",
+            "https://api.github.com:8443/graphql",
+            "https://api.github.com.attacker.example/graphql",
+            "/graphql",
+            "not a url",
+        ] {
+            assert_eq!(
+                api(Some(elsewhere)),
+                "https://api.github.com/graphql",
+                "{elsewhere}"
+            );
+        }
+    }
+
+    #[test]
+    fn graphql_lives_next_to_the_rest_api() {
+        assert_eq!(
+            graphql_url("https://api.github.com"),
+            "https://api.github.com/graphql"
+        );
+        assert_eq!(
+            graphql_url("https://github.example.com/api/v3/"),
+            "https://github.example.com/api/graphql"
+        );
+        assert_eq!(
+            graphql_url("https://api.octo.ghe.com"),
+            "https://api.octo.ghe.com/graphql"
+        );
     }
 }

@@ -8,12 +8,16 @@
 //! and the CLI share one configuration path), and [`publish_settings`] reads the few that only concern
 //! GitHub (comment, token, SARIF upload).
 //!
+//! No input text can become an option: every value is passed attached to its flag (`--ignore=ITEM`),
+//! and the image after `--`. Report paths must lie in the workspace ([`Workspace`]).
+//!
 //! This module does not read the environment: the caller passes the variables in.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
 
+use super::workspace::{Workspace, WorkspaceError};
 use crate::policy::parse_threshold;
 
 /// The hidden first argument that runs the binary as the GitHub Action (`runs.args` in `action.yml`).
@@ -46,6 +50,8 @@ pub enum Mapping {
     Joined { flag: &'static str, scope: Scope },
     /// A boolean (`true`/`false`) that adds `--flag` when true.
     Switch { flag: &'static str, scope: Scope },
+    /// A report file, which must lie in the workspace: `--flag=ABSOLUTE-PATH`.
+    Report { flag: &'static str },
     /// Read by the GitHub publishing step ([`publish_settings`]), not by the CLI.
     Publish,
 }
@@ -158,27 +164,9 @@ pub const INPUTS: &[InputSpec] = &[
             scope: Scope::Both,
         },
     ),
-    spec(
-        "sarif",
-        Mapping::Value {
-            flag: "--sarif",
-            scope: Scope::Both,
-        },
-    ),
-    spec(
-        "json",
-        Mapping::Value {
-            flag: "--json",
-            scope: Scope::Both,
-        },
-    ),
-    spec(
-        "markdown",
-        Mapping::Value {
-            flag: "--markdown",
-            scope: Scope::Both,
-        },
-    ),
+    spec("sarif", Mapping::Report { flag: "--sarif" }),
+    spec("json", Mapping::Report { flag: "--json" }),
+    spec("markdown", Mapping::Report { flag: "--markdown" }),
     spec("comment", Mapping::Publish),
     spec("github-token", Mapping::Publish),
     spec("upload-sarif", Mapping::Publish),
@@ -191,15 +179,19 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    /// Collects the `INPUT_*` variables from an environment. Other variables are ignored; a value that
-    /// is not UTF-8 is kept lossily (it then fails wherever it is used, with the input named).
+    /// Collects the `INPUT_*` variables from an environment, spelled exactly as the runner spells them
+    /// (upper case). Other variables are ignored, `INPUT_report-only` too: the runner never sets it,
+    /// so it can only come from a job's `env:` or `GITHUB_ENV`, and must not stand in for the input
+    /// the runner did set. A value that is not UTF-8 is kept lossily (it then fails wherever it is
+    /// used, with the input named).
     pub fn from_vars(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Inputs {
         let values = vars
             .into_iter()
             .filter_map(|(key, value)| {
-                let key = key.to_string_lossy();
+                let key = key.to_str()?;
                 let name = key.strip_prefix("INPUT_")?;
-                Some((name.to_uppercase(), value.to_string_lossy().into_owned()))
+                (name == name.to_uppercase())
+                    .then(|| (name.to_string(), value.to_string_lossy().into_owned()))
             })
             .collect();
         Inputs { values }
@@ -239,6 +231,20 @@ pub fn env_name(input: &str) -> String {
 /// An input that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InputError {
+    #[error(
+        "input `push`: `{value}` is not a path: `push` takes the image to push to `image`, an OCI \
+         layout directory or a tar of one in the workspace (buildx `--output type=oci,dest=image.tar`, \
+         `docker save -o image.tar`); leave it empty to scan an image already in ECR"
+    )]
+    PushIsBoolean { value: String },
+    #[error("input `{input}`: `{value}` is one value but has a line break")]
+    LineBreak { input: &'static str, value: String },
+    #[error("input `{input}`")]
+    Report {
+        input: &'static str,
+        #[source]
+        source: WorkspaceError,
+    },
     #[error(
         "set the `image` input (an ECR image to scan) or the `findings` input (saved scan results)"
     )]
@@ -286,8 +292,10 @@ impl fmt::Display for ActionRun {
 }
 
 /// Builds the command line the inputs stand for. Empty inputs are not set: an option the user did not
-/// give never overrides the policy file.
-pub fn command_line(inputs: &Inputs) -> Result<ActionRun, InputError> {
+/// give never overrides the policy file. Every value is attached to its flag (`--flag=VALUE`) and the
+/// image comes after `--`, so no input text is ever read as an option; report paths are resolved in
+/// `workspace` and refused outside it.
+pub fn command_line(inputs: &Inputs, workspace: &Workspace) -> Result<ActionRun, InputError> {
     let image = inputs.get("image");
     let findings: Vec<&str> = inputs.get("findings").map(items).unwrap_or_default();
     let scanning = match (image, findings.is_empty()) {
@@ -296,18 +304,29 @@ pub fn command_line(inputs: &Inputs) -> Result<ActionRun, InputError> {
         (Some(_), true) => true,
         (None, false) => false,
     };
-    let mut args = vec!["ecr-scan-gate".to_string()];
+    let subcommand = if scanning { "scan" } else { "evaluate" };
+    let mut args = vec!["ecr-scan-gate".to_string(), subcommand.to_string()];
     let mut ignored = Vec::new();
-    match image {
-        Some(image) => args.extend(["scan".to_string(), image.to_string()]),
-        None => args.push("evaluate".to_string()),
-    }
+    let option = |flag: &str, value: &str| format!("{flag}={value}");
+    let report = |input: &'static str, flag: &str, value: &str| {
+        if value.contains(['\n', '\r']) {
+            return Err(InputError::LineBreak {
+                input,
+                value: value.to_string(),
+            });
+        }
+        workspace
+            .report_path(value)
+            .map(|path| option(flag, &path.to_string_lossy()))
+            .map_err(|source| InputError::Report { input, source })
+    };
     for input in INPUTS {
         let Some(value) = inputs.get(input.name) else {
             continue;
         };
         let (flag, scope) = match input.mapping {
             Mapping::Image | Mapping::Findings | Mapping::Publish => continue,
+            Mapping::Report { flag } => (flag, Scope::Both),
             Mapping::Value { flag, scope }
             | Mapping::List { flag, scope }
             | Mapping::Joined { flag, scope }
@@ -322,17 +341,18 @@ pub fn command_line(inputs: &Inputs) -> Result<ActionRun, InputError> {
         match input.mapping {
             Mapping::Value { .. } => {
                 check_value(input.name, value)?;
-                args.extend([flag.to_string(), value.to_string()]);
+                args.push(option(flag, value));
             }
+            Mapping::Report { .. } => args.push(report(input.name, flag, value)?),
             Mapping::List { .. } => {
                 for item in items(value) {
-                    args.extend([flag.to_string(), item.to_string()]);
+                    args.push(option(flag, item));
                 }
             }
             Mapping::Joined { .. } => {
                 let joined = items(value).join(",");
                 if !joined.is_empty() {
-                    args.extend([flag.to_string(), joined]);
+                    args.push(option(flag, &joined));
                 }
             }
             Mapping::Switch { .. } => {
@@ -344,11 +364,11 @@ pub fn command_line(inputs: &Inputs) -> Result<ActionRun, InputError> {
         }
     }
     if publish_settings(inputs)?.upload_sarif && inputs.get("sarif").is_none() {
-        args.extend(["--sarif".to_string(), DEFAULT_SARIF_FILE.to_string()]);
+        args.push(report("upload-sarif", "--sarif", DEFAULT_SARIF_FILE)?);
     }
-    if !scanning {
-        args.push("--findings".to_string());
-        args.extend(findings.iter().map(|f| f.to_string()));
+    match image {
+        Some(image) => args.extend(["--".to_string(), image.to_string()]),
+        None => args.extend(findings.iter().map(|file| option("--findings", file))),
     }
     Ok(ActionRun { args, ignored })
 }
@@ -450,6 +470,13 @@ fn boolean(input: &'static str, value: &str) -> Result<bool, InputError> {
     }
 }
 
+/// A value `@actions/core`'s `getBooleanInput` would read as a boolean.
+fn is_boolean(value: &str) -> bool {
+    ["true", "false"]
+        .iter()
+        .any(|b| value.eq_ignore_ascii_case(b))
+}
+
 /// Checks the inputs whose values are a closed set, so the message names the input rather than the
 /// flag. Other values (durations, scores, paths) are checked by the CLI's own parsers.
 fn check_value(input: &'static str, value: &str) -> Result<(), InputError> {
@@ -458,6 +485,12 @@ fn check_value(input: &'static str, value: &str) -> Result<(), InputError> {
         value: value.to_string(),
         expected,
     };
+    if value.contains(['\n', '\r']) {
+        return Err(InputError::LineBreak {
+            input,
+            value: value.to_string(),
+        });
+    }
     match input {
         "fail-on" => parse_threshold(value)
             .map(|_| ())
@@ -466,6 +499,11 @@ fn check_value(input: &'static str, value: &str) -> Result<(), InputError> {
             "auto" | "start" | "wait" => Ok(()),
             _ => Err(invalid("one of auto, start, wait")),
         },
+        // NOTE: `docker/build-push-action` has a boolean `push` input; ours is the image to push.
+        // https://github.com/docker/build-push-action#inputs
+        "push" if is_boolean(value) => Err(InputError::PushIsBoolean {
+            value: value.to_string(),
+        }),
         _ => Ok(()),
     }
 }
@@ -478,10 +516,36 @@ fn is_default(input: &str, value: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
+    /// A workspace that is also the working directory.
+    struct Job {
+        workspace: tempfile::TempDir,
+    }
+
+    impl Job {
+        fn new() -> Job {
+            Job {
+                workspace: tempfile::tempdir().unwrap(),
+            }
+        }
+
+        fn run(&self, pairs: &[(&str, &str)]) -> Result<ActionRun, InputError> {
+            let workspace = Workspace::new(self.workspace.path(), self.workspace.path());
+            command_line(&Inputs::from_pairs(pairs.iter().copied()), &workspace)
+        }
+
+        /// `name` in the workspace, as the command line names it.
+        fn path(&self, name: &str) -> String {
+            let root: PathBuf = std::fs::canonicalize(self.workspace.path()).unwrap();
+            root.join(name).display().to_string()
+        }
+    }
+
     fn run(pairs: &[(&str, &str)]) -> Result<ActionRun, InputError> {
-        command_line(&Inputs::from_pairs(pairs.iter().copied()))
+        Job::new().run(pairs)
     }
 
     #[test]
@@ -492,9 +556,24 @@ mod tests {
     }
 
     #[test]
+    fn only_the_runner_s_spelling_of_an_input_counts() {
+        let vars = [
+            ("INPUT_REPORT-ONLY", "false"),
+            ("INPUT_report-only", "true"),
+            ("INPUT_Fail-On", "none"),
+            ("INPUT_FINDINGS", "a.json"),
+        ]
+        .map(|(k, v)| (OsString::from(k), OsString::from(v)));
+        let inputs = Inputs::from_vars(vars);
+        assert_eq!(inputs.get("report-only"), Some("false"));
+        assert_eq!(inputs.get("fail-on"), None);
+        assert_eq!(inputs.get("findings"), Some("a.json"));
+    }
+
+    #[test]
     fn empty_inputs_are_not_set() {
         let run = run(&[("image", "app:1"), ("fail-on", ""), ("policy", "  ")]).unwrap();
-        assert_eq!(run.args, ["ecr-scan-gate", "scan", "app:1"]);
+        assert_eq!(run.args, ["ecr-scan-gate", "scan", "--", "app:1"]);
     }
 
     #[test]
@@ -524,36 +603,194 @@ mod tests {
             [
                 "ecr-scan-gate",
                 "evaluate",
-                "--fail-on",
-                "critical",
+                "--fail-on=critical",
                 "--only-fixed",
-                "--ignore",
-                "CVE-1",
-                "--ignore",
-                "CVE-2",
-                "--ignore",
-                "CVE-3",
-                "--findings",
-                "a.json",
-                "b.json"
+                "--ignore=CVE-1",
+                "--ignore=CVE-2",
+                "--ignore=CVE-3",
+                "--findings=a.json",
+                "--findings=b.json"
             ]
         );
         assert_eq!(run.ignored, ["platform"]);
     }
 
     #[test]
-    fn upload_without_a_sarif_path_writes_the_default_file() {
-        let run = run(&[("image", "app"), ("upload-sarif", "true")]).unwrap();
+    fn every_value_is_attached_to_its_flag_and_the_image_follows_a_double_dash() {
+        let job = Job::new();
+        let run = job
+            .run(&[
+                ("image", "app:1"),
+                ("push", "image.tar"),
+                ("platform", "linux/arm64\nlinux/amd64"),
+                ("scan-mode", "wait"),
+                ("timeout", "90s"),
+                ("region", "eu-west-1"),
+                ("registry-id", "123456789012"),
+                ("profile", "ci"),
+                ("policy", "gate.toml"),
+                ("min-score", "7.5"),
+                ("report-only", "true"),
+                ("json", "reports/gate.json"),
+            ])
+            .unwrap();
         assert_eq!(
             run.args,
             [
-                "ecr-scan-gate",
-                "scan",
-                "app",
-                "--sarif",
-                DEFAULT_SARIF_FILE
+                "ecr-scan-gate".to_string(),
+                "scan".into(),
+                "--push=image.tar".into(),
+                "--platform=linux/arm64,linux/amd64".into(),
+                "--scan-mode=wait".into(),
+                "--timeout=90s".into(),
+                "--region=eu-west-1".into(),
+                "--registry-id=123456789012".into(),
+                "--profile=ci".into(),
+                "--policy=gate.toml".into(),
+                "--min-score=7.5".into(),
+                "--report-only".into(),
+                format!("--json={}", job.path("reports/gate.json")),
+                "--".into(),
+                "app:1".into(),
             ]
         );
+    }
+
+    #[test]
+    fn no_input_text_becomes_an_option_of_its_own() {
+        // Whatever an input holds, every argument after the subcommand is `--flag=…`, a switch the
+        // inputs asked for, `--`, or the image right after `--`.
+        let flags: Vec<&str> = INPUTS
+            .iter()
+            .filter_map(|input| match input.mapping {
+                Mapping::Value { flag, .. }
+                | Mapping::List { flag, .. }
+                | Mapping::Joined { flag, .. }
+                | Mapping::Report { flag } => Some(flag),
+                _ => None,
+            })
+            .chain(["--findings"])
+            .collect();
+        for hostile in [
+            "--report-only",
+            "--fail-on=none",
+            "-h",
+            "--",
+            "-",
+            "--help\n--report-only",
+            "a,--report-only",
+            " --version ",
+        ] {
+            for base in [("image", "app:1"), ("findings", "scan.json")] {
+                for input in INPUTS {
+                    if matches!(input.mapping, Mapping::Switch { .. } | Mapping::Publish) {
+                        continue;
+                    }
+                    let mut pairs = vec![base, (input.name, hostile)];
+                    if input.name == base.0 {
+                        pairs.remove(0);
+                    }
+                    let Ok(run) = Job::new().run(&pairs) else {
+                        continue;
+                    };
+                    let mut args = run.args[2..].iter();
+                    while let Some(arg) = args.next() {
+                        if arg == "--" {
+                            let image = args.next().expect("an image after --");
+                            assert_eq!(args.next(), None, "{hostile:?} in {}: {run}", input.name);
+                            assert!(base.0 == "image" || input.name == "image", "{image}");
+                            continue;
+                        }
+                        let attached = flags
+                            .iter()
+                            .any(|flag| arg.starts_with(&format!("{flag}=")));
+                        assert!(attached, "{hostile:?} in {}: `{arg}` in {run}", input.name);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn upload_without_a_sarif_path_writes_the_default_file_in_the_workspace() {
+        let job = Job::new();
+        let run = job
+            .run(&[("image", "app"), ("upload-sarif", "true")])
+            .unwrap();
+        assert_eq!(
+            run.args,
+            [
+                "ecr-scan-gate".to_string(),
+                "scan".into(),
+                format!("--sarif={}", job.path(DEFAULT_SARIF_FILE)),
+                "--".into(),
+                "app".into(),
+            ]
+        );
+    }
+
+    #[test]
+    fn report_paths_outside_the_workspace_name_the_input() {
+        let error = run(&[("findings", "a.json"), ("markdown", "../summary.md")]).unwrap_err();
+        assert!(matches!(
+            error,
+            InputError::Report {
+                input: "markdown",
+                source: WorkspaceError::Outside { .. }
+            }
+        ));
+        assert_eq!(error.to_string(), "input `markdown`");
+        assert_eq!(
+            run(&[("findings", "a.json"), ("sarif", "-")]),
+            Err(InputError::Report {
+                input: "sarif",
+                source: WorkspaceError::Stdout
+            })
+        );
+        assert!(matches!(
+            run(&[("findings", "a.json"), ("json", "a.json\nb.json")]),
+            Err(InputError::LineBreak { input: "json", .. })
+        ));
+    }
+
+    #[test]
+    fn push_true_or_false_is_refused_saying_what_push_takes() {
+        for value in ["true", "false", "True", "FALSE"] {
+            let error = run(&[("image", "app"), ("push", value)]).unwrap_err();
+            assert_eq!(
+                error,
+                InputError::PushIsBoolean {
+                    value: value.to_string()
+                }
+            );
+            let text = error.to_string();
+            assert!(
+                text.contains("OCI layout") && text.contains("leave it empty"),
+                "{text}"
+            );
+        }
+        let job = Job::new();
+        assert!(job.run(&[("image", "app"), ("push", "./true")]).is_ok());
+        // With `findings`, a scan-only input is ignored, not checked.
+        assert_eq!(
+            job.run(&[("findings", "a.json"), ("push", "true")])
+                .unwrap()
+                .ignored,
+            ["push"]
+        );
+    }
+
+    #[test]
+    fn single_values_with_a_line_break_are_refused() {
+        let error = run(&[("image", "app"), ("region", "eu-west-1\n--report-only")]).unwrap_err();
+        assert!(matches!(
+            error,
+            InputError::LineBreak {
+                input: "region",
+                ..
+            }
+        ));
+        assert!(error.to_string().contains("line break"), "{error}");
     }
 
     #[test]
@@ -578,6 +815,9 @@ mod tests {
     #[test]
     fn command_line_display_quotes_what_a_shell_would_split() {
         let run = run(&[("image", "app:1"), ("ignore", "CVE 1")]).unwrap();
-        assert_eq!(run.to_string(), "ecr-scan-gate scan app:1 --ignore 'CVE 1'");
+        assert_eq!(
+            run.to_string(),
+            "ecr-scan-gate scan '--ignore=CVE 1' -- app:1"
+        );
     }
 }

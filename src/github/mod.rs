@@ -15,6 +15,7 @@ pub mod api;
 pub mod event;
 pub mod inputs;
 pub mod outputs;
+pub mod workspace;
 
 use std::ffi::OsString;
 use std::fs::{self, OpenOptions};
@@ -23,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use annotations::{Annotation, Annotator};
-use api::{Api, ApiError, SarifStatus};
+use api::{Api, ApiError, MarkedComment, SarifStatus};
 use event::PullRequest;
 use inputs::{CommentMode, Inputs, PublishSettings};
 use outputs::Produced;
@@ -54,6 +55,10 @@ pub struct Environment {
     pub event_path: Option<PathBuf>,
     /// `GITHUB_API_URL`, or [`DEFAULT_API_URL`].
     pub api_url: String,
+    /// `GITHUB_GRAPHQL_URL` (by default, the one that goes with `api_url`).
+    pub graphql_url: Option<String>,
+    /// `GITHUB_WORKSPACE`: report paths in the outputs are relative to it.
+    pub workspace: Option<PathBuf>,
     /// `GITHUB_REPOSITORY`: `OWNER/NAME`.
     pub repository: Option<String>,
     /// `GITHUB_SHA`: the commit the run is for (the merge commit on pull requests).
@@ -92,6 +97,8 @@ impl Environment {
             event_name: text("GITHUB_EVENT_NAME"),
             event_path: get("GITHUB_EVENT_PATH").map(PathBuf::from),
             api_url: text("GITHUB_API_URL").unwrap_or_else(|| DEFAULT_API_URL.to_string()),
+            graphql_url: text("GITHUB_GRAPHQL_URL"),
+            workspace: get("GITHUB_WORKSPACE").map(PathBuf::from),
             repository: text("GITHUB_REPOSITORY"),
             sha: text("GITHUB_SHA"),
             git_ref: text("GITHUB_REF"),
@@ -152,11 +159,26 @@ pub fn publish(env: &Environment, ctx: &Context<'_>, reports: &Reports, log: &mu
     let sarif_id = network(env, ctx, &mut annotator);
 
     if let Some(path) = &env.output {
+        // Workspace-relative, so that a later step finds the file whatever its working directory, and
+        // whether the gate ran in a container (`/github/workspace`) or not.
+        let output_path = |written: &Option<String>| {
+            let written = written.as_deref()?;
+            let relative = env
+                .workspace
+                .as_ref()
+                .and_then(|root| workspace::relative_to(root, Path::new(written)));
+            Some(relative.map_or_else(|| written.to_string(), |r| r.display().to_string()))
+        };
+        let (sarif, json, markdown) = (
+            output_path(&reports.sarif),
+            output_path(&reports.json),
+            output_path(&reports.markdown),
+        );
         let produced = Produced {
             result,
-            sarif: reports.sarif.as_deref(),
-            json: reports.json.as_deref(),
-            markdown: reports.markdown.as_deref(),
+            sarif: sarif.as_deref(),
+            json: json.as_deref(),
+            markdown: markdown.as_deref(),
             sarif_id: sarif_id.as_deref(),
         };
         let text = outputs::format(&outputs::values(ctx, &produced));
@@ -257,7 +279,7 @@ fn network(env: &Environment, ctx: &Context<'_>, annotator: &mut Annotator<'_>) 
     // NOTE: octocrab's client spawns its request buffer on the current Tokio runtime, so it is built
     // inside one.
     let _entered = runtime.enter();
-    let api = match Api::new(&env.api_url, token, repository) {
+    let api = match Api::new(&env.api_url, env.graphql_url.as_deref(), token, repository) {
         Ok(api) => api,
         Err(error) => {
             annotator.warning("ecr-scan-gate: GitHub API", &error_chain(&error));
@@ -270,8 +292,9 @@ fn network(env: &Environment, ctx: &Context<'_>, annotator: &mut Annotator<'_>) 
                 Some(pr) => vec![pr],
                 None => commit_pull_requests(&api, env, annotator).await,
             };
+            let mut identity = None;
             for pr in &pull_requests {
-                comment(&api, ctx, pr, annotator).await;
+                comment(&api, ctx, pr, &mut identity, annotator).await;
             }
         }
         match sarif {
@@ -344,8 +367,16 @@ fn sarif_bytes(ctx: &Context<'_>, annotator: &mut Annotator<'_>) -> Option<Vec<u
     }
 }
 
-/// Finds the gate's comment for this image and updates it, or creates one.
-async fn comment(api: &Api, ctx: &Context<'_>, pr: &PullRequest, annotator: &mut Annotator<'_>) {
+/// Finds the gate's comment for this image and updates it, or creates one. Only a comment written by
+/// the token's own identity is the gate's: anyone can write one that starts with the marker. The
+/// identity is learnt once per run (`identity`), and only when some comment carries the marker.
+async fn comment(
+    api: &Api,
+    ctx: &Context<'_>,
+    pr: &PullRequest,
+    identity: &mut Option<Result<String, ApiError>>,
+    annotator: &mut Annotator<'_>,
+) {
     if ctx.set.images.is_empty() {
         annotator.note(
             "ecr-scan-gate: no pull-request comment: no image was read, so there is no image to key it by; see the job summary",
@@ -355,28 +386,68 @@ async fn comment(api: &Api, ctx: &Context<'_>, pr: &PullRequest, annotator: &mut
     let marker = markdown::comment_marker(ctx.set);
     let body = markdown::render(ctx, Variant::Comment);
     let work = async {
-        match api.find_comment(pr.number, &marker).await? {
-            Some(existing) => api.update_comment(existing.id, &body).await.map(|c| {
-                format!(
-                    "updated the comment on pull request #{}{}",
-                    pr.number,
-                    at(&c.url)
-                )
-            }),
-            None => api
-                .create_comment(pr.number, &body)
-                .await
-                .map(|c| format!("commented on pull request #{}{}", pr.number, at(&c.url))),
+        let marked = api.marked_comments(pr.number, &marker).await?;
+        let mut ours = None;
+        if !marked.is_empty() {
+            if identity.is_none() {
+                *identity = Some(api.identity().await);
+            }
+            match identity.as_ref() {
+                Some(Ok(login)) => {
+                    let (mine, others): (Vec<&MarkedComment>, Vec<&MarkedComment>) =
+                        marked.iter().partition(|c| {
+                            c.author
+                                .as_deref()
+                                .is_some_and(|a| a.eq_ignore_ascii_case(login))
+                        });
+                    if !others.is_empty() {
+                        annotator.note(&left_alone(&others, pr.number, login));
+                    }
+                    ours = mine.first().map(|c| c.id);
+                }
+                Some(Err(error)) => annotator.warning(
+                    "ecr-scan-gate: pull-request comment not updated",
+                    &format!(
+                        "{}, so the gate's earlier comment on pull request #{} can't be told from \
+                         one that someone else started with its marker; posting a new comment \
+                         instead",
+                        error_chain(error),
+                        pr.number
+                    ),
+                ),
+                None => {}
+            }
         }
+        if let Some(id) = ours {
+            match api.update_comment(id, &body).await {
+                Ok(updated) => {
+                    return Ok(format!(
+                        "updated the comment on pull request #{}{}",
+                        pr.number,
+                        at(&updated.url)
+                    ));
+                }
+                Err(error) => annotator.note(&format!(
+                    "ecr-scan-gate: couldn't update comment {id} ({}); posting a new one",
+                    error_chain(&error)
+                )),
+            }
+        }
+        api.create_comment(pr.number, &body)
+            .await
+            .map(|c| format!("commented on pull request #{}{}", pr.number, at(&c.url)))
     };
     match tokio::time::timeout(COMMENT_BUDGET, work).await {
         Ok(Ok(done)) => annotator.note(&format!("ecr-scan-gate: {done}")),
         Ok(Err(error)) => {
+            let missing_permission = error
+                .message()
+                .is_some_and(|m| m.starts_with("Resource not accessible by"));
             let hint = match (error.status(), pr.from_fork) {
                 (Some(403 | 404), true) => {
                     " — pull requests from forks get a read-only token, so the gate cannot comment; the job summary has the report"
                 }
-                (Some(403), false) => {
+                (Some(403), false) if missing_permission => {
                     " — the token needs `pull-requests: write` (or `issues: write`); add it to the job's `permissions`"
                 }
                 _ => "",
@@ -397,6 +468,30 @@ async fn comment(api: &Api, ctx: &Context<'_>, pr: &PullRequest, annotator: &mut
             ),
         ),
     }
+}
+
+/// How many comments carrying the marker were left alone, and whose they are (the first few).
+fn left_alone(others: &[&MarkedComment], number: u64, login: &str) -> String {
+    const SHOWN: usize = 5;
+    let mut named: Vec<String> = others
+        .iter()
+        .take(SHOWN)
+        .map(|c| {
+            format!(
+                "comment {} by {}",
+                c.id,
+                c.author.as_deref().unwrap_or("a deleted account")
+            )
+        })
+        .collect();
+    if others.len() > SHOWN {
+        named.push(format!("{} more", others.len() - SHOWN));
+    }
+    format!(
+        "ecr-scan-gate: left alone {} on pull request #{number}: it starts with the gate's marker but \
+         {login}, whose token this is, did not write it",
+        named.join(", ")
+    )
 }
 
 fn at(url: &Option<String>) -> String {

@@ -12,6 +12,7 @@ use base64::Engine;
 use ecr_scan_gate::cli::Cli;
 use ecr_scan_gate::github::inputs::{self, ACTION_COMMAND, INPUTS, Inputs, Mapping};
 use ecr_scan_gate::github::outputs::OUTPUTS;
+use ecr_scan_gate::github::workspace::Workspace;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -135,10 +136,11 @@ type Mapped = (
     Result<inputs::PublishSettings, inputs::InputError>,
 );
 
-fn mapped(values: &BTreeMap<String, String>) -> Mapped {
+/// The inputs mapped in a workspace that is the working directory.
+fn mapped_in(workspace: &Path, values: &BTreeMap<String, String>) -> Mapped {
     let inputs = Inputs::from_pairs(values.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     (
-        inputs::command_line(&inputs),
+        inputs::command_line(&inputs, &Workspace::new(workspace, workspace)),
         inputs::publish_settings(&inputs),
     )
 }
@@ -148,6 +150,8 @@ fn every_input_is_consumed_by_the_mapping() {
     let action = action_yml();
     let defaults = runner_inputs(&action, &[]);
     let bases = [("image", "app:1"), ("findings", "scan.json")];
+    let workspace = tempfile::tempdir().unwrap();
+    let mapped = |values: &BTreeMap<String, String>| mapped_in(workspace.path(), values);
     for spec in INPUTS {
         let value = probe(spec.name);
         let changed = bases.iter().any(|(base, base_value)| {
@@ -163,13 +167,22 @@ fn every_input_is_consumed_by_the_mapping() {
             let before = mapped(&with);
             with.insert(spec.name.to_string(), value.to_string());
             let after = mapped(&with);
-            if let (Mapping::Value { flag, .. } | Mapping::List { flag, .. }, true) =
-                (spec.mapping, *base == "image")
+            if let (
+                Mapping::Value { flag, .. } | Mapping::List { flag, .. } | Mapping::Report { flag },
+                true,
+            ) = (spec.mapping, *base == "image")
             {
                 let args = &after.0.as_ref().expect("valid inputs").args;
+                let attached = |arg: &String| match spec.mapping {
+                    // Report paths are resolved in the workspace.
+                    Mapping::Report { .. } => {
+                        arg.starts_with(&format!("{flag}=/")) && arg.ends_with(&format!("/{value}"))
+                    }
+                    _ => *arg == format!("{flag}={value}"),
+                };
                 assert!(
-                    args.windows(2).any(|w| w[0] == flag && w[1] == value),
-                    "input {} should become `{flag} {value}`: {args:?}",
+                    args.iter().any(attached),
+                    "input {} should become `{flag}={value}`: {args:?}",
                     spec.name
                 );
             }
@@ -190,8 +203,11 @@ fn mapped_command_lines_parse_with_the_cli() {
             }
         }
         let inputs = Inputs::from_pairs(with.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let run = inputs::command_line(&inputs).expect("valid inputs");
-        if let Err(error) = <Cli as clap::Parser>::try_parse_from(&run.args) {
+        let workspace = tempfile::tempdir().unwrap();
+        let run =
+            inputs::command_line(&inputs, &Workspace::new(workspace.path(), workspace.path()))
+                .expect("valid inputs");
+        if let Err(error) = Cli::try_parse_without_env(&run.args) {
             panic!("{run} does not parse: {error}");
         }
     }
@@ -267,7 +283,6 @@ impl Step {
             ("GITHUB_EVENT_NAME", event_name),
             ("GITHUB_SERVER_URL", "https://github.com"),
             ("GITHUB_API_URL", api_url),
-            ("GITHUB_GRAPHQL_URL", "https://api.github.com/graphql"),
             ("GITHUB_ACTION", "gate"),
             ("GITHUB_ACTION_REPOSITORY", "octo-org/ecr-scan-gate"),
             ("GITHUB_ACTION_REF", "v1"),
@@ -284,6 +299,10 @@ impl Step {
             env.push(("GITHUB_BASE_REF".into(), "main".into()));
         }
         env.extend([
+            (
+                "GITHUB_GRAPHQL_URL".to_string(),
+                format!("{api_url}/graphql"),
+            ),
             ("GITHUB_WORKSPACE".to_string(), text(workspace.path())),
             ("GITHUB_EVENT_PATH".to_string(), text(&event_path)),
             ("GITHUB_OUTPUT".to_string(), text(&output)),
@@ -308,6 +327,19 @@ impl Step {
         )
         .unwrap();
         self
+    }
+
+    /// Adds (or replaces) a variable of the step's environment: a job's `env:`, a line an earlier step
+    /// wrote to `GITHUB_ENV`, AWS settings.
+    fn env(mut self, name: &str, value: &str) -> Step {
+        self.env.retain(|(k, _)| k != name);
+        self.env.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// A path in the workspace.
+    fn path(&self, name: &str) -> PathBuf {
+        self.workspace.path().join(name)
     }
 
     /// Runs the binary as the runner runs the Docker action: `runs.args` as the arguments, in the
@@ -483,6 +515,47 @@ async fn mock_sarif_upload(server: &MockServer) {
         .await;
 }
 
+/// Who the token belongs to, as GitHub's API tells it.
+#[derive(Clone, Copy)]
+enum Who<'a> {
+    /// An installation token (`GITHUB_TOKEN`, a GitHub App's): `GET /user` is refused, GraphQL's
+    /// `viewer` is the app's bot.
+    Installation(&'a str),
+    /// A personal access token: `GET /user` answers.
+    User(&'a str),
+    /// Neither answers.
+    Unknown,
+}
+
+async fn mock_identity(server: &MockServer, who: Who<'_>) {
+    let user = match who {
+        Who::User(login) => ResponseTemplate::new(200).set_body_json(json!({
+            "login": login, "id": 583231, "type": "User", "site_admin": false
+        })),
+        Who::Installation(_) | Who::Unknown => ResponseTemplate::new(403).set_body_json(json!({
+            "message": "Resource not accessible by integration",
+            "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+            "status": "403"
+        })),
+    };
+    Mock::given(method("GET"))
+        .and(path("/user"))
+        .respond_with(user)
+        .mount(server)
+        .await;
+    let viewer = match who {
+        Who::Installation(login) | Who::User(login) => {
+            ResponseTemplate::new(200).set_body_json(json!({"data": {"viewer": {"login": login}}}))
+        }
+        Who::Unknown => ResponseTemplate::new(502).set_body_string("bad gateway"),
+    };
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(viewer)
+        .mount(server)
+        .await;
+}
+
 fn debian() -> PathBuf {
     public("findings/basic/cultureamp-debian10-bff-version-257-findings.json")
 }
@@ -543,6 +616,7 @@ async fn failing_pull_request_updates_its_comment_found_on_page_two_and_uploads_
         .expect(0)
         .mount(&server)
         .await;
+    mock_identity(&server, Who::Installation("github-actions[bot]")).await;
     mock_sarif_upload(&server).await;
 
     let done = Step::new(
@@ -1010,4 +1084,741 @@ async fn image_run_with_no_arguments_in_a_job_is_the_action() {
     .await;
     done.expect(0);
     assert_eq!(done.outputs()["result"], "pass");
+}
+
+// ---- the sticky comment belongs to the token's identity ----
+
+const MARKER: &str = "<!-- ecr-scan-gate: development/bff-version -->";
+
+fn comment_route(id: u64) -> String {
+    format!("/repos/{REPOSITORY}/issues/comments/{id}")
+}
+
+/// The comments of pull request 42 (one page), any `PATCH` answered 200, a `POST` answered 201.
+async fn mock_comments(server: &MockServer, comments: Vec<Value>) {
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Value::Array(comments)))
+        .mount(server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(wiremock::matchers::path_regex(
+            r"^/repos/octo-org/payments-api/issues/comments/\d+$",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(comment(
+            1,
+            "updated",
+            "github-actions[bot]",
+        )))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(201).set_body_json(comment(
+            2,
+            "created",
+            "github-actions[bot]",
+        )))
+        .mount(server)
+        .await;
+}
+
+/// A failing pull-request run of the gate on `development/bff-version`.
+async fn failing_pull_request_run(server: &MockServer) -> Finished {
+    let done = Step::new(
+        &[("findings", "scan.json")],
+        Event::PullRequest("pull_request.json"),
+        &server.uri(),
+    )
+    .file(&debian(), "scan.json")
+    .run()
+    .await;
+    done.expect(1);
+    assert_eq!(done.outputs()["result"], "fail");
+    done
+}
+
+/// The comment ids the run edited and how many comments it created.
+async fn edits_and_creations(server: &MockServer) -> (Vec<String>, usize) {
+    let received = server.received_requests().await.unwrap();
+    let edited = received
+        .iter()
+        .filter(|r| r.method.as_str() == "PATCH")
+        .map(|r| r.url.path().rsplit('/').next().unwrap().to_string())
+        .collect();
+    (edited, requests(&received, "POST", COMMENTS).len())
+}
+
+fn planted(id: u64, login: &str) -> Value {
+    comment(
+        id,
+        &format!("{MARKER}\n## ✅ ecr-scan-gate: pass\n\n[details](https://evil.example/phish)"),
+        login,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marker_comment_planted_by_another_user_is_never_edited() {
+    let server = MockServer::start().await;
+    mock_comments(&server, vec![planted(501, "mallory")]).await;
+    mock_identity(&server, Who::Installation("github-actions[bot]")).await;
+    let done = failing_pull_request_run(&server).await;
+
+    let (edited, created) = edits_and_creations(&server).await;
+    assert!(edited.is_empty(), "edited {edited:?}\n{}", done.stderr());
+    assert_eq!(created, 1, "{}", done.stderr());
+    let received = server.received_requests().await.unwrap();
+    let body = body_json(requests(&received, "POST", COMMENTS)[0])["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(body.starts_with(&format!("{MARKER}\n")), "{body}");
+    assert!(
+        done.stderr().contains("comment 501 by mallory"),
+        "the log says which comment was left alone: {}",
+        done.stderr()
+    );
+    assert!(done.commands("warning").is_empty(), "{}", done.stderr());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gate_s_own_comment_is_updated_past_a_planted_one() {
+    let server = MockServer::start().await;
+    mock_comments(
+        &server,
+        vec![
+            planted(501, "mallory"),
+            planted(502, "github-actions"),
+            planted(503, "github‐actions[bot]"),
+            {
+                let mut ghost = planted(504, "ghost");
+                ghost["user"] = Value::Null;
+                ghost
+            },
+            comment(
+                9001,
+                &format!("{MARKER}\nearlier run"),
+                "github-actions[bot]",
+            ),
+        ],
+    )
+    .await;
+    mock_identity(&server, Who::Installation("github-actions[bot]")).await;
+    let done = failing_pull_request_run(&server).await;
+    let (edited, created) = edits_and_creations(&server).await;
+    assert_eq!(edited, ["9001"], "{}", done.stderr());
+    assert_eq!(created, 0);
+    assert!(
+        done.stderr().contains("comment 504 by a deleted account"),
+        "{}",
+        done.stderr()
+    );
+    assert!(done.commands("warning").is_empty(), "{}", done.stderr());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_personal_token_updates_only_its_own_login_s_comment() {
+    let server = MockServer::start().await;
+    mock_comments(
+        &server,
+        vec![
+            comment(
+                9001,
+                &format!("{MARKER}\nby the workflow token"),
+                "github-actions[bot]",
+            ),
+            comment(700, &format!("{MARKER}\nby the PAT"), "Octo-Dev"),
+        ],
+    )
+    .await;
+    mock_identity(&server, Who::User("octo-dev")).await;
+    let _done = failing_pull_request_run(&server).await;
+    let (edited, created) = edits_and_creations(&server).await;
+    assert_eq!(edited, ["700"], "logins compare case-insensitively");
+    assert_eq!(created, 0);
+    let received = server.received_requests().await.unwrap();
+    assert!(
+        requests(&received, "POST", "/graphql").is_empty(),
+        "GET /user answered: no GraphQL call"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_identity_is_learnt_once_for_every_pull_request_of_the_run() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/{REPOSITORY}/commits/{SHA}/pulls")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"number": 42, "state": "open", "head": {"repo": {"full_name": REPOSITORY}}},
+            {"number": 43, "state": "open", "head": {"repo": {"full_name": REPOSITORY}}}
+        ])))
+        .mount(&server)
+        .await;
+    for (number, id) in [(42, 9001), (43, 9002)] {
+        Mock::given(method("GET"))
+            .and(path(format!(
+                "/repos/{REPOSITORY}/issues/{number}/comments"
+            )))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                planted(id - 1000, "mallory"),
+                comment(id, &format!("{MARKER}\nearlier"), "github-actions[bot]"),
+            ])))
+            .mount(&server)
+            .await;
+    }
+    mock_comments(&server, Vec::new()).await;
+    mock_identity(&server, Who::Installation("github-actions[bot]")).await;
+    let done = Step::new(
+        &[("findings", "scan.json"), ("comment", "always")],
+        Event::Push,
+        &server.uri(),
+    )
+    .file(&debian(), "scan.json")
+    .run()
+    .await;
+    done.expect(1);
+    let (edited, created) = edits_and_creations(&server).await;
+    assert_eq!(edited, ["9001", "9002"], "{}", done.stderr());
+    assert_eq!(created, 0);
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(requests(&received, "GET", "/user").len(), 1);
+    assert_eq!(requests(&received, "POST", "/graphql").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_token_s_identity_cannot_be_learnt_a_new_comment_is_created() {
+    let server = MockServer::start().await;
+    mock_comments(
+        &server,
+        vec![comment(
+            9001,
+            &format!("{MARKER}\nearlier"),
+            "github-actions[bot]",
+        )],
+    )
+    .await;
+    mock_identity(&server, Who::Unknown).await;
+    let done = failing_pull_request_run(&server).await;
+    let (edited, created) = edits_and_creations(&server).await;
+    assert!(edited.is_empty(), "{edited:?}");
+    assert_eq!(created, 1);
+    let warnings = done.commands("warning");
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0].contains("whose token") && warnings[0].contains("new comment"),
+        "{}",
+        warnings[0]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_marker_comment_means_no_identity_lookup() {
+    let server = MockServer::start().await;
+    mock_comments(&server, vec![comment(11, "Looks good to me", "octo-dev")]).await;
+    let done = failing_pull_request_run(&server).await;
+    let (edited, created) = edits_and_creations(&server).await;
+    assert!(edited.is_empty());
+    assert_eq!(created, 1);
+    let received = server.received_requests().await.unwrap();
+    let routes: Vec<String> = received
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect();
+    assert_eq!(
+        routes,
+        [format!("GET {COMMENTS}"), format!("POST {COMMENTS}")],
+        "{}",
+        done.stderr()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_own_comment_that_vanished_before_the_update_is_replaced_by_a_new_one() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(comment_route(9001)))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "message": "Not Found",
+            "documentation_url": "https://docs.github.com/rest/issues/comments#update-an-issue-comment",
+            "status": "404"
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mock_comments(
+        &server,
+        vec![comment(
+            9001,
+            &format!("{MARKER}\nearlier"),
+            "github-actions[bot]",
+        )],
+    )
+    .await;
+    mock_identity(&server, Who::Installation("github-actions[bot]")).await;
+    let done = failing_pull_request_run(&server).await;
+    let (edited, created) = edits_and_creations(&server).await;
+    assert_eq!(edited, ["9001"]);
+    assert_eq!(created, 1, "{}", done.stderr());
+    assert!(
+        done.stderr().contains("couldn't update comment 9001")
+            && done.stderr().contains("HTTP 404"),
+        "{}",
+        done.stderr()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_that_is_not_a_missing_permission_is_not_blamed_on_permissions() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "message": "Unable to create comment because issue is locked.",
+            "documentation_url": "https://docs.github.com/articles/locking-conversations/",
+            "status": "403"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let done = failing_pull_request_run(&server).await;
+    let warnings = done.commands("warning");
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0].contains("issue is locked") && !warnings[0].contains("pull-requests: write"),
+        "{}",
+        warnings[0]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_permission_is_named() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "message": "Resource not accessible by integration",
+            "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+            "status": "403"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let done = failing_pull_request_run(&server).await;
+    let warnings = done.commands("warning");
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0].contains("pull-requests: write"),
+        "{}",
+        warnings[0]
+    );
+}
+
+// ---- the inputs are the configuration ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn environment_variables_never_weaken_the_action_s_inputs() {
+    let server = MockServer::start().await;
+    for (name, value) in [
+        ("ECR_SCAN_GATE_REPORT_ONLY", "true"),
+        ("ECR_SCAN_GATE_FAIL_ON", "none"),
+        ("ECR_SCAN_GATE_POLICY", "lenient.toml"),
+        ("ECR_SCAN_GATE_PLATFORM", "linux/arm64"),
+        // Not the runner's spelling of an input: it can only come from `env:` or `GITHUB_ENV`.
+        ("INPUT_report-only", "true"),
+        ("INPUT_Fail-On", "none"),
+        ("INPUT_policy", "lenient.toml"),
+    ] {
+        let step = Step::new(
+            &[
+                ("findings", "scan.json"),
+                ("report-only", "false"),
+                ("comment", "never"),
+            ],
+            Event::PullRequest("pull_request.json"),
+            &server.uri(),
+        )
+        .file(&debian(), "scan.json")
+        .env(name, value);
+        std::fs::write(step.path("lenient.toml"), "[gate]\nfail-on = \"none\"\n").unwrap();
+        let done = step.run().await;
+        assert_eq!(done.run.code(), 1, "{name}={value}\n{}", done.stderr());
+        assert_eq!(done.outputs()["result"], "fail", "{name}");
+    }
+}
+
+#[test]
+fn the_cli_still_reads_its_environment_fallbacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let findings = debian().display().to_string();
+    let run = run_with_env(
+        dir,
+        &["evaluate", "--findings", &findings],
+        &[("ECR_SCAN_GATE_REPORT_ONLY", "true")],
+    );
+    run.expect(0);
+}
+
+/// Accepts connections on 127.0.0.1 and records what arrives on each, answering 401.
+struct Listener {
+    url: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Listener {
+    fn start() -> Listener {
+        use std::io::{BufRead, Write};
+        let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", socket.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = seen.clone();
+        std::thread::spawn(move || {
+            for stream in socket.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut head = String::new();
+                let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    head.push_str(&line);
+                }
+                record.lock().unwrap().push(head);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                );
+            }
+        });
+        Listener { url, seen }
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// A one-layer OCI image layout in `dir`.
+fn tiny_layout(dir: &Path) {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let blob = |bytes: &[u8], media_type: &str| {
+        let digest = crate::ecr_stub::digest_of(bytes);
+        std::fs::write(blobs.join(digest.trim_start_matches("sha256:")), bytes).unwrap();
+        json!({"mediaType": media_type, "digest": digest, "size": bytes.len()})
+    };
+    let layer = blob(
+        b"not really a layer",
+        "application/vnd.oci.image.layer.v1.tar",
+    );
+    let config = blob(
+        json!({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": [layer["digest"]]}})
+            .to_string()
+            .as_bytes(),
+        "application/vnd.oci.image.config.v1+json",
+    );
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": config,
+        "layers": [layer],
+    });
+    let manifest = blob(
+        manifest.to_string().as_bytes(),
+        "application/vnd.oci.image.manifest.v1+json",
+    );
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    std::fs::write(
+        dir.join("index.json"),
+        json!({"schemaVersion": 2, "manifests": [manifest]}).to_string(),
+    )
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registry_endpoint_variable_cannot_redirect_the_action_s_push_credentials() {
+    use crate::ecr_stub::{Action, EcrStub, NOW};
+    let server = MockServer::start().await;
+    let stub = EcrStub::start();
+    let ecr = Listener::start();
+    let attacker = Listener::start();
+    let token = base64::engine::general_purpose::STANDARD.encode("AWS:registry-password-0451");
+    stub.on(
+        "GetAuthorizationToken",
+        vec![Action::json(json!({"authorizationData": [{
+            "authorizationToken": token,
+            "expiresAt": NOW + 43_200.0,
+            "proxyEndpoint": ecr.url,
+        }]}))],
+    );
+    let mut step = Step::new(
+        &[
+            ("image", "team/app:v1"),
+            ("push", "image"),
+            ("comment", "never"),
+        ],
+        Event::Push,
+        &server.uri(),
+    )
+    .env("ECR_SCAN_GATE_REGISTRY_ENDPOINT", &attacker.url);
+    for (name, value) in stub.env() {
+        step = step.env(&name, &value);
+    }
+    tiny_layout(&step.path("image"));
+    let done = step.run().await;
+    done.expect(2);
+    assert!(
+        attacker.requests().is_empty(),
+        "credentials went to the variable's endpoint: {:?}",
+        attacker.requests()
+    );
+    assert!(
+        ecr.requests().iter().any(|r| r.starts_with("GET /v2/")),
+        "the push went to ECR's endpoint: {:?}\n{}",
+        ecr.requests(),
+        done.stderr()
+    );
+}
+
+// ---- push ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_true_is_refused_saying_what_the_input_expects() {
+    use crate::ecr_stub::EcrStub;
+    let server = MockServer::start().await;
+    let stub = EcrStub::start();
+    for value in ["true", "false", "TRUE"] {
+        let mut step = Step::new(
+            &[
+                ("image", "team/app:v1"),
+                ("push", value),
+                ("comment", "never"),
+            ],
+            Event::Push,
+            &server.uri(),
+        );
+        for (name, value) in stub.env() {
+            step = step.env(&name, &value);
+        }
+        let done = step.run().await;
+        done.expect(2);
+        let errors = done.commands("error");
+        assert_eq!(errors.len(), 1, "{}", done.stderr());
+        assert!(
+            errors[0].contains("input `push`")
+                && errors[0].contains("OCI layout")
+                && errors[0].contains("empty"),
+            "{}",
+            errors[0]
+        );
+        assert_eq!(done.outputs()["result"], "error");
+    }
+    assert!(stub.requests().is_empty(), "{:?}", stub.operations());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_source_missing_from_the_workspace_is_exit_2_before_any_aws_call() {
+    use crate::ecr_stub::EcrStub;
+    let server = MockServer::start().await;
+    let stub = EcrStub::start();
+    let mut step = Step::new(
+        &[
+            ("image", "team/app:v1"),
+            ("push", "image.tar"),
+            ("comment", "never"),
+        ],
+        Event::Push,
+        &server.uri(),
+    );
+    for (name, value) in stub.env() {
+        step = step.env(&name, &value);
+    }
+    let done = step.run().await;
+    done.expect(2);
+    assert!(
+        done.stderr().contains("image.tar") && done.stderr().contains("doesn't exist"),
+        "{}",
+        done.stderr()
+    );
+    assert!(done.stderr().contains("workspace"), "{}", done.stderr());
+    assert_eq!(done.outputs()["result"], "error");
+    assert!(stub.requests().is_empty(), "{:?}", stub.operations());
+}
+
+// ---- no input text is ever an option ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_input_items_are_never_read_as_options() {
+    let server = MockServer::start().await;
+    for hostile in ["--report-only", "--fail-on=none", "-h"] {
+        let done = Step::new(
+            &[
+                ("findings", &format!("scan.json\n{hostile}")),
+                ("comment", "never"),
+            ],
+            Event::Push,
+            &server.uri(),
+        )
+        .file(&debian(), "scan.json")
+        .run()
+        .await;
+        done.expect(2);
+        assert_eq!(done.outputs()["result"], "error", "{hostile}");
+        assert!(
+            done.stderr()
+                .contains(&format!("couldn't read findings file {hostile}")),
+            "{hostile} is a file name: {}",
+            done.stderr()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ignore_item_that_looks_like_an_option_is_only_an_id() {
+    let server = MockServer::start().await;
+    for hostile in ["--report-only", "CVE-1,--fail-on=none", "--"] {
+        let done = Step::new(
+            &[
+                ("findings", "scan.json"),
+                ("ignore", hostile),
+                ("comment", "never"),
+            ],
+            Event::Push,
+            &server.uri(),
+        )
+        .file(&debian(), "scan.json")
+        .run()
+        .await;
+        done.expect(1);
+        assert_eq!(done.outputs()["result"], "fail", "{hostile}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_value_inputs_that_look_like_options_stay_values() {
+    let server = MockServer::start().await;
+    for (input, hostile) in [
+        ("policy", "--report-only"),
+        ("min-score", "--report-only"),
+        ("json", "--report-only"),
+    ] {
+        let done = Step::new(
+            &[
+                ("findings", "scan.json"),
+                (input, hostile),
+                ("comment", "never"),
+            ],
+            Event::Push,
+            &server.uri(),
+        )
+        .file(&debian(), "scan.json")
+        .run()
+        .await;
+        assert_ne!(done.run.code(), 0, "{input}: {hostile}\n{}", done.stderr());
+        assert!(
+            !done.stderr().contains("a value is required"),
+            "{input}: the value reached clap as an option: {}",
+            done.stderr()
+        );
+    }
+}
+
+// ---- reports go to the workspace ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_paths_outside_the_workspace_are_refused_before_anything_runs() {
+    use crate::ecr_stub::EcrStub;
+    let server = MockServer::start().await;
+    let stub = EcrStub::start();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside = elsewhere.path().join("gate.json").display().to_string();
+    let cases: Vec<(&str, String)> = vec![
+        ("json", outside.clone()),
+        ("sarif", "../gate.sarif".to_string()),
+        ("markdown", "reports/../../gate.md".to_string()),
+        ("json", "out/gate.json".to_string()),
+        ("json", "dangling".to_string()),
+        ("sarif", "-".to_string()),
+    ];
+    for (input, value) in &cases {
+        let mut step = Step::new(
+            &[
+                ("image", "team/app:v1"),
+                (input, value),
+                ("comment", "never"),
+            ],
+            Event::Push,
+            &server.uri(),
+        );
+        for (name, value) in stub.env() {
+            step = step.env(&name, &value);
+        }
+        std::os::unix::fs::symlink(elsewhere.path(), step.path("out")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path().join("nowhere.json"), step.path("dangling"))
+            .unwrap();
+        let runner = step.runner.path().to_path_buf();
+        let done = step.run().await;
+        done.expect(2);
+        let errors = done.commands("error");
+        assert_eq!(errors.len(), 1, "{input}: {value}\n{}", done.stderr());
+        assert!(
+            errors[0].contains(&format!("input `{input}`")) && errors[0].contains("workspace"),
+            "{}",
+            errors[0]
+        );
+        let outputs = done.outputs();
+        assert_every_output_set(&outputs);
+        assert_eq!(outputs["result"], "error");
+        assert_eq!(outputs[input.to_owned()], "");
+        assert!(
+            std::fs::read_dir(elsewhere.path())
+                .unwrap()
+                .next()
+                .is_none(),
+            "{input}: {value} wrote outside the workspace"
+        );
+        assert!(!runner.parent().unwrap().join("gate.sarif").exists());
+        assert!(done.run.stdout().is_empty(), "{}", done.run.stdout());
+    }
+    assert!(stub.requests().is_empty(), "{:?}", stub.operations());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_outputs_are_workspace_relative_paths() {
+    let server = MockServer::start().await;
+    let step = Step::new(
+        &[
+            ("findings", "scan.json"),
+            ("sarif", "./a/../gate.sarif"),
+            ("markdown", "linked/summary.md"),
+            ("comment", "never"),
+        ],
+        Event::Push,
+        &server.uri(),
+    );
+    let absolute = step.path("reports/gate.json").display().to_string();
+    std::fs::create_dir(step.path("real")).unwrap();
+    std::os::unix::fs::symlink("real", step.path("linked")).unwrap();
+    let done = step
+        .env(&inputs::env_name("json"), &absolute)
+        .file(&debian(), "scan.json")
+        .run()
+        .await;
+    done.expect(1);
+    let outputs = done.outputs();
+    assert_eq!(outputs["json"], "reports/gate.json");
+    assert_eq!(outputs["sarif"], "gate.sarif");
+    assert_eq!(outputs["markdown"], "real/summary.md");
+    assert!(done.run.exists("reports/gate.json"));
+    assert!(done.run.exists("gate.sarif"));
+    assert!(done.run.exists("real/summary.md"));
 }

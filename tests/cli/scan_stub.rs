@@ -1680,3 +1680,23 @@ fn a_live_result_whose_counts_declare_more_than_its_pages_hold_is_exit_3() {
     assert_stderr(&run, "CRITICAL 3 declared, 0 listed");
     assert_eq!(run.json()["result"], "incomplete");
 }
+
+#[test]
+fn a_push_source_that_does_not_exist_is_exit_2_before_any_aws_call() {
+    let stub = EcrStub::start();
+    scan_on_push(&stub);
+    let run = scan(
+        &stub,
+        &[
+            "team/app:v1",
+            "--push",
+            "missing.tar",
+            "--json",
+            "report.json",
+        ],
+    );
+    run.expect(2);
+    assert_stderr(&run, "push source missing.tar doesn't exist");
+    assert_eq!(run.json()["result"], "error");
+    assert!(stub.requests().is_empty(), "{:?}", stub.operations());
+}
