@@ -84,15 +84,18 @@ pub fn parse(text: &str) -> Result<Url, EndpointError> {
 }
 
 /// Checks the `proxyEndpoint` of ECR's `GetAuthorizationToken`: `https://HOST[:PORT]` and nothing
-/// more (no user info, path, query or fragment).
+/// more (no user info, path, query or fragment). Plain `http://` only for a loopback host, as for
+/// `--registry-endpoint` (ECR itself never names one; a local stand-in of ECR may).
 pub fn proxy(text: &str) -> Result<Url, EndpointError> {
     let refused = |problem| EndpointError::Proxy {
         endpoint: redacted(text),
         problem,
     };
     let url = Url::parse(text.trim()).map_err(|_| refused("is not a URL"))?;
-    if url.scheme() != "https" {
-        return Err(refused("is not https"));
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        _ => return Err(refused("is not https")),
     }
     check_common(&url).map_err(refused)?;
     if url.path() != "/" {
@@ -277,12 +280,20 @@ mod tests {
                 .as_str(),
             "https://registry.example.com:8443/"
         );
+        assert_eq!(
+            proxy("http://127.0.0.1:18403").unwrap().as_str(),
+            "http://127.0.0.1:18403/"
+        );
         for (text, problem) in [
             (
                 "http://123456789012.dkr.ecr.us-east-1.amazonaws.com",
                 "not https",
             ),
-            ("http://127.0.0.1:18403", "not https"),
+            ("http://10.0.0.1:18403", "not https"),
+            ("http://127.0.0.1.evil.example", "not https"),
+            ("ftp://127.0.0.1:18403", "not https"),
+            ("http://AWS:token@127.0.0.1:18403", "user info"),
+            ("http://127.0.0.1:18403/x", "has a path"),
             ("https://AWS:token@127.0.0.1:18403", "user info"),
             ("https://127.0.0.1:18403/x", "has a path"),
             ("https://127.0.0.1:18403/?x", "query"),

@@ -273,8 +273,10 @@ fn proxy_endpoint_that_is_not_plain_https_gets_no_credentials() {
     let (layout, _) = three_layer_image();
     let port = attacker.port();
     for proxy in [
-        format!("http://127.0.0.1:{port}"),
+        // Plain http only for loopback; this one is refused before any lookup.
+        format!("http://registry.invalid:{port}"),
         format!("https://AWS:{PASSWORD}@127.0.0.1:{port}"),
+        format!("http://AWS:{PASSWORD}@127.0.0.1:{port}"),
         format!("https://127.0.0.1:{port}/x"),
         format!("https://127.0.0.1:{port}/?x"),
         format!("ftp://127.0.0.1:{port}"),

@@ -900,11 +900,12 @@ fn a_throttled_authorization_token_is_retried_before_pushing() {
         }]
     })));
     stub.on("GetAuthorizationToken", answers);
-    let missing = tempfile::tempdir().expect("tempdir");
-    let source = missing.path().join("no-such-layout");
-    let source = source.display().to_string();
+    // An empty directory: it exists (checked before any AWS call) but holds no image (found after the
+    // token came).
+    let empty = tempfile::tempdir().expect("tempdir");
+    let source = empty.path().display().to_string();
     let run = scan(&stub, &["app:v1", "--push", &source, "--timeout", "60s"]);
-    // The token came; the push then fails on the missing source (exit 2), not on throttling.
+    // The token came; the push then fails on the empty source (exit 2), not on throttling.
     run.expect(2);
     assert_eq!(
         stub.count("GetAuthorizationToken"),
@@ -912,7 +913,7 @@ fn a_throttled_authorization_token_is_retried_before_pushing() {
         "{:?}",
         stub.operations()
     );
-    assert_stderr(&run, "no-such-layout");
+    assert_stderr(&run, "couldn't push the image");
     assert!(!run.stderr().contains(password), "{}", run.stderr());
     assert!(
         !run.stderr()
