@@ -89,20 +89,22 @@ async fn run(args: &DoctorArgs, reference: &ImageRef) -> Result<(String, bool), 
             if config.rules.is_empty() {
                 let _ = writeln!(out, "rules:        none");
             }
+            // The filters are ECR's text, printed to stdout where the runner reads workflow commands.
             for rule in &config.rules {
-                let _ = writeln!(
-                    out,
-                    "rule:         {} for filters {}",
-                    rule.frequency.as_str(),
-                    rule.filters
-                        .iter()
-                        .map(|f| format!("`{f}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                let filters = rule
+                    .filters
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let line = format!(
+                    "rule:         {} for filters {filters}",
+                    rule.frequency.as_str()
                 );
+                let _ = writeln!(out, "{}", plain_line(&line));
             }
             let coverage = plan::coverage(config, &reference.repository);
-            let _ = writeln!(out, "coverage:     {coverage}");
+            let _ = writeln!(out, "{}", plain_line(&format!("coverage:     {coverage}")));
             let meaning = match (coverage.not_scanned, coverage.frequency) {
                 (true, _) => "Amazon Inspector never scans images of this repository",
                 (false, plan::Frequency::ScanOnPush) => "ECR scans each image when it is pushed",

@@ -1,15 +1,22 @@
-//! Escaping of untrusted text for the places reports put it.
+//! Neutralising untrusted text for the places reports put it: the one owner of text cleaning.
 //!
 //! Vendor text (ids, package names, versions, titles, descriptions, URLs from scanners) is hostile, and
-//! policy text is user text: both reach reports only through this module. It owns what is removed
-//! (controls, invisible and bidirectional formatting characters) and how the rest is escaped for
-//! GitHub-flavoured Markdown, for plain text lines on stdout/stderr and for GitHub Actions workflow
-//! commands. Pure functions on `&str`; it must not decide what a report shows or how long it may be
-//! (beyond the [`truncate`] helper).
+//! policy text is user text: both reach every report — SARIF, markdown summaries and comments, GitHub
+//! annotations, the stderr summary — only through this module. It owns:
+//!
+//! - what is removed ([`is_hidden`]: controls, and invisible, bidirectional, tag and other
+//!   default-ignorable characters) and what becomes a space (line breaks, tabs);
+//! - one-line text for fields ([`one_line`]) and clipping, by characters ([`truncate`]) or by UTF-16
+//!   units as GitHub counts SARIF lengths ([`clip`]), never inside a character;
+//! - which URLs may be links ([`http_url`]);
+//! - escaping for GitHub-flavoured Markdown, for plain text lines on stdout/stderr and for GitHub Actions
+//!   workflow commands.
+//!
+//! Pure functions on `&str`; it must not decide what a report shows or how long it may be.
 
 use std::borrow::Cow;
 
-/// Links longer than this are shown as text, not linked.
+/// Links longer than this are shown as text, not linked (and not put into SARIF's `helpUri`).
 pub const MAX_URL_CHARS: usize = 2048;
 
 /// Cuts `text` to at most `max_chars` characters (never inside a character), ending with "…" when cut.
@@ -22,6 +29,125 @@ pub fn truncate(text: &str, max_chars: usize) -> Cow<'_, str> {
     };
     let end = text.char_indices().nth(keep).map_or(text.len(), |(i, _)| i);
     Cow::Owned(format!("{}…", &text[..end]))
+}
+
+/// One line of text for a field: hidden characters removed (see [`is_hidden`]), every run of whitespace
+/// and line breaks turned into one space, trimmed. Borrows when already clean.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    let is_clean = !text.starts_with(char::is_whitespace)
+        && !text.ends_with(char::is_whitespace)
+        && !text.contains("  ")
+        && !text
+            .chars()
+            .any(|c| is_hidden(c) || (c != ' ' && c.is_whitespace()));
+    if is_clean {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() || is_break(c) {
+            space = !out.is_empty();
+            continue;
+        }
+        if is_hidden(c) {
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
+}
+
+/// [`one_line`] text cut to at most `max` UTF-16 code units (how GitHub counts SARIF lengths; it bounds
+/// characters too), ending in "…" when cut, never inside a character.
+pub fn clip(text: &str, max: usize) -> Cow<'_, str> {
+    let text = one_line(text);
+    if text.len() <= max || text.encode_utf16().count() <= max {
+        return text;
+    }
+    let mut units = 0;
+    let mut end = 0;
+    for (i, c) in text.char_indices() {
+        units += c.len_utf16();
+        if units >= max {
+            break;
+        }
+        end = i + c.len_utf8();
+    }
+    let mut out = String::with_capacity(end + '…'.len_utf8());
+    out.push_str(text[..end].trim_end());
+    out.push('…');
+    Cow::Owned(out)
+}
+
+/// `url`, trimmed, when it may be a link (a markdown link, SARIF's `helpUri`): `http://` or `https://`,
+/// a host of ASCII letters, digits, `.` and `-` (no user info, no IP literal), an optional numeric port,
+/// then only plain ASCII URI characters, valid percent escapes and at most one `#`; at most
+/// [`MAX_URL_CHARS`] long. Anything else (other schemes, whitespace, controls, invisible characters,
+/// `<`, `>`, `"`, `` ` ``, `|`, `\`, non-ASCII) is not linked.
+pub fn http_url(url: &str) -> Option<&str> {
+    let url = url.trim();
+    let lower = url
+        .get(..8)
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let rest = if lower.starts_with("https://") {
+        &url[8..]
+    } else if lower.starts_with("http://") {
+        &url[7..]
+    } else {
+        return None;
+    };
+    if url.len() > MAX_URL_CHARS {
+        return None;
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let host_ok = !host.is_empty()
+        && !host.starts_with(['.', '-'])
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'));
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    if !host_ok || !port_ok || tail.matches('#').count() > 1 {
+        return None;
+    }
+    let bytes = tail.as_bytes();
+    let tail_ok = bytes.iter().enumerate().all(|(i, &b)| match b {
+        b'%' => bytes
+            .get(i + 1..i + 3)
+            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)),
+        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => true,
+        _ => b"-._~/?#:@!$&'()*+,;=".contains(&b),
+    });
+    tail_ok.then_some(url)
+}
+
+/// A Markdown code span holding `text` literally (no markdown, HTML or mention inside renders): a
+/// fence one backtick longer than the longest run in `text`, padded when `text` starts or ends with a
+/// backtick. `text` should be [`one_line`] already: a code span cannot hold a line break.
+pub fn markdown_code(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    if text.starts_with('`') || text.ends_with('`') {
+        format!("{fence} {text} {fence}")
+    } else {
+        format!("{fence}{text}{fence}")
+    }
 }
 
 /// Text for GitHub-flavoured Markdown inline content, such as a table cell, a list item or a heading.
@@ -76,10 +202,9 @@ pub fn markdown_inline(text: &str) -> String {
     out
 }
 
-/// A Markdown link to `url` labelled with `label`, when `url` is safe to link: `http://` or `https://`
-/// with a host, at most [`MAX_URL_CHARS`] characters, and no whitespace, controls, invisible characters,
-/// `<`, `>`, `"` or `` ` ``. `(`, `)`, `|` and `\` are percent-encoded and `&` is written as an entity,
-/// so the destination can neither end early nor break a table cell.
+/// A Markdown link to `url` labelled with `label`, when [`http_url`] accepts `url`. `(` and `)` are
+/// percent-encoded and `&` is written as an entity, so the destination can neither end early nor break
+/// a table cell.
 ///
 /// Otherwise the label alone, escaped and not linked; the URL escaped when the label is empty.
 pub fn markdown_link(label: &str, url: &str) -> String {
@@ -100,29 +225,12 @@ pub fn is_linkable(url: &str) -> bool {
 }
 
 fn link_destination(url: &str) -> Option<String> {
-    let url = url.trim();
-    if url.chars().nth(MAX_URL_CHARS).is_some() {
-        return None;
-    }
-    let scheme_end = url.find("://")?;
-    let scheme = &url[..scheme_end];
-    if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
-        return None;
-    }
-    let rest = &url[scheme_end + 3..];
-    if rest.is_empty() || rest.starts_with(['/', '?', '#']) {
-        return None;
-    }
-    let mut out = String::with_capacity(url.len());
+    let url = http_url(url)?;
+    let mut out = String::with_capacity(url.len() + 8);
     for c in url.chars() {
-        if c.is_whitespace() || is_hidden(c) || matches!(c, '<' | '>' | '"' | '`') {
-            return None;
-        }
         match c {
             '(' => out.push_str("%28"),
             ')' => out.push_str("%29"),
-            '|' => out.push_str("%7C"),
-            '\\' => out.push_str("%5C"),
             '&' => out.push_str("&amp;"),
             c => out.push(c),
         }
@@ -147,7 +255,9 @@ pub fn plain_line(text: &str) -> String {
 }
 
 /// The message of a workflow command (`::error::MESSAGE`): `%`, `\r` and `\n` percent-encoded as the
-/// runner expects, other controls and hidden characters removed (see [`is_hidden`]).
+/// runner expects, other line breaks and tabs turned into spaces, other controls and hidden characters
+/// removed (see [`is_hidden`]), and `##[` written `## [` as in [`plain_line`] (the runner would read a
+/// legacy command in a line it could not read as a `::` command).
 pub fn workflow_command_data(text: &str) -> String {
     command_escape(text, false)
 }
@@ -167,37 +277,47 @@ fn command_escape(text: &str, property: bool) -> String {
             '\n' => out.push_str("%0A"),
             ':' if property => out.push_str("%3A"),
             ',' if property => out.push_str("%2C"),
-            '\t' => out.push(' '),
+            c if is_break(c) => out.push(' '),
             c if is_hidden(c) => {}
             c => out.push(c),
         }
     }
+    if out.contains("##[") {
+        out = out.replace("##[", "## [");
+    }
     out
 }
 
-/// Whether `c` is removed from untrusted text: controls (C0, DEL, C1) and invisible or bidirectional
-/// formatting characters that can hide or reorder text (soft hyphen, Arabic letter mark, Hangul fillers,
-/// Mongolian vowel separator, zero-width characters, bidi embeddings, overrides and isolates, word
-/// joiner and invisible operators, byte-order mark, interlinear annotation marks, tag characters).
+/// Whether `c` is removed from untrusted text: controls (C0, DEL, C1) and the characters that draw
+/// nothing yet can hide, smuggle or reorder text — Unicode's default-ignorable code points (soft hyphen,
+/// combining grapheme joiner, Arabic letter mark, Hangul fillers, Khmer inherent vowels, Mongolian
+/// variation selectors and vowel separator, zero-width characters, bidi marks, embeddings, overrides
+/// and isolates, word joiner and invisible operators, variation selectors, byte-order mark, shorthand
+/// and musical format controls, tag characters and the variation selectors supplement) and the
+/// interlinear annotation marks.
 pub fn is_hidden(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
             '\u{00AD}'
+                | '\u{034F}'
                 | '\u{061C}'
                 | '\u{115F}'
                 | '\u{1160}'
                 | '\u{17B4}'
                 | '\u{17B5}'
-                | '\u{180E}'
+                | '\u{180B}'..='\u{180F}'
                 | '\u{200B}'..='\u{200F}'
                 | '\u{202A}'..='\u{202E}'
                 | '\u{2060}'..='\u{206F}'
                 | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
                 | '\u{FEFF}'
                 | '\u{FFA0}'
-                | '\u{FFF9}'..='\u{FFFB}'
-                | '\u{E0000}'..='\u{E007F}'
+                | '\u{FFF0}'..='\u{FFFB}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
         )
 }
 
@@ -385,10 +505,10 @@ mod tests {
     }
 
     #[test]
-    fn markdown_link_encodes_characters_that_end_or_split_the_destination() {
+    fn markdown_link_encodes_characters_that_end_the_destination() {
         assert_eq!(
-            markdown_link("x", "https://e.com/a_(b)|c\\d"),
-            "[x](https://e.com/a_%28b%29%7Cc%5Cd)"
+            markdown_link("x", "https://e.com/a_(b)c"),
+            "[x](https://e.com/a_%28b%29c)"
         );
     }
 
@@ -410,6 +530,11 @@ mod tests {
             "https://e.com/\nx",
             "https://e.com/\u{7}",
             "ftp://e.com",
+            "https://e.com/a|b",
+            "https://e.com/a\\b",
+            "https://github.com@evil.example/",
+            "https://e.com/\u{e0041}",
+            "https://exämple.com/",
         ] {
             assert!(!is_linkable(url), "{url:?} should not be linked");
             let out = markdown_link("CVE-1", url);
@@ -478,6 +603,14 @@ mod tests {
         assert_eq!(workflow_command_data("a::b, c:d"), "a::b, c:d");
         assert_eq!(workflow_command_data("%0A"), "%250A");
         assert_eq!(workflow_command_data("x\u{1b}[31m\u{202e}y\tz"), "x[31my z");
+        assert_eq!(
+            workflow_command_data("a\u{2028}b\u{2029}c\u{85}d\u{b}e"),
+            "a b c d e"
+        );
+        assert_eq!(
+            workflow_command_data("x ##[group]y ###[z"),
+            "x ## [group]y ### [z"
+        );
     }
 
     #[test]
@@ -489,5 +622,149 @@ mod tests {
         let out = workflow_command_property(HOSTILE);
         assert!(!out.contains([':', ',', '\n', '\r']));
         assert!(!out.chars().any(is_hidden));
+    }
+
+    #[test]
+    fn one_line_collapses_whitespace_and_drops_hidden_characters() {
+        assert!(matches!(one_line("plain text"), Cow::Borrowed(_)));
+        assert_eq!(one_line("  a \n\t b\u{200B}c  "), "a bc");
+        assert_eq!(one_line("a\u{7}b\r\n::c"), "ab ::c");
+        assert_eq!(one_line("a\u{3000}\u{a0}b"), "a b");
+        assert_eq!(
+            one_line("x\u{e0041}\u{e007f}y\u{115f}\u{1160}\u{3164}\u{ffa0}z"),
+            "xyz"
+        );
+        assert_eq!(one_line("\u{202e}\u{2066}"), "");
+        assert!(!one_line(HOSTILE).chars().any(is_hidden));
+    }
+
+    #[test]
+    fn clip_cuts_on_char_boundaries_in_utf16_units() {
+        assert_eq!(clip("abc", 3), "abc");
+        assert_eq!(clip("abcd", 3), "ab…");
+        assert_eq!(clip("ab 😀cd", 4), "ab…");
+        assert_eq!(clip("😀😀😀", 5), "😀😀…");
+        assert_eq!(clip("  a \n\t b\u{200B}c  ", 10), "a bc");
+        assert!(matches!(clip("plain text", 100), Cow::Borrowed(_)));
+        // Hidden characters do not count against the limit: they are gone first.
+        assert_eq!(clip("\u{e0041}\u{e0041}\u{e0041}abc", 3), "abc");
+    }
+
+    #[test]
+    fn only_plain_http_urls_are_links() {
+        for url in [
+            "https://nvd.nist.gov/vuln/detail/CVE-2024-1",
+            "http://example.com",
+            "HTTPS://example.com:8443/a?b=c&d=%20#x",
+            "https://alas.aws.amazon.com/AL2/ALAS-2024-1.html",
+        ] {
+            assert_eq!(http_url(url), Some(url), "{url}");
+        }
+        assert_eq!(http_url("  https://e.com \n"), Some("https://e.com"));
+        for url in [
+            "",
+            "https://",
+            "https:///path",
+            "ftp://example.com",
+            "javascript:alert(1)",
+            "https://exa mple.com",
+            "https://example.com/a b",
+            "https://example.com/%zz",
+            "https://example.com/%2",
+            "https://example.com/<script>",
+            "https://example.com/a#b#c",
+            "https://user@example.com",
+            "https://user:pw@example.com/",
+            "https://example.com:port/",
+            "https://example.com:123456/",
+            "https://exämple.com",
+            "https://example.com/\"",
+            "https://[::1]/",
+            "https://.example.com/",
+            "https://example.com/\u{202e}",
+            "https://example.com/\u{e0041}",
+            "https://example.com/\u{200b}",
+        ] {
+            assert_eq!(http_url(url), None, "{url:?}");
+        }
+        let long = format!("https://e.com/{}", "a".repeat(MAX_URL_CHARS));
+        assert_eq!(http_url(&long), None);
+        let longest = format!("https://e.com/{}", "a".repeat(MAX_URL_CHARS - 14));
+        assert_eq!(http_url(&longest), Some(longest.as_str()));
+    }
+
+    #[test]
+    fn markdown_code_holds_any_backticks() {
+        assert_eq!(markdown_code("x"), "`x`");
+        assert_eq!(markdown_code("a`b"), "``a`b``");
+        assert_eq!(markdown_code("`a``"), "``` `a`` ```");
+        assert_eq!(markdown_code("@x <b>"), "`@x <b>`");
+    }
+
+    #[test]
+    fn every_default_ignorable_and_control_character_is_hidden() {
+        for c in [
+            '\u{0}',
+            '\u{7}',
+            '\u{1b}',
+            '\u{7f}',
+            '\u{85}',
+            '\u{9b}',
+            '\u{ad}',
+            '\u{34f}',
+            '\u{61c}',
+            '\u{115f}',
+            '\u{1160}',
+            '\u{17b4}',
+            '\u{17b5}',
+            '\u{180b}',
+            '\u{180e}',
+            '\u{180f}',
+            '\u{200b}',
+            '\u{200c}',
+            '\u{200d}',
+            '\u{200e}',
+            '\u{200f}',
+            '\u{202a}',
+            '\u{202e}',
+            '\u{2060}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{206f}',
+            '\u{3164}',
+            '\u{fe00}',
+            '\u{fe0f}',
+            '\u{feff}',
+            '\u{ffa0}',
+            '\u{fff0}',
+            '\u{fff9}',
+            '\u{fffb}',
+            '\u{1bca0}',
+            '\u{1bca3}',
+            '\u{1d173}',
+            '\u{1d17a}',
+            '\u{e0000}',
+            '\u{e0001}',
+            '\u{e0041}',
+            '\u{e007f}',
+            '\u{e0100}',
+            '\u{e01ef}',
+            '\u{e0fff}',
+        ] {
+            assert!(is_hidden(c), "U+{:04X}", c as u32);
+        }
+        for c in [
+            'a',
+            ' ',
+            'é',
+            '日',
+            '😀',
+            '\u{2764}',
+            '\u{fffc}',
+            '\u{fffd}',
+            '\u{e1000}',
+        ] {
+            assert!(!is_hidden(c), "U+{:04X}", c as u32);
+        }
     }
 }

@@ -3,6 +3,8 @@
 //! `String`.
 
 pub mod escape;
+#[cfg(test)]
+mod hostile;
 pub mod json;
 pub mod markdown;
 pub mod sarif;

@@ -10,6 +10,9 @@
 //! `serde_json::Value` of the whole document is ever built. Only indices are planned ahead; rules and
 //! results are built one at a time as they are written.
 //!
+//! Vendor text is cleaned, clipped and checked (links) by [`super::escape`], as in every report; this
+//! module only chooses the limits.
+//!
 //! Size: past 20 images the rest are left out; a run keeps at most 25,000 results, the most severe, and
 //! fewer when the file would exceed 100,000 in all (never fewer than the 5,000 GitHub shows). Rules carry
 //! less text as the file's rule count grows (`Detail`), which keeps even a full file under GitHub's
@@ -33,6 +36,7 @@ use serde::ser::{SerializeSeq, Serializer};
 use sha2::{Digest, Sha256};
 
 use super::Context;
+use super::escape::{self, clip, markdown_code as code};
 use crate::findings::{Finding, Image, Package, ScanSet, Severity};
 use crate::policy::{FindingState, Policy, Verdict};
 
@@ -49,7 +53,6 @@ const MAX_TAGS: usize = 10;
 /// Lengths are counted in UTF-16 code units, which bounds characters too.
 const MAX_NAME_LEN: usize = 255;
 const MAX_DESCRIPTION_LEN: usize = 1024;
-const MAX_URL_LEN: usize = 2048;
 /// GitHub shows only this many results of a run, the most severe.
 const SHOWN_RESULTS_PER_RUN: usize = 5_000;
 /// Results in the whole file. With this many, a run may hold fewer than 25,000 but never fewer than
@@ -436,8 +439,7 @@ impl<'a> Rule<'a> {
         let help_uri = findings
             .iter()
             .flat_map(|f| &f.urls)
-            .map(|u| u.trim())
-            .find(|u| is_safe_http_url(u));
+            .find_map(|u| escape::http_url(u));
         let mut tags = vec!["security", "vulnerability", "container", severity.as_str()];
         if findings.iter().any(|f| fixed_in(f).is_some()) {
             tags.push("fix-available");
@@ -847,116 +849,7 @@ fn fingerprint(id: &str, repository: &str, name: Option<&str>, path: Option<&str
     hash
 }
 
-/// Whether `url` can go into `helpUri` (format `uri`) and a markdown link as is: `http(s)://host[:port]`
-/// followed by plain ASCII URI characters, valid percent escapes, at most one `#`, no user info.
-fn is_safe_http_url(url: &str) -> bool {
-    let lower = url
-        .get(..8)
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    let rest = if lower.starts_with("https://") {
-        &url[8..]
-    } else if lower.starts_with("http://") {
-        &url[7..]
-    } else {
-        return false;
-    };
-    if url.len() > MAX_URL_LEN {
-        return false;
-    }
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    let (host, port) = match authority.split_once(':') {
-        Some((host, port)) => (host, Some(port)),
-        None => (authority, None),
-    };
-    let host_ok = !host.is_empty()
-        && !host.starts_with(['.', '-'])
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'));
-    let port_ok =
-        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
-    if !host_ok || !port_ok || tail.matches('#').count() > 1 {
-        return false;
-    }
-    let bytes = tail.as_bytes();
-    bytes.iter().enumerate().all(|(i, &b)| match b {
-        b'%' => bytes
-            .get(i + 1..i + 3)
-            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)),
-        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => true,
-        _ => b"-._~/?#:@!$&'()*+,;=".contains(&b),
-    })
-}
-
-/// One line of vendor text: control, line-break and invisible formatting characters (bidi overrides,
-/// zero-width) removed or turned into spaces, whitespace collapsed, trimmed. Borrows when already clean.
-fn clean(text: &str) -> Cow<'_, str> {
-    let is_clean = !text.starts_with(char::is_whitespace)
-        && !text.ends_with(char::is_whitespace)
-        && !text.contains("  ")
-        && !text
-            .chars()
-            .any(|c| is_invisible(c) || (c != ' ' && (c.is_whitespace() || c.is_control())));
-    if is_clean {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut space = false;
-    for c in text.chars() {
-        if is_invisible(c) {
-            continue;
-        }
-        if c.is_whitespace() || c.is_control() {
-            space = !out.is_empty();
-            continue;
-        }
-        if space {
-            out.push(' ');
-            space = false;
-        }
-        out.push(c);
-    }
-    Cow::Owned(out)
-}
-
-fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{061C}'
-            | '\u{180E}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{206F}'
-            | '\u{FEFF}'
-            | '\u{FFF9}'..='\u{FFFB}'
-    )
-}
-
-/// [`clean`]ed text cut to at most `max` UTF-16 code units, ending in `…` when cut.
-fn clip(text: &str, max: usize) -> Cow<'_, str> {
-    let text = clean(text);
-    if text.len() <= max || text.encode_utf16().count() <= max {
-        return text;
-    }
-    let mut units = 0;
-    let mut end = 0;
-    for (i, c) in text.char_indices() {
-        units += c.len_utf16();
-        if units >= max {
-            break;
-        }
-        end = i + c.len_utf8();
-    }
-    let mut out = String::with_capacity(end + '…'.len_utf8());
-    out.push_str(text[..end].trim_end());
-    out.push('…');
-    Cow::Owned(out)
-}
-
-/// Vendor text for properties: [`clean`] and at most 1,024 long.
+/// Vendor text for properties: [`one_line`](escape::one_line) and at most 1,024 long.
 fn bounded(text: &str) -> Cow<'_, str> {
     clip(text, MAX_DESCRIPTION_LEN)
 }
@@ -965,22 +858,6 @@ fn bounded(text: &str) -> Cow<'_, str> {
 fn piece(text: Option<&str>) -> Option<Cow<'_, str>> {
     text.map(|t| clip(t, MAX_PIECE_LEN))
         .filter(|t| !t.is_empty())
-}
-
-/// A markdown code span holding `text` literally: no markdown, HTML or @mentions inside it render.
-fn code(text: &str) -> String {
-    let mut longest = 0;
-    let mut run = 0;
-    for c in text.chars() {
-        run = if c == '`' { run + 1 } else { 0 };
-        longest = longest.max(run);
-    }
-    let fence = "`".repeat(longest + 1);
-    if text.starts_with('`') || text.ends_with('`') {
-        format!("{fence} {text} {fence}")
-    } else {
-        format!("{fence}{text}{fence}")
-    }
 }
 
 #[cfg(test)]
@@ -1110,7 +987,7 @@ mod tests {
     fn is_one_clean_line(text: &str) -> bool {
         !text
             .chars()
-            .any(|c| c.is_control() || is_invisible(c) || (c.is_whitespace() && c != ' '))
+            .any(|c| escape::is_hidden(c) || (c.is_whitespace() && c != ' '))
     }
 
     /// GitHub's reading of a `security-severity` value.
@@ -1973,48 +1850,6 @@ mod tests {
         let short = rule["shortDescription"]["text"].as_str().unwrap();
         assert!(utf16_len(short) <= MIN_SHORT_DESCRIPTION_LEN && short.ends_with('…'));
         assert_eq!(rule["properties"]["security-severity"], "9.8");
-    }
-
-    #[test]
-    fn clip_cuts_on_char_boundaries_in_utf16_units() {
-        assert_eq!(clip("abc", 3), "abc");
-        assert_eq!(clip("abcd", 3), "ab…");
-        assert_eq!(clip("ab 😀cd", 4), "ab…");
-        assert_eq!(clip("😀😀😀", 5), "😀😀…");
-        assert_eq!(clip("  a \n\t b\u{200B}c  ", 10), "a bc");
-        assert!(matches!(clip("plain text", 100), Cow::Borrowed(_)));
-    }
-
-    #[test]
-    fn only_plain_http_urls_are_links() {
-        for url in [
-            "https://nvd.nist.gov/vuln/detail/CVE-2024-1",
-            "http://example.com",
-            "HTTPS://example.com:8443/a?b=c&d=%20#x",
-            "https://alas.aws.amazon.com/AL2/ALAS-2024-1.html",
-        ] {
-            assert!(is_safe_http_url(url), "{url}");
-        }
-        for url in [
-            "",
-            "https://",
-            "https:///path",
-            "ftp://example.com",
-            "javascript:alert(1)",
-            "https://exa mple.com",
-            "https://example.com/a b",
-            "https://example.com/%zz",
-            "https://example.com/%2",
-            "https://example.com/<script>",
-            "https://example.com/a#b#c",
-            "https://user@example.com",
-            "https://example.com:port/",
-            "https://exämple.com",
-            "https://example.com/\"",
-            "https://[::1]/",
-        ] {
-            assert!(!is_safe_http_url(url), "{url}");
-        }
     }
 
     #[test]

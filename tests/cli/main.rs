@@ -1,6 +1,7 @@
 //! The one end-to-end test binary: the real `ecr-scan-gate` against fixtures and local servers.
 
 mod action;
+mod doctor_stub;
 mod ecr_stub;
 mod evaluate;
 mod moto;
