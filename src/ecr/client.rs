@@ -146,7 +146,7 @@ impl EcrError {
                 )
             }
             EcrError::Call { code: None, .. } => Some(
-                "no answer from ECR: check the network, the region, and AWS_ENDPOINT_URL_ECR if set",
+                "no usable answer from ECR: check the network, the region, and AWS_ENDPOINT_URL_ECR if set",
             ),
             _ => None,
         }
@@ -163,12 +163,18 @@ where
     let (code, message) = match &error {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            (
-                ProvideErrorMetadata::code(e).map(str::to_string),
-                e.message()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| e.to_string()),
-            )
+            let code = ProvideErrorMetadata::code(e).map(str::to_string);
+            let message = match (e.message(), &code) {
+                (Some(message), _) => message.to_string(),
+                (None, Some(_)) => e.to_string(),
+                // No error code: not an answer ECR's SDK could read (a proxy's page, broken JSON).
+                (None, None) => format!(
+                    "an answer that is not ECR's (HTTP {}): {}",
+                    service.raw().status().as_u16(),
+                    error_chain(e)
+                ),
+            };
+            (code, message)
         }
         other => (None, error_chain(other)),
     };

@@ -52,6 +52,10 @@ pub enum Action {
         kind: String,
         message: String,
     },
+    /// `status` with this body as it is (HTML from a proxy, broken JSON).
+    Raw { status: u16, body: String },
+    /// A 200 that announces twice the length of this body, sends the body, and closes the connection.
+    Cut(Value),
     /// Close the connection without answering.
     Drop,
     /// Wait, then do the inner action.
@@ -68,6 +72,13 @@ impl Action {
             status,
             kind: kind.to_string(),
             message: message.to_string(),
+        }
+    }
+
+    pub fn raw(status: u16, body: &str) -> Action {
+        Action::Raw {
+            status,
+            body: body.to_string(),
         }
     }
 
@@ -504,6 +515,18 @@ fn respond(writer: &mut TcpStream, action: Action) -> bool {
         }
         Action::Drop => false,
         Action::Json(value) => write_response(writer, 200, None, &value.to_string()).is_ok(),
+        Action::Raw { status, body } => write_response(writer, status, None, &body).is_ok(),
+        Action::Cut(value) => {
+            let body = value.to_string();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n",
+                body.len() * 2
+            );
+            let _ = writer.write_all(head.as_bytes());
+            let _ = writer.write_all(body.as_bytes());
+            let _ = writer.flush();
+            false
+        }
         Action::Error {
             status,
             kind,

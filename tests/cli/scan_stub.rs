@@ -950,6 +950,78 @@ fn dropped_connections_are_retried() {
     assert_eq!(stub.count(DESCRIBE), 2, "{:?}", stub.operations());
 }
 
+/// A bare 503 from a load balancer and an answer cut short are "not yet": tried again.
+#[test]
+fn a_bare_503_or_an_answer_cut_short_is_not_yet() {
+    let stub = EcrStub::start();
+    let manifest = image_manifest(Flavour::Oci, "proxied");
+    stub.on(
+        BATCH_GET,
+        vec![
+            Action::raw(
+                503,
+                "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
+            ),
+            Action::json(batch_get_image("app", Some("v1"), &manifest)),
+        ],
+    );
+    scan_on_push(&stub);
+    let complete = ScanPage::new("app", &manifest.digest, "COMPLETE")
+        .basic(vec![high("CVE-2024-0103")])
+        .counts(&[("HIGH", 1)]);
+    stub.on(
+        DESCRIBE,
+        vec![Action::Cut(complete.json()), complete.action()],
+    );
+    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    run.expect(1);
+    assert_eq!(run.json()["counts"]["high"], 1);
+    assert_eq!(stub.count(BATCH_GET), 2, "{:?}", stub.operations());
+    assert_eq!(stub.count(DESCRIBE), 2, "{:?}", stub.operations());
+    assert_stderr(
+        &run,
+        "ECR answered BatchGetImage with a server error (HTTP 503)",
+    );
+}
+
+/// A whole answer that is not ECR's JSON (a captive portal, a wrong endpoint) is an answer: the SDK
+/// does not retry it either. Exit 2 at once, saying what was wrong.
+#[test]
+fn a_whole_answer_that_is_not_ecr_json_is_exit_2_at_once() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v1", Flavour::Oci);
+    scan_on_push(&stub);
+    stub.on(
+        DESCRIBE,
+        vec![Action::raw(200, "<html>captive portal</html>")],
+    );
+    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    run.expect(2);
+    assert_eq!(stub.count(DESCRIBE), 1, "{:?}", stub.operations());
+    assert_stderr(&run, &manifest.digest);
+    assert_stderr(&run, "HTTP 200");
+    assert_stderr(&run, "AWS_ENDPOINT_URL_ECR");
+}
+
+/// The visibility retry for a freshly pushed tag stops at the deadline too.
+#[test]
+fn a_missing_tag_is_not_looked_for_past_the_deadline() {
+    let stub = EcrStub::start();
+    stub.on(
+        BATCH_GET,
+        vec![Action::json(batch_get_image_not_found("missing"))],
+    );
+    scan_on_push(&stub);
+    let began = Instant::now();
+    let run = scan(&stub, &["app:missing", "--timeout", "4s"]);
+    let took = began.elapsed();
+    run.expect(2);
+    assert_stderr(&run, "app:missing");
+    assert_stderr(&run, "not found");
+    assert!(stub.count(BATCH_GET) >= 2, "{}", stub.count(BATCH_GET));
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
 /// A call that hangs must not hold the gate past its timeout.
 #[test]
 fn a_call_that_never_answers_ends_at_the_deadline_with_exit_3() {
