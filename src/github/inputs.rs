@@ -810,6 +810,15 @@ mod tests {
         let settings = publish_settings(&Inputs::from_pairs([("github-token", "ghs_secret")]));
         let text = format!("{settings:?}");
         assert!(!text.contains("ghs_secret"), "{text}");
+        assert!(text.contains("Token(***)"), "{text}");
+        let token = settings.unwrap().token.unwrap();
+        assert_eq!(token.expose(), "ghs_secret");
+    }
+
+    #[test]
+    fn inputs_know_whether_the_runner_set_any() {
+        assert!(Inputs::from_vars(Vec::new()).is_empty());
+        assert!(!Inputs::from_pairs([("comment", "never")]).is_empty());
     }
 
     #[test]
