@@ -508,8 +508,8 @@ impl<'a> Client<'a> {
                 location: url.origin().ascii_serialization(),
             });
         }
-        // NOTE: reqwest turns a URL's user info into an `Authorization` header of its own, which would
-        // go out next to ECR's credentials.
+        // reqwest turns a URL's user info into an `Authorization` header of its own, which would go out
+        // next to ECR's credentials.
         if !url.username().is_empty() || url.password().is_some() {
             return Err(bad("has a Location header with user info"));
         }

@@ -698,6 +698,8 @@ mod tests {
         assert_eq!(markdown_code("x"), "`x`");
         assert_eq!(markdown_code("a`b"), "``a`b``");
         assert_eq!(markdown_code("`a``"), "``` `a`` ```");
+        assert_eq!(markdown_code("`a"), "`` `a ``");
+        assert_eq!(markdown_code("a`"), "`` a` ``");
         assert_eq!(markdown_code("@x <b>"), "`@x <b>`");
     }
 
