@@ -224,9 +224,10 @@ mod tests {
             "http://[::ffff:10.0.0.1]",
             "http://0x7f000001.evil.example",
         ] {
+            let error = parse(insecure).expect_err(insecure);
             assert!(
-                matches!(parse(insecure), Err(EndpointError::Refused { .. })),
-                "{insecure}"
+                matches!(&error, EndpointError::Refused { problem, .. } if problem.contains("plain http")),
+                "{insecure}: {error}"
             );
         }
         for other in [
