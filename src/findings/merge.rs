@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
-use super::{Finding, Image, ScanSet};
+use super::{Finding, Image, ScanSet, Severity};
 
 /// What an edge read for one image, before merging.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,8 +21,14 @@ pub struct ImageScan {
     pub warnings: Vec<String>,
 }
 
-/// Merges image scans: identical findings (same id, package, version and path) become one finding that
-/// lists every image it occurs in. Also warns where fewer findings were declared than listed.
+/// Merges image scans: identical findings (same id, package, version and path, judged alike) become one
+/// finding that lists every image it occurs in. Also warns where fewer findings were declared than
+/// listed.
+///
+/// NOTE: what the policy reads (severity, score, fix availability, scanner suppression) is part of
+/// the key: an Inspector suppression rule can cover one platform's image only, and one platform's
+/// scanner can rate a package differently. Folding such findings into one would let whichever image
+/// came first decide for all of them.
 pub fn merge(scans: Vec<ImageScan>) -> ScanSet {
     let mut set = ScanSet::default();
     let mut index: HashMap<FindingKey, usize> = HashMap::new();
@@ -71,6 +77,11 @@ struct FindingKey {
     name: Option<String>,
     version: Option<String>,
     path: Option<String>,
+    // How the policy judges it.
+    severity: Severity,
+    score: Option<u64>,
+    fix_available: Option<bool>,
+    suppressed_by_scanner: bool,
 }
 
 impl FindingKey {
@@ -80,6 +91,10 @@ impl FindingKey {
             name: finding.package.name.clone(),
             version: finding.package.version.clone(),
             path: finding.package.path.clone(),
+            severity: finding.severity,
+            score: finding.score.map(f64::to_bits),
+            fix_available: finding.fix_available,
+            suppressed_by_scanner: finding.suppressed_by_scanner,
         }
     }
 }
@@ -177,7 +192,7 @@ fn surplus_warning(label: &str, surplus: &[CountGap]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::findings::{Package, ScanInfo, ScanType, Severity};
+    use crate::findings::{Package, ScanInfo, ScanType};
 
     fn image(digest: &str, platform: &str) -> Image {
         Image {
@@ -245,6 +260,54 @@ mod tests {
         ]);
         assert_eq!(set.findings.len(), 1);
         assert_eq!(set.findings[0].images, vec![0, 1]);
+    }
+
+    #[test]
+    fn findings_judged_differently_per_platform_stay_separate_in_either_order() {
+        let suppressed = || {
+            let mut f = finding("CVE-1", Severity::Critical, "1.0");
+            f.suppressed_by_scanner = true;
+            f
+        };
+        let lower = || finding("CVE-1", Severity::Low, "1.0");
+        let no_fix = || {
+            let mut f = finding("CVE-1", Severity::Critical, "1.0");
+            f.fix_available = Some(false);
+            f
+        };
+        let scored = || {
+            let mut f = finding("CVE-1", Severity::Critical, "1.0");
+            f.score = Some(1.0);
+            f
+        };
+        for other in [suppressed, lower, no_fix, scored] {
+            for flip in [false, true] {
+                let mut scans = vec![
+                    scan("sha256:a", "linux/arm64", vec![other()]),
+                    scan(
+                        "sha256:b",
+                        "linux/amd64",
+                        vec![finding("CVE-1", Severity::Critical, "1.0")],
+                    ),
+                ];
+                if flip {
+                    scans.reverse();
+                }
+                let set = merge(scans);
+                assert_eq!(set.findings.len(), 2, "{:?}", set.findings);
+                let plain = set
+                    .findings
+                    .iter()
+                    .find(|f| {
+                        f.severity == Severity::Critical
+                            && !f.suppressed_by_scanner
+                            && f.fix_available.is_none()
+                            && f.score.is_none()
+                    })
+                    .expect("the amd64 finding as its scanner gave it");
+                assert_eq!(plain.images.len(), 1);
+            }
+        }
     }
 
     #[test]

@@ -71,7 +71,6 @@ struct RawDescriptor {
     media_type: Option<String>,
     digest: Option<String>,
     platform: Option<RawPlatform>,
-    annotations: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Deserialize)]
@@ -279,17 +278,17 @@ fn platform_name(p: RawPlatform) -> String {
     text
 }
 
-/// buildx provenance/SBOM attestations: `vnd.docker.reference.type: attestation-manifest`, platform
-/// `unknown/unknown` (moby/buildkit#3499).
+/// buildx provenance/SBOM attestations: platform `unknown/unknown` (moby/buildkit#3499), usually also
+/// annotated `vnd.docker.reference.type: attestation-manifest`.
+///
+/// NOTE: the platform decides, not the annotation. A runtime picks an index entry by its platform and
+/// ignores annotations, so an entry annotated as an attestation but naming a real platform (or none,
+/// which containerd takes as matching any) can be the image that runs; it is scanned like any other.
+/// Only `unknown/unknown`, which no runtime selects, is left out.
 fn is_attestation(entry: &RawDescriptor) -> bool {
-    let annotated = entry.annotations.as_ref().is_some_and(|a| {
-        a.get("vnd.docker.reference.type")
-            .is_some_and(|t| t == "attestation-manifest")
-    });
-    let unknown_platform = entry.platform.as_ref().is_some_and(|p| {
+    entry.platform.as_ref().is_some_and(|p| {
         p.os.as_deref() == Some("unknown") && p.architecture.as_deref() == Some("unknown")
-    });
-    annotated || unknown_platform
+    })
 }
 
 /// `linux/arm64` matches `linux/arm64` and `linux/arm64/v8`; `arm64` matches any OS.
@@ -482,20 +481,40 @@ mod tests {
     }
 
     #[test]
-    fn attestations_are_told_by_annotation_or_by_an_unknown_platform() {
+    fn only_an_unknown_platform_marks_an_attestation_whatever_the_annotations_say() {
+        // An entry annotated as an attestation but naming linux/amd64 is what `docker pull` runs on
+        // amd64 when it comes first; one with no platform matches any platform in containerd.
         let index = br#"{"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
             {"digest":"sha256:annotated","platform":{"os":"linux","architecture":"amd64"},
              "annotations":{"vnd.docker.reference.type":"attestation-manifest"}},
+            {"digest":"sha256:unplatformed",
+             "annotations":{"vnd.docker.reference.type":"attestation-manifest"}},
             {"digest":"sha256:unknown","platform":{"os":"unknown","architecture":"unknown"}},
+            {"digest":"sha256:buildx","platform":{"os":"unknown","architecture":"unknown"},
+             "annotations":{"vnd.docker.reference.type":"attestation-manifest"}},
             {"digest":"sha256:half","platform":{"os":"linux","architecture":"unknown"}},
             {"digest":"sha256:other","platform":{"os":"unknown","architecture":"arm64"}},
+            {"digest":"sha256:clean","platform":{"os":"linux","architecture":"amd64"}},
             {"digest":"sha256:signed","annotations":{"vnd.docker.reference.type":"signature"}}]}"#;
         let kept: Vec<String> = targets("sha256:top", None, index, &[])
             .unwrap()
             .into_iter()
             .map(|t| t.digest)
             .collect();
-        assert_eq!(kept, ["sha256:half", "sha256:other", "sha256:signed"]);
+        assert_eq!(
+            kept,
+            [
+                "sha256:annotated",
+                "sha256:unplatformed",
+                "sha256:half",
+                "sha256:other",
+                "sha256:clean",
+                "sha256:signed"
+            ]
+        );
+        let amd64 = targets("sha256:top", None, index, &["linux/amd64".into()]).unwrap();
+        let amd64: Vec<&str> = amd64.iter().map(|t| t.digest.as_str()).collect();
+        assert_eq!(amd64, ["sha256:annotated", "sha256:clean"]);
     }
 
     #[test]
