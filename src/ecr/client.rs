@@ -829,7 +829,8 @@ fn observe(output: &DescribeImageScanFindingsOutput, enhanced_hint: bool) -> Obs
     });
     let enhanced = enhanced_hint
         || matches!(status, ScanStatus::Active | ScanStatus::Pending)
-        || findings.is_some_and(|f| f.enhanced_findings.as_ref().is_some_and(|e| !e.is_empty()));
+        // NOTE: only enhanced scanning answers with an `enhancedFindings` list, even an empty one.
+        || findings.is_some_and(|f| f.enhanced_findings.is_some());
     Observation::Scan {
         status,
         counts,
