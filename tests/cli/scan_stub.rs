@@ -1739,3 +1739,22 @@ fn an_early_empty_complete_is_not_a_clean_image_when_the_configuration_is_unread
         assert_eq!(run.json()["counts"]["high"], 1, "{shape}");
     }
 }
+
+/// A findings answer that names another image (or repository) than the one asked about is not this
+/// image's result: no verdict from it.
+#[test]
+fn findings_of_another_image_or_repository_are_refused() {
+    for other in ["digest", "repository"] {
+        let stub = EcrStub::start();
+        let manifest = single_image(&stub, "app", "v1", Flavour::Docker);
+        scan_on_push(&stub);
+        let page = match other {
+            "digest" => ScanPage::new("app", &digest_of(b"a clean image"), "COMPLETE"),
+            _ => ScanPage::new("clean/app", &manifest.digest, "COMPLETE"),
+        };
+        stub.on(DESCRIBE, vec![page.basic(vec![]).action()]);
+        let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+        run.expect(2);
+        assert_stderr(&run, "not of the image asked about");
+    }
+}
