@@ -603,6 +603,7 @@ impl Ecr {
     ) -> Result<SavedScan, EcrError> {
         let target = target_name(repository, None, Some(digest));
         let mut raw = raw_response(first.0);
+        answers_for(&raw, repository, digest, &target)?;
         let mut token = raw.next_token.take();
         let mut pages = 1;
         while let Some(next) = token.filter(|t| !t.is_empty()) {
@@ -617,6 +618,7 @@ impl Ecr {
                 return Err(EcrError::Paging { target });
             };
             let mut page = raw_response(output);
+            answers_for(&page, repository, digest, &target)?;
             token = page.next_token.take();
             if token.as_deref() == Some(next.as_str()) {
                 return Err(EcrError::Paging { target });
@@ -645,6 +647,38 @@ impl Ecr {
             enhanced_hint,
         }
     }
+}
+
+/// Refuses a page of findings that names another image or repository than the one asked about: its
+/// findings are not this image's, and gating on them would judge the wrong image.
+fn answers_for(
+    raw: &RawResponse,
+    repository: &str,
+    digest: &str,
+    target: &str,
+) -> Result<(), EcrError> {
+    let named_digest = raw
+        .image_id
+        .as_ref()
+        .and_then(|id| id.image_digest.as_ref())
+        .map(|d| d.0.trim())
+        .filter(|d| !d.is_empty());
+    let named_repository = raw
+        .repository_name
+        .as_ref()
+        .map(|r| r.0.trim())
+        .filter(|r| !r.is_empty());
+    let other = match (named_digest, named_repository) {
+        (Some(named), _) if named != digest => format!("image {named}"),
+        (_, Some(named)) if named != repository => format!("repository {named}"),
+        _ => return Ok(()),
+    };
+    Err(EcrError::Call {
+        action: "read scan findings",
+        target: target.to_string(),
+        code: None,
+        message: format!("ECR answered with the findings of {other}, not of the image asked about"),
+    })
 }
 
 /// What a permission check found.
@@ -835,7 +869,8 @@ fn observe(output: &DescribeImageScanFindingsOutput, enhanced_hint: bool) -> Obs
     });
     let enhanced = enhanced_hint
         || matches!(status, ScanStatus::Active | ScanStatus::Pending)
-        || findings.is_some_and(|f| f.enhanced_findings.as_ref().is_some_and(|e| !e.is_empty()));
+        // NOTE: only enhanced scanning answers with an `enhancedFindings` list, even an empty one.
+        || findings.is_some_and(|f| f.enhanced_findings.is_some());
     Observation::Scan {
         status,
         counts,

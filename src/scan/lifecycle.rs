@@ -179,7 +179,14 @@ impl Lifecycle {
                     }
                     StatusClass::Final => {
                         let enhanced = *enhanced || *status == ScanStatus::Active;
-                        if !enhanced {
+                        // NOTE: a finished basic scan always carries imageScanCompletedAt. A final
+                        // status with nothing in it, not even a completion time, is the early COMPLETE
+                        // of enhanced scanning (aws/aws-sdk#289) whenever the gate could not tell the
+                        // registry is enhanced (configuration unreadable): watch it settle.
+                        let unfilled = *listed == 0
+                            && counts.as_ref().is_none_or(|c| c.values().all(|n| *n == 0))
+                            && !*has_completion_time;
+                        if !enhanced && !unfilled {
                             return Step::Read;
                         }
                         self.settle(counts, *listed, *has_completion_time, elapsed)
@@ -243,6 +250,33 @@ mod tests {
     }
 
     const S: fn(u64) -> Duration = Duration::from_secs;
+
+    #[test]
+    fn an_empty_final_result_without_completion_time_settles_even_if_not_known_enhanced() {
+        let mut life = Lifecycle::new(Duration::ZERO, true);
+        let empty = Observation::Scan {
+            status: ScanStatus::parse("COMPLETE"),
+            counts: None,
+            listed: 0,
+            has_completion_time: false,
+            enhanced: false,
+            description: None,
+        };
+        assert_eq!(life.next_step(&empty, S(0)), Step::Poll);
+        assert_eq!(life.next_step(&empty, S(15)), Step::Poll);
+        assert_eq!(life.next_step(&empty, S(31)), Step::Read);
+        // With a completion time, a basic result is read at once.
+        let mut life = Lifecycle::new(Duration::ZERO, true);
+        let finished = Observation::Scan {
+            status: ScanStatus::parse("COMPLETE"),
+            counts: None,
+            listed: 0,
+            has_completion_time: true,
+            enhanced: false,
+            description: None,
+        };
+        assert_eq!(life.next_step(&finished, S(0)), Step::Read);
+    }
 
     #[test]
     fn basic_in_progress_then_complete_reads_at_once() {

@@ -1773,3 +1773,61 @@ fn a_push_source_that_does_not_exist_is_exit_2_before_any_aws_call() {
     assert_eq!(run.json()["result"], "error");
     assert!(stub.requests().is_empty(), "{:?}", stub.operations());
 }
+
+/// aws/aws-sdk#289: under enhanced scan-on-push, ECR can answer COMPLETE before Inspector has filled in
+/// the findings. With the registry configuration unreadable (ecr:GetRegistryScanningConfiguration is
+/// optional) the gate cannot know the registry is enhanced; an empty final result without a completion
+/// time must still be watched until it settles, not read as a clean image on the first poll.
+#[test]
+fn an_early_empty_complete_is_not_a_clean_image_when_the_configuration_is_unreadable() {
+    for shape in ["enhancedFindings: []", "no lists"] {
+        let stub = EcrStub::start();
+        let manifest = single_image(&stub, "app", "v1", Flavour::Oci);
+        stub.on(CONFIG, vec![Action::access_denied(CONFIG)]);
+        let early = ScanPage::new("app", &manifest.digest, "COMPLETE").completed_at(None);
+        let early = match shape {
+            "no lists" => early,
+            _ => early.enhanced(vec![]),
+        };
+        let finding = enhanced_finding(
+            "CVE-2024-2961",
+            "HIGH",
+            7.3,
+            "glibc",
+            &manifest.digest,
+            "app",
+        );
+        stub.on(
+            DESCRIBE,
+            vec![
+                early.action(),
+                ScanPage::new("app", &manifest.digest, "ACTIVE")
+                    .enhanced(vec![finding])
+                    .counts(&[("HIGH", 1)])
+                    .action(),
+            ],
+        );
+        let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+        run.expect(1);
+        assert_eq!(run.json()["counts"]["high"], 1, "{shape}");
+    }
+}
+
+/// A findings answer that names another image (or repository) than the one asked about is not this
+/// image's result: no verdict from it.
+#[test]
+fn findings_of_another_image_or_repository_are_refused() {
+    for other in ["digest", "repository"] {
+        let stub = EcrStub::start();
+        let manifest = single_image(&stub, "app", "v1", Flavour::Docker);
+        scan_on_push(&stub);
+        let page = match other {
+            "digest" => ScanPage::new("app", &digest_of(b"a clean image"), "COMPLETE"),
+            _ => ScanPage::new("clean/app", &manifest.digest, "COMPLETE"),
+        };
+        stub.on(DESCRIBE, vec![page.basic(vec![]).action()]);
+        let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+        run.expect(2);
+        assert_stderr(&run, "not of the image asked about");
+    }
+}
