@@ -900,11 +900,13 @@ fn a_throttled_authorization_token_is_retried_before_pushing() {
         }]
     })));
     stub.on("GetAuthorizationToken", answers);
-    let missing = tempfile::tempdir().expect("tempdir");
-    let source = missing.path().join("no-such-layout");
+    // A source that exists (a missing one is refused before any AWS call) but is no image layout.
+    let holder = tempfile::tempdir().expect("tempdir");
+    let source = holder.path().join("no-such-layout");
+    std::fs::create_dir(&source).expect("empty directory");
     let source = source.display().to_string();
     let run = scan(&stub, &["app:v1", "--push", &source, "--timeout", "60s"]);
-    // The token came; the push then fails on the missing source (exit 2), not on throttling.
+    // The token came; the push then fails on the empty source (exit 2), not on throttling.
     run.expect(2);
     assert_eq!(
         stub.count("GetAuthorizationToken"),
