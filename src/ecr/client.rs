@@ -367,6 +367,13 @@ impl Ecr {
         let (username, password) = decoded
             .split_once(':')
             .ok_or_else(|| malformed("the token is not USER:PASSWORD"))?;
+        // NOTE: `::add-mask::` masks one line; a password with a line break (or any control character)
+        // could be printed half-masked, and belongs in no Authorization header either.
+        if password.is_empty() || decoded.chars().any(char::is_control) {
+            return Err(malformed(
+                "the token holds control characters or no password; refusing to use it",
+            ));
+        }
         Ok(Authorization {
             username: username.to_string(),
             password: password.to_string(),
@@ -606,9 +613,11 @@ impl Ecr {
         answers_for(&raw, repository, digest, &target)?;
         let mut token = raw.next_token.take();
         let mut pages = 1;
+        // Every token seen: one that comes back means the pages go round in a circle.
+        let mut seen = std::collections::HashSet::new();
         while let Some(next) = token.filter(|t| !t.is_empty()) {
             pages += 1;
-            if pages > MAX_PAGES {
+            if pages > MAX_PAGES || !seen.insert(next.clone()) {
                 return Err(EcrError::Paging { target });
             }
             let Some(output) = self

@@ -297,6 +297,7 @@ pub(super) struct RawStatus {
 pub(super) struct RawImageScanFindings {
     pub image_scan_completed_at: Option<Timestamp>,
     pub vulnerability_source_updated_at: Option<Timestamp>,
+    #[serde(default, deserialize_with = "unique_counts")]
     pub finding_severity_counts: Option<BTreeMap<String, Count>>,
     pub findings: Option<Vec<RawBasicFinding>>,
     pub enhanced_findings: Option<Vec<RawEnhancedFinding>>,
@@ -469,6 +470,49 @@ impl<'de> Deserialize<'de> for Count {
     }
 }
 
+/// `findingSeverityCounts`, refusing a severity named twice: JSON readers keep the last of two equal keys,
+/// so `{"HIGH": 40, "HIGH": 0}` would otherwise hide the 40 from the completeness check.
+fn unique_counts<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<BTreeMap<String, Count>>, D::Error> {
+    struct Counts;
+    impl<'de> serde::de::Visitor<'de> for Counts {
+        type Value = Option<BTreeMap<String, Count>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of severity counts")
+        }
+
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(Counts)
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut counts = BTreeMap::new();
+            while let Some((severity, count)) = map.next_entry::<String, Count>()? {
+                if counts.insert(severity.clone(), count).is_some() {
+                    return Err(serde::de::Error::custom(format!(
+                        "severity `{severity}` is counted twice"
+                    )));
+                }
+            }
+            Ok(Some(counts))
+        }
+    }
+    d.deserialize_option(Counts)
+}
+
 /// A timestamp as the CLI prints it (ISO-8601 string) or as the wire carries it (epoch seconds).
 #[derive(Debug, Clone)]
 pub(super) enum Timestamp {
@@ -577,6 +621,19 @@ mod tests {
         }
         let fine = result(HIGH, r#""HIGH":"1""#, "COMPLETE", "");
         assert!(parse(&fine).unwrap().usable.is_ok());
+    }
+
+    #[test]
+    fn a_severity_counted_twice_is_refused() {
+        let bytes = result(HIGH, r#""HIGH":40,"HIGH":0"#, "COMPLETE", "");
+        let error = parse(&bytes).unwrap_err().to_string();
+        assert!(error.contains("`HIGH` is counted twice"), "{error}");
+        assert!(error.contains("findingSeverityCounts"), "{error}");
+        let null = br#"{"repositoryName":"app","imageScanStatus":{"status":"COMPLETE"},
+            "imageScanFindings":{"imageScanCompletedAt":1,"findings":[],"findingSeverityCounts":null}}"#;
+        assert!(parse(null).unwrap().usable.is_ok());
+        let list = br#"{"imageScanStatus":{"status":"COMPLETE"},"imageScanFindings":{"findingSeverityCounts":[1]}}"#;
+        assert!(matches!(parse(list), Err(SavedError::Shape { .. })));
     }
 
     #[test]

@@ -1831,3 +1831,53 @@ fn findings_of_another_image_or_repository_are_refused() {
         assert_stderr(&run, "not of the image asked about");
     }
 }
+
+#[test]
+fn pages_whose_tokens_go_round_in_a_circle_are_refused_at_once() {
+    let stub = EcrStub::start();
+    let manifest = single_image(&stub, "app", "v1", Flavour::Docker);
+    scan_on_push(&stub);
+    let page = |token: &str| {
+        ScanPage::new("app", &manifest.digest, "COMPLETE")
+            .basic(vec![])
+            .next_token(token)
+            .action()
+    };
+    stub.on(DESCRIBE, vec![page("token-B")]);
+    stub.on_token(DESCRIBE, "token-B", vec![page("token-A")]);
+    stub.on_token(DESCRIBE, "token-A", vec![page("token-B")]);
+    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    run.expect(2);
+    assert_stderr(&run, "does not follow the previous one");
+    // The first page, then B and A; B again is refused before it is asked for, not after thousands of
+    // pages.
+    assert_eq!(stub.count(DESCRIBE), 3, "{:?}", stub.operations());
+}
+
+#[test]
+fn a_registry_password_with_a_line_break_is_refused_before_anything_prints_it() {
+    use base64::Engine as _;
+    let stub = EcrStub::start();
+    let token = base64::engine::general_purpose::STANDARD.encode(b"AWS:first-line\nsecond-line");
+    stub.on(
+        "GetAuthorizationToken",
+        vec![Action::json(json!({
+            "authorizationData": [{
+                "authorizationToken": token,
+                "expiresAt": NOW + 43_200.0,
+                "proxyEndpoint": format!("https://{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com")
+            }]
+        }))],
+    );
+    let empty = tempfile::tempdir().expect("tempdir");
+    let source = empty.path().display().to_string();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = stub.env();
+    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    env.push(("GITHUB_ACTIONS", "true"));
+    let run = run_with_env(dir, &["scan", "app:v1", "--push", &source], &env);
+    run.expect(2);
+    assert_stderr(&run, "control characters");
+    assert!(!run.stderr().contains("second-line"), "{}", run.stderr());
+    assert!(!run.stderr().contains("add-mask"), "{}", run.stderr());
+}
