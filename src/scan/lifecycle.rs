@@ -423,6 +423,83 @@ mod tests {
         );
     }
 
+    fn enhanced(counts: &[(&str, u64)], listed: usize, has_completion_time: bool) -> Observation {
+        Observation::Scan {
+            status: ScanStatus::Active,
+            counts: Some(counts.iter().map(|(k, v)| (k.to_string(), *v)).collect()),
+            listed,
+            has_completion_time,
+            enhanced: true,
+            description: None,
+        }
+    }
+
+    #[test]
+    fn all_zero_counts_are_no_counts_so_an_empty_result_waits_three_windows() {
+        let mut life = Lifecycle::new(ENHANCED_GRACE, false);
+        let zeros = enhanced(&[("HIGH", 0), ("LOW", 0)], 0, false);
+        assert_eq!(life.next_step(&zeros, S(0)), Step::Poll);
+        assert_eq!(life.next_step(&zeros, S(15)), Step::Poll);
+        assert_eq!(life.next_step(&zeros, S(31)), Step::Read);
+    }
+
+    #[test]
+    fn counts_alone_are_a_result_that_settles_in_one_window() {
+        let mut life = Lifecycle::new(ENHANCED_GRACE, false);
+        let counted = enhanced(&[("HIGH", 2)], 0, false);
+        assert_eq!(life.next_step(&counted, S(0)), Step::Poll);
+        assert_eq!(life.next_step(&counted, S(11)), Step::Read);
+    }
+
+    #[test]
+    fn listed_findings_without_counts_are_a_result_that_settles_in_one_window() {
+        let mut life = Lifecycle::new(ENHANCED_GRACE, false);
+        let listed = Observation::Scan {
+            status: ScanStatus::Active,
+            counts: None,
+            listed: 2,
+            has_completion_time: false,
+            enhanced: true,
+            description: None,
+        };
+        assert_eq!(life.next_step(&listed, S(0)), Step::Poll);
+        assert_eq!(life.next_step(&listed, S(11)), Step::Read);
+    }
+
+    #[test]
+    fn a_change_in_listed_findings_restarts_the_settle_window() {
+        let mut life = Lifecycle::new(ENHANCED_GRACE, false);
+        let two = enhanced(&[("HIGH", 3)], 2, true);
+        let three = enhanced(&[("HIGH", 3)], 3, true);
+        assert_eq!(life.next_step(&two, S(0)), Step::Poll);
+        assert_eq!(life.next_step(&three, S(11)), Step::Poll);
+        assert_eq!(life.next_step(&three, S(22)), Step::Read);
+    }
+
+    #[test]
+    fn a_refused_start_waits_its_own_grace_and_never_starts_again() {
+        let mut life = Lifecycle::new(BASIC_GRACE, true);
+        life.start_refused(S(5), ENHANCED_GRACE);
+        assert_eq!(
+            life.next_step(&Observation::ScanNotFound, S(100)),
+            Step::Poll
+        );
+        assert!(matches!(
+            life.next_step(&Observation::ScanNotFound, S(185)),
+            Step::GiveUp(_)
+        ));
+    }
+
+    #[test]
+    fn the_grace_for_a_missing_scan_ends_exactly_at_its_length() {
+        let mut life = Lifecycle::new(BASIC_GRACE, true);
+        assert_eq!(life.next_step(&Observation::ScanNotFound, S(0)), Step::Poll);
+        assert_eq!(
+            life.next_step(&Observation::ScanNotFound, BASIC_GRACE),
+            Step::StartScan
+        );
+    }
+
     #[test]
     fn enhanced_complete_but_empty_waits_longer_before_calling_it_clean() {
         let mut life = Lifecycle::new(ENHANCED_GRACE, false);

@@ -321,6 +321,23 @@ mod tests {
         ))
     }
 
+    #[test]
+    fn the_backoff_starts_at_a_quarter_second_doubles_and_caps_with_jitter() {
+        for _ in 0..50 {
+            let delays: Vec<Duration> = backoff().build().take(12).collect();
+            assert_eq!(delays.len(), 12, "never runs out");
+            let floors = [250, 500, 1000, 2000, 4000, 4000, 4000];
+            for (i, delay) in delays.iter().enumerate() {
+                let floor = Duration::from_millis(floors[i.min(floors.len() - 1)]);
+                assert!(
+                    *delay >= floor && *delay < floor * 2,
+                    "delay {i}: {delay:?} not in [{floor:?}, {:?})",
+                    floor * 2
+                );
+            }
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn unavailable_polls_are_polled_again_later_then_the_verdict_comes() {
         let mut answers: Vec<Observation> = (1..=8).map(unavailable).collect();
