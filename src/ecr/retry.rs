@@ -673,6 +673,106 @@ mod tests {
     }
 
     #[test]
+    fn a_connector_error_keeps_the_kind_it_was_given() {
+        let other = |kind| {
+            let error = ConnectorError::other("pool closed".into(), kind);
+            kind_of_dispatch(error)
+        };
+        assert_eq!(
+            other(Some(ErrorKind::ThrottlingError)),
+            Some(Transient::Throttling)
+        );
+        assert_eq!(other(Some(ErrorKind::ServerError)), Some(Transient::Server));
+        assert_eq!(
+            other(Some(ErrorKind::TransientError)),
+            Some(Transient::Transport)
+        );
+        assert_eq!(other(Some(ErrorKind::ClientError)), None);
+        assert_eq!(other(None), None);
+    }
+
+    fn kind_of_dispatch(error: ConnectorError) -> Option<Transient> {
+        kind(&SdkError::dispatch_failure(error)).map(|(kind, label)| {
+            assert_eq!(label, "connection failed");
+            kind
+        })
+    }
+
+    #[test]
+    fn advice_fits_what_ecr_kept_doing() {
+        assert!(Transient::Throttling.advice().contains("raise --timeout"));
+        assert!(Transient::Throttling.advice().contains("fewer gates"));
+        assert!(Transient::Server.advice().contains("raise --timeout"));
+        assert!(
+            Transient::Transport
+                .advice()
+                .contains("AWS_ENDPOINT_URL_ECR")
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_retry_is_reported_with_what_failed() {
+        let notes = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&notes);
+        let deadline = Deadline::new(Instant::now() + Duration::from_secs(60))
+            .observe(move |retrying| seen.lock().unwrap().push(retrying.to_string()));
+        let calls = Cell::new(0);
+        deadline
+            .retry("BatchGetImage", || {
+                calls.set(calls.get() + 1);
+                let n = calls.get();
+                async move {
+                    match n {
+                        1 => Err(EcrError::Unavailable {
+                            action: "fetch the image manifest",
+                            target: "app:v1".into(),
+                            kind: Transient::Transport,
+                            label: "connection failed".into(),
+                            message: "tcp connect error: Connection refused".into(),
+                        }),
+                        2 => Err(throttled()),
+                        _ => Ok(()),
+                    }
+                }
+            })
+            .await
+            .unwrap();
+        let notes = notes.lock().unwrap();
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(
+            notes[0].starts_with(
+                "ECR did not answer BatchGetImage (connection failed: tcp connect error: \
+                 Connection refused); trying again in 0."
+            ),
+            "{notes:?}"
+        );
+        assert!(
+            notes[1]
+                .starts_with("ECR throttled BatchGetImage (ThrottlingException); trying again in "),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn four_labels_are_all_shown() {
+        let deadline = Deadline::new(Instant::now());
+        for i in 0..4 {
+            deadline.record("BatchGetImage", Transient::Server, &format!("Code{i}"));
+        }
+        let (_, summary) = deadline.summary("BatchGetImage");
+        assert!(summary.ends_with("Code3, once)"), "{summary}");
+    }
+
+    #[test]
+    fn a_deadline_shows_when_it_is() {
+        let deadline = Deadline::new(Instant::now());
+        assert!(
+            format!("{deadline:?}").starts_with("Deadline { at: Instant"),
+            "{deadline:?}"
+        );
+    }
+
+    #[test]
     fn a_hostile_error_code_becomes_a_short_plain_label() {
         let code = format!("Throttl\u{1b}]8;;https://evil\u{7}{}", "x".repeat(500));
         let (kind, label) = kind(&service(503, Some(&code))).unwrap();
