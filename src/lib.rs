@@ -15,3 +15,15 @@ pub mod policy;
 pub mod registry;
 pub mod report;
 pub mod scan;
+
+/// An error and its causes on one line: `error: cause: cause of the cause`.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

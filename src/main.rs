@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use ecr_scan_gate::app::{self, EXIT_ERROR};
 use ecr_scan_gate::cli::Cli;
+use ecr_scan_gate::error_chain;
 use ecr_scan_gate::github::inputs::{self, ACTION_COMMAND, Inputs};
 use ecr_scan_gate::github::workspace::Workspace;
 use ecr_scan_gate::github::{self, Environment};
@@ -82,18 +83,6 @@ fn action(args: &[OsString]) -> ExitCode {
             )
         }
     }
-}
-
-/// `error: cause: cause of the cause`.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 fn input_error(github: Option<&Environment>, message: &str) -> ExitCode {

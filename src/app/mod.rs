@@ -2,6 +2,7 @@
 //! turns the outcome into the exit code. The only module that reads the environment (files, clock,
 //! stdout/stderr).
 
+use crate::error_chain;
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -321,18 +322,6 @@ fn finish_error(
         }
     }
     code
-}
-
-/// `error: cause: cause of the cause`.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Writes every requested report, then the stderr summary, and returns the exit code. A report that

@@ -362,7 +362,7 @@ async fn push(
         PushEvent::Retrying { error, delay } => note(&format!(
             "  retrying in {:.1}s: {}",
             delay.as_secs_f64(),
-            super::error_chain(*error)
+            crate::error_chain(*error)
         )),
     };
     let pushed = registry::push(source, &target, &credentials, &options, &observe).await?;
@@ -462,7 +462,7 @@ fn out_of_time(timeout: Duration, error: &EcrError) -> String {
     format!(
         "timed out after {}: {}; {advice}",
         human_duration(timeout),
-        super::error_chain(error)
+        crate::error_chain(error)
     )
 }
 

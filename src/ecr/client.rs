@@ -6,6 +6,7 @@
 //! `doctor`'s permission checks keep the SDK's standard retries. `StartImageScan`'s
 //! `LimitExceededException` means "a scan from the last 24 h exists", not throttling.
 
+use crate::error_chain;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -193,17 +194,6 @@ where
             message,
         },
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// A manifest fetched with `BatchGetImage`.
