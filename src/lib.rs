@@ -3,7 +3,9 @@
 //! The flow, and the modules in its order: [`cli`] (what the user typed) → [`app`] (orchestration, the
 //! only place that reads the environment) → the edge [`ecr`] (ECR's shapes into the core's) → the core:
 //! [`findings`] (one model for basic and enhanced findings) → [`policy`] (decides the verdict, once) →
-//! [`report`] (renders the verdict; never changes it).
+//! [`run`] (how the run ended, as one typed value: the exit code and every report read it) → [`report`]
+//! (renders it; never changes it). [`scan`] holds the pure scan planning and waiting logic, [`registry`]
+//! the push, [`github`] the Action's edge.
 
 pub mod app;
 pub mod cli;
@@ -14,6 +16,7 @@ pub mod image_ref;
 pub mod policy;
 pub mod registry;
 pub mod report;
+pub mod run;
 pub mod scan;
 
 /// An error and its causes on one line: `error: cause: cause of the cause`.

@@ -14,32 +14,43 @@ use ecr_scan_gate::report::escape::plain_line;
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = env::args_os().collect();
-    if runs_as_action(&args) {
-        return action(&args);
+    let vars: Vec<(OsString, OsString)> = env::vars_os().collect();
+    // The one place `GITHUB_ACTIONS` is read: `Some` inside a GitHub Actions job.
+    let github = Environment::from_vars(vars.iter().cloned());
+    if runs_as_action(&args, github.as_ref(), &vars) {
+        return action(&args, github.as_ref(), vars);
     }
-    app::run(Cli::parse())
+    app::run(Cli::parse(), github.as_ref())
 }
 
 /// The GitHub Action runs the binary as `ecr-scan-gate github-action` (`runs.args` in `action.yml`).
 /// The image run with no arguments inside a GitHub Actions job that passes inputs (`uses: docker://…`
 /// with `with:`) is the Action too.
-fn runs_as_action(args: &[OsString]) -> bool {
+fn runs_as_action(
+    args: &[OsString],
+    github: Option<&Environment>,
+    vars: &[(OsString, OsString)],
+) -> bool {
     match args.get(1) {
         Some(first) => first == ACTION_COMMAND,
         None => {
-            env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
-                && env::vars_os().any(|(key, _)| key.to_string_lossy().starts_with("INPUT_"))
+            github.is_some()
+                && vars
+                    .iter()
+                    .any(|(key, _)| key.to_string_lossy().starts_with("INPUT_"))
         }
     }
 }
 
 /// Runs as the Action: the `INPUT_*` variables become the command line, which then runs like any other.
-fn action(args: &[OsString]) -> ExitCode {
-    let vars: Vec<(OsString, OsString)> = env::vars_os().collect();
-    let github = Environment::from_vars(vars.iter().cloned());
+fn action(
+    args: &[OsString],
+    github: Option<&Environment>,
+    vars: Vec<(OsString, OsString)>,
+) -> ExitCode {
     if args.len() > 2 {
         return input_error(
-            github.as_ref(),
+            github,
             &format!(
                 "`{ACTION_COMMAND}` takes no arguments: the action's inputs arrive as INPUT_* variables"
             ),
@@ -52,7 +63,7 @@ fn action(args: &[OsString]) -> ExitCode {
         .map_or_else(|| cwd.clone(), Into::into);
     let run = match inputs::command_line(&Inputs::from_vars(vars), &Workspace::new(root, &cwd)) {
         Ok(run) => run,
-        Err(error) => return input_error(github.as_ref(), &error_chain(&error)),
+        Err(error) => return input_error(github, &error_chain(&error)),
     };
     let mut stderr = io::stderr().lock();
     if !run.ignored.is_empty() {
@@ -72,13 +83,13 @@ fn action(args: &[OsString]) -> ExitCode {
     );
     drop(stderr);
     match Cli::try_parse_without_env(&run.args) {
-        Ok(cli) => app::run(cli),
+        Ok(cli) => app::run(cli, github),
         Err(error) => {
             let text = error.to_string();
             let first = text.lines().next().unwrap_or_default();
             let first = first.strip_prefix("error: ").unwrap_or(first);
             input_error(
-                github.as_ref(),
+                github,
                 &format!("{first} (from the action's inputs: {run})"),
             )
         }

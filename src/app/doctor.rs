@@ -3,11 +3,13 @@
 
 use std::fmt::Write as _;
 
-use super::{AppError, EXIT_ERROR, EXIT_PASS, aws_options, error_chain};
+use super::error::AppError;
+use super::scan::aws_options;
 use crate::cli::DoctorArgs;
 use crate::ecr::client::{Check, Ecr};
 use crate::image_ref::ImageRef;
 use crate::report::escape::plain_line;
+use crate::run::{EXIT_ERROR, EXIT_PASS};
 use crate::scan::plan::{self, Plan};
 
 /// Every IAM action the gate may call, and why.
@@ -61,10 +63,7 @@ pub(super) fn doctor(args: &DoctorArgs) -> u8 {
 }
 
 fn report_error(error: &AppError) -> u8 {
-    eprintln!("error: {}", plain_line(&error_chain(error)));
-    if let Some(hint) = error.hint() {
-        eprintln!("hint: {hint}");
-    }
+    super::error::print_error(error);
     EXIT_ERROR
 }
 

@@ -8,85 +8,80 @@ use std::time::Duration;
 use reqwest::Url;
 use tokio::time::Instant;
 
-use super::{AppError, ReportTargets, aws_options, fail_early, judge, load_policy};
+use super::error::AppError;
+use super::gate::{fail_early, judge, prepare};
 use crate::cli::ScanArgs;
-use crate::ecr::client::{Ecr, EcrError, Manifest};
+use crate::ecr::client::{AwsOptions, Ecr, EcrError, Manifest};
 use crate::ecr::retry::Deadline;
 use crate::findings::{ImageScan, ScanType};
+use crate::github::Environment;
 use crate::image_ref::ImageRef;
-use crate::policy::Policy;
 use crate::registry::endpoint::{self, EndpointError};
 use crate::registry::{self, PushError, PushEvent};
 use crate::report::escape::{plain_line, workflow_command_data};
+use crate::run::{Incomplete, Reason};
 use crate::scan::identify;
-use crate::scan::lifecycle::{BASIC_GRACE, ENHANCED_GRACE, Lifecycle};
-use crate::scan::plan::{self, Coverage, Plan, ScanMode};
+use crate::scan::plan::{self, Coverage};
 use crate::scan::wait::{Progress, Waited, wait_for_scan};
 
 /// How long a tag that is not visible yet (right after a push) is looked for.
 const IMAGE_VISIBILITY_WINDOW: Duration = Duration::from_secs(30);
 
 /// What the live part produced for the judge.
+#[derive(Default)]
 struct Scanned {
     scans: Vec<ImageScan>,
-    incomplete: Vec<String>,
+    incomplete: Vec<Incomplete>,
 }
 
-pub(super) fn scan(args: &ScanArgs) -> u8 {
-    let targets = match ReportTargets::new(&args.reports) {
-        Ok(targets) => targets,
-        Err(error) => return fail_early(&[error], &Policy::default(), &ReportTargets::none()),
+pub(super) fn scan(args: &ScanArgs, github: Option<&Environment>) -> u8 {
+    let check = || {
+        let reference = ImageRef::parse(&args.image)?;
+        if let Some(source) = &args.push {
+            check_push_source(source)?;
+        }
+        Ok(reference)
     };
-    let reference = match ImageRef::parse(&args.image) {
-        Ok(reference) => reference,
-        Err(error) => return fail_early(&[error.into()], &Policy::default(), &targets),
+    let (targets, reference, policy) = match prepare(&args.reports, &args.gate, github, check) {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
     };
-    if let Some(source) = &args.push
-        && let Err(error) = check_push_source(source)
-    {
-        return fail_early(&[error], &Policy::default(), &targets);
-    }
-    let policy = match load_policy(&args.gate) {
-        Ok(policy) => policy,
-        Err(error) => return fail_early(&[error], &Policy::default(), &targets),
+    let judge = |scanned: Scanned, errors| {
+        let Scanned { scans, incomplete } = scanned;
+        judge(
+            scans, incomplete, errors, &policy, &targets, &args.gate, github,
+        )
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
-        Err(error) => return fail_early(&[AppError::Runtime(error)], &policy, &targets),
+        Err(error) => return fail_early(vec![AppError::Runtime(error)], &policy, &targets, github),
     };
-    match runtime.block_on(run(args, &reference)) {
-        Ok(scanned) => judge(
-            scanned.scans,
-            scanned.incomplete,
-            Vec::new(),
-            &policy,
-            &targets,
-            &args.gate,
-        ),
+    match runtime.block_on(run(args, &reference, github.is_some())) {
+        Ok(scanned) => judge(scanned, Vec::new()),
         // ECR kept throttling (or failing) until the deadline: no verdict, exit 3.
-        Err(AppError::Ecr(error @ EcrError::OutOfTime { .. })) => judge(
-            Vec::new(),
-            vec![out_of_time(args.timeout, &error)],
-            Vec::new(),
-            &policy,
-            &targets,
-            &args.gate,
-        ),
-        Err(error) => judge(
-            Vec::new(),
-            Vec::new(),
-            vec![error],
-            &policy,
-            &targets,
-            &args.gate,
-        ),
+        Err(AppError::Ecr(error @ EcrError::OutOfTime { .. })) => {
+            let incomplete = vec![Incomplete {
+                image: None,
+                reason: out_of_time(args.timeout, &error),
+            }];
+            judge(
+                Scanned {
+                    scans: Vec::new(),
+                    incomplete,
+                },
+                Vec::new(),
+            )
+        }
+        Err(error) => judge(Scanned::default(), vec![error]),
     }
 }
 
-async fn run(args: &ScanArgs, reference: &ImageRef) -> Result<Scanned, AppError> {
+/// The live part: connect, push (`--push`), identify the images, plan, then wait for and read each
+/// image's scan. `in_actions`: the log is a GitHub Actions job's (groups, masking).
+async fn run(args: &ScanArgs, reference: &ImageRef, in_actions: bool) -> Result<Scanned, AppError> {
     let began = Instant::now();
     // Checked before any AWS call: a bad endpoint must not cost a token, let alone receive one.
     let given_endpoint = match &args.push {
@@ -101,7 +96,7 @@ async fn run(args: &ScanArgs, reference: &ImageRef) -> Result<Scanned, AppError>
     let pinned;
     let reference = match &args.push {
         Some(source) => {
-            pinned = push(&ecr, args, reference, source, given_endpoint).await?;
+            pinned = push(&ecr, args, reference, source, given_endpoint, in_actions).await?;
             &pinned
         }
         None => reference,
@@ -129,61 +124,51 @@ async fn run(args: &ScanArgs, reference: &ImageRef) -> Result<Scanned, AppError>
             || "registry scanning configuration not readable".to_string(),
             Coverage::to_string
         ),
-        describe(&plan)
+        plan.describe()
     ));
 
     let enhanced = coverage
         .as_ref()
         .is_some_and(|c| c.scan_type == ScanType::Enhanced);
-    let mut scanned = Scanned {
-        scans: Vec::new(),
-        incomplete: Vec::new(),
-    };
+    let mut scanned = Scanned::default();
     for target in &targets {
         let label = match &target.platform {
             Some(platform) => format!("{}@{} ({platform})", reference.repository, target.digest),
             None => format!("{}@{}", reference.repository, target.digest),
         };
-        let (lifecycle, start_first) = match &plan {
-            Plan::NotScanned { why } => {
-                scanned.incomplete.push(format!("{label}: {why}"));
+        let incomplete = |reason| Incomplete {
+            image: Some(label.clone()),
+            reason,
+        };
+        let start = match plan.wait_start(enhanced, args.scan_mode) {
+            Ok(start) => start,
+            Err(why) => {
+                scanned
+                    .incomplete
+                    .push(incomplete(Reason::NotScanned(why.to_string())));
                 continue;
             }
-            Plan::StartBasicScan => (Lifecycle::new(BASIC_GRACE, true), true),
-            Plan::Wait {
-                grace_for_missing_scan,
-            } => {
-                let grace = match (grace_for_missing_scan, enhanced) {
-                    (false, _) => Duration::ZERO,
-                    (true, true) => ENHANCED_GRACE,
-                    (true, false) => BASIC_GRACE,
-                };
-                let may_start = !enhanced && args.scan_mode == ScanMode::Auto;
-                (Lifecycle::new(grace, may_start), false)
-            }
-            Plan::Probe => (Lifecycle::new(Duration::ZERO, true), false),
         };
         let remaining = args.timeout.saturating_sub(began.elapsed());
         let api = ecr.scan_of(&reference.repository, &target.digest, enhanced);
-        let grouped = in_github_actions();
-        if grouped {
+        if in_actions {
             eprintln!(
                 "::group::{}",
                 workflow_command_data(&format!("ecr-scan-gate: waiting for the scan of {label}"))
             );
         }
-        let waited = wait_for_scan(&api, lifecycle, remaining, start_first, |p| {
+        let waited = wait_for_scan(&api, start.lifecycle(), remaining, start.start_first, |p| {
             progress(&label, p)
         })
         .await;
-        if grouped {
+        if in_actions {
             eprintln!("::endgroup::");
         }
         // ECR kept throttling (or failing) until the deadline: this image has no verdict.
         let waited = match waited {
             Err(error @ EcrError::OutOfTime { .. }) => {
                 let reason = out_of_time(args.timeout, &error);
-                scanned.incomplete.push(format!("{label}: {reason}"));
+                scanned.incomplete.push(incomplete(reason));
                 continue;
             }
             other => other?,
@@ -196,7 +181,7 @@ async fn run(args: &ScanArgs, reference: &ImageRef) -> Result<Scanned, AppError>
                 {
                     Err(error @ EcrError::OutOfTime { .. }) => {
                         let reason = out_of_time(args.timeout, &error);
-                        scanned.incomplete.push(format!("{label}: {reason}"));
+                        scanned.incomplete.push(incomplete(reason));
                         continue;
                     }
                     other => other?,
@@ -217,29 +202,40 @@ async fn run(args: &ScanArgs, reference: &ImageRef) -> Result<Scanned, AppError>
                     scan.image.region = Some(ecr.region().to_string());
                 }
                 if let Err(reason) = saved.usable {
-                    scanned.incomplete.push(format!("{label}: {reason}"));
+                    scanned
+                        .incomplete
+                        .push(incomplete(Reason::Unusable(reason)));
                 }
                 scanned.scans.push(scan);
             }
-            Waited::Incomplete(reason) => scanned.incomplete.push(format!("{label}: {reason}")),
+            Waited::Incomplete(reason) => {
+                scanned
+                    .incomplete
+                    .push(incomplete(Reason::Unusable(reason)));
+            }
             Waited::TimedOut {
                 last_status,
-                unavailable: Some(why),
-            } => scanned.incomplete.push(format!(
-                "{label}: timed out after {}: {why} (last status: {last_status}); raise --timeout",
-                human_duration(args.timeout)
-            )),
-            Waited::TimedOut {
+                unavailable,
+            } => scanned.incomplete.push(incomplete(Reason::TimedOut {
+                after: args.timeout,
                 last_status,
-                unavailable: None,
-            } => scanned.incomplete.push(format!(
-                "{label}: timed out after {} waiting for the scan (last status: {last_status}); raise \
-                 --timeout",
-                human_duration(args.timeout)
-            )),
+                unavailable,
+            })),
         }
     }
     Ok(scanned)
+}
+
+/// AWS selection: flags first, then what the image URI says, then the standard chain.
+pub(super) fn aws_options(aws: &crate::cli::AwsArgs, reference: &ImageRef) -> AwsOptions {
+    AwsOptions {
+        region: aws.region.clone().or_else(|| reference.region.clone()),
+        profile: aws.profile.clone(),
+        registry_id: aws
+            .registry_id
+            .clone()
+            .or_else(|| reference.registry_id.clone()),
+    }
 }
 
 /// The images an image reference stands for: the tag's manifest, and for an index the images it lists,
@@ -294,12 +290,13 @@ async fn push(
     reference: &ImageRef,
     source: &Path,
     given_endpoint: Option<Url>,
+    in_actions: bool,
 ) -> Result<ImageRef, AppError> {
     let authorization = ecr
         .deadline()
         .retry("GetAuthorizationToken", || ecr.authorization())
         .await?;
-    if in_github_actions() {
+    if in_actions {
         // NOTE: a masked value is replaced by *** in the job log from then on:
         // https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#masking-a-value-in-a-log
         eprintln!("::add-mask::{}", authorization.password);
@@ -422,20 +419,6 @@ async fn fetch_manifest(ecr: &Ecr, reference: &ImageRef) -> Result<Manifest, Ecr
     }
 }
 
-fn describe(plan: &Plan) -> &'static str {
-    match plan {
-        Plan::StartBasicScan => "starting a basic scan",
-        Plan::Wait {
-            grace_for_missing_scan: true,
-        } => "waiting for the scan ECR starts by itself",
-        Plan::Wait {
-            grace_for_missing_scan: false,
-        } => "waiting for an existing scan",
-        Plan::Probe => "reading the scan, starting a basic one if none exists",
-        Plan::NotScanned { .. } => "ECR does not scan this repository",
-    }
-}
-
 fn progress(label: &str, p: &Progress) {
     let next = p
         .next_poll
@@ -457,13 +440,12 @@ fn progress(label: &str, p: &Progress) {
 
 /// `timed out after 90s: ECR kept throttling DescribeImageScanFindings (ThrottlingException, 14
 /// times): couldn't …: Rate exceeded; raise --timeout, or …`.
-fn out_of_time(timeout: Duration, error: &EcrError) -> String {
-    let advice = error.hint().unwrap_or("raise --timeout");
-    format!(
-        "timed out after {}: {}; {advice}",
-        human_duration(timeout),
-        crate::error_chain(error)
-    )
+fn out_of_time(timeout: Duration, error: &EcrError) -> Reason {
+    Reason::OutOfTime {
+        after: timeout,
+        cause: crate::error_chain(error),
+        advice: error.hint().unwrap_or("raise --timeout"),
+    }
 }
 
 fn note(text: &str) {
@@ -471,25 +453,10 @@ fn note(text: &str) {
     let _ = writeln!(stderr, "{}", plain_line(text));
 }
 
-fn in_github_actions() -> bool {
-    std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
-}
-
-/// `90s`, `15m`, `1h30m`.
-fn human_duration(duration: Duration) -> String {
-    let seconds = duration.as_secs();
-    match (seconds / 3600, seconds % 3600 / 60, seconds % 60) {
-        (0, 0, s) => format!("{s}s"),
-        (0, m, 0) => format!("{m}m"),
-        (0, m, s) => format!("{m}m{s}s"),
-        (h, 0, 0) => format!("{h}h"),
-        (h, m, _) => format!("{h}h{m}m"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::{AppError, check_push_source};
+    use crate::run::Fatal;
     use std::path::Path;
 
     #[test]

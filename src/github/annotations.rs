@@ -11,11 +11,12 @@
 use std::io::Write;
 
 use crate::findings::Finding;
-use crate::policy::Outcome;
+use crate::policy::{Outcome, Verdict};
+use crate::report::Context;
 use crate::report::escape::{
     plain_line, truncate, workflow_command_data, workflow_command_property,
 };
-use crate::report::{Context, Judgement};
+use crate::run::Conclusion;
 
 /// GitHub shows at most this many error annotations of one step.
 pub const MAX_ERRORS: usize = 10;
@@ -76,103 +77,120 @@ impl Annotation {
 }
 
 /// The annotations for a run, within GitHub's limits (leaving [`RESERVED_WARNINGS`] warning places free).
-pub fn for_run(ctx: &Context<'_>, result_error: Option<&str>) -> Vec<Annotation> {
-    let mut errors = Vec::new();
-    let mut warnings = Vec::new();
-    let mut notices = Vec::new();
-    if let Some(message) = result_error {
-        errors.push(Annotation::new(
+pub fn for_run(ctx: &Context<'_>) -> Vec<Annotation> {
+    let mut found = Found::default();
+    if !ctx.result.unwritten.is_empty() {
+        found.errors.push(Annotation::new(
             Level::Error,
             "ecr-scan-gate: error",
-            message.to_string(),
+            "a requested report could not be written; see the log above",
         ));
     }
-    match ctx.judgement {
-        Judgement::Error(message) => errors.push(Annotation::new(
+    match &ctx.result.conclusion {
+        Conclusion::Error(_) => found.errors.push(Annotation::new(
             Level::Error,
             "ecr-scan-gate: no verdict (error)",
-            message.to_string(),
+            ctx.result.error_text().unwrap_or_default(),
         )),
-        Judgement::Incomplete(reasons) => {
-            for reason in reasons {
-                errors.push(Annotation::new(
+        Conclusion::Incomplete(images) => {
+            for image in images {
+                found.errors.push(Annotation::new(
                     Level::Error,
                     "ecr-scan-gate: no verdict (scan not usable)",
-                    reason.clone(),
+                    image.to_string(),
                 ));
             }
         }
-        Judgement::Verdict(verdict) => {
-            let level = if ctx.report_only {
-                Level::Warning
-            } else {
-                Level::Error
-            };
-            let violating: Vec<Annotation> = verdict
-                .violations
-                .iter()
-                .filter_map(|v| {
-                    let finding = ctx.set.findings.get(v.finding)?;
-                    Some(violation(ctx, finding, level, &v.rule.to_string()))
-                })
-                .collect();
-            for index in &verdict.expired_ignores {
-                if let Some(ignore) = ctx.policy.ignores.get(*index) {
-                    let expires = ignore
-                        .expires
-                        .map(|d| d.to_string())
-                        .unwrap_or_else(|| "?".into());
-                    warnings.push(Annotation::new(
-                        Level::Warning,
-                        format!("ecr-scan-gate: ignore of {} expired", ignore.id),
-                        format!(
-                            "The ignore of {} expired on {expires} and no longer applies (reason given: {}).",
-                            ignore.id, ignore.reason
-                        ),
-                    ));
-                }
-            }
-            for index in &verdict.unused_ignores {
-                if let Some(ignore) = ctx.policy.ignores.get(*index) {
-                    notices.push(Annotation::new(
-                        Level::Notice,
-                        format!("ecr-scan-gate: unused ignore of {}", ignore.id),
-                        format!("The ignore of {} matched no finding.", ignore.id),
-                    ));
-                }
-            }
-            match level {
-                Level::Error => errors.extend(violating),
-                _ => warnings.extend(violating),
-            }
-            if verdict.outcome == Outcome::Pass {
-                let counts = ctx.set.counts();
-                notices.push(Annotation::new(
-                    Level::Notice,
-                    "ecr-scan-gate: PASS",
-                    format!(
-                        "{} finding(s); none violates the policy. See the job summary.",
-                        counts.total
-                    ),
-                ));
-            }
-        }
+        Conclusion::Verdict(verdict) => found.verdict(ctx, verdict),
     }
     for warning in &ctx.set.warnings {
-        warnings.push(Annotation::new(
+        found.warnings.push(Annotation::new(
             Level::Warning,
             "ecr-scan-gate: warning",
             warning.clone(),
         ));
     }
-    let mut out = cap(errors, MAX_ERRORS, Level::Error);
+    let mut out = cap(found.errors, MAX_ERRORS, Level::Error);
     out.extend(cap(
-        warnings,
+        found.warnings,
         MAX_WARNINGS - RESERVED_WARNINGS,
         Level::Warning,
     ));
-    out.extend(cap(notices, MAX_NOTICES, Level::Notice));
+    out.extend(cap(found.notices, MAX_NOTICES, Level::Notice));
     out
+}
+
+/// The annotations worth making, by level, before GitHub's limits are applied.
+#[derive(Default)]
+struct Found {
+    errors: Vec<Annotation>,
+    warnings: Vec<Annotation>,
+    notices: Vec<Annotation>,
+}
+
+impl Found {
+    /// Violating findings (errors; warnings under `report-only`), expired and unused ignores, and a
+    /// notice for a pass.
+    fn verdict(&mut self, ctx: &Context<'_>, verdict: &Verdict) {
+        let level = if ctx.report_only() {
+            Level::Warning
+        } else {
+            Level::Error
+        };
+        let violating: Vec<Annotation> = verdict
+            .violations
+            .iter()
+            .filter_map(|v| {
+                let finding = ctx.set.findings.get(v.finding)?;
+                Some(violation(ctx, finding, level, &v.rule.to_string()))
+            })
+            .collect();
+        self.ignores(ctx, verdict);
+        match level {
+            Level::Error => self.errors.extend(violating),
+            _ => self.warnings.extend(violating),
+        }
+        if verdict.outcome == Outcome::Pass {
+            let counts = ctx.set.counts();
+            self.notices.push(Annotation::new(
+                Level::Notice,
+                "ecr-scan-gate: PASS",
+                format!(
+                    "{} finding(s); none violates the policy. See the job summary.",
+                    counts.total
+                ),
+            ));
+        }
+    }
+
+    /// A warning per expired ignore, a notice per ignore that matched nothing.
+    fn ignores(&mut self, ctx: &Context<'_>, verdict: &Verdict) {
+        for index in &verdict.expired_ignores {
+            if let Some(ignore) = ctx.policy.ignores.get(*index) {
+                let expires = ignore
+                    .expires
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "?".into());
+                self.warnings.push(Annotation::new(
+                    Level::Warning,
+                    format!("ecr-scan-gate: ignore of {} expired", ignore.id),
+                    format!(
+                        "The ignore of {} expired on {expires} and no longer applies (reason given: {}).",
+                        ignore.id, ignore.reason
+                    ),
+                ));
+            }
+        }
+        for index in &verdict.unused_ignores {
+            if let Some(ignore) = ctx.policy.ignores.get(*index) {
+                self.notices.push(Annotation::new(
+                    Level::Notice,
+                    format!("ecr-scan-gate: unused ignore of {}", ignore.id),
+                    format!("The ignore of {} matched no finding.", ignore.id),
+                ));
+            }
+        }
+    }
 }
 
 fn violation(ctx: &Context<'_>, finding: &Finding, level: Level, rule: &str) -> Annotation {

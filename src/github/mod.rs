@@ -30,7 +30,7 @@ use inputs::{CommentMode, Inputs, PublishSettings};
 use outputs::Produced;
 
 use crate::report::markdown::{self, Variant};
-use crate::report::{self, Context, Judgement};
+use crate::report::{self, Context};
 
 /// The API used when `GITHUB_API_URL` is not set.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -108,38 +108,21 @@ impl Environment {
     }
 }
 
-/// The report files the run wrote (paths as given), and whether one could not be written.
+/// The report files the run wrote (paths as given). A report that could not be written is not here:
+/// the run's result records it ([`crate::run::RunResult::unwritten`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reports {
-    pub sarif: Option<String>,
-    pub json: Option<String>,
-    pub markdown: Option<String>,
-    /// A requested report could not be written: the run is an error (exit 2).
-    pub write_failed: bool,
-}
-
-/// The `result` output: `pass`, `fail` (also under `report-only`), `incomplete` or `error`.
-pub fn result_name(ctx: &Context<'_>, reports: &Reports) -> &'static str {
-    if reports.write_failed {
-        return "error";
-    }
-    match ctx.judgement {
-        Judgement::Verdict(verdict) => verdict.outcome.as_str(),
-        Judgement::Incomplete(_) => "incomplete",
-        Judgement::Error(_) => "error",
-    }
+    pub sarif: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
 }
 
 /// Publishes a finished run to GitHub: annotations, job summary, pull-request comment, SARIF upload,
 /// outputs. `log` is where workflow commands and notes go (stderr: the runner reads commands there
 /// too, and stdout stays for a report written to `-`). Never fails: every problem becomes a warning.
 pub fn publish(env: &Environment, ctx: &Context<'_>, reports: &Reports, log: &mut dyn Write) {
-    let result = result_name(ctx, reports);
     let mut annotator = Annotator::new(log);
-    let write_error = reports
-        .write_failed
-        .then_some("a requested report could not be written; see the log above");
-    for annotation in annotations::for_run(ctx, write_error) {
+    for annotation in annotations::for_run(ctx) {
         annotator.emit(&annotation);
     }
     if let Some(problem) = &env.settings_problem {
@@ -161,13 +144,13 @@ pub fn publish(env: &Environment, ctx: &Context<'_>, reports: &Reports, log: &mu
     if let Some(path) = &env.output {
         // Workspace-relative, so that a later step finds the file whatever its working directory, and
         // whether the gate ran in a container (`/github/workspace`) or not.
-        let output_path = |written: &Option<String>| {
+        let output_path = |written: &Option<PathBuf>| {
             let written = written.as_deref()?;
             let relative = env
                 .workspace
                 .as_ref()
-                .and_then(|root| workspace::relative_to(root, Path::new(written)));
-            Some(relative.map_or_else(|| written.to_string(), |r| r.display().to_string()))
+                .and_then(|root| workspace::relative_to(root, written));
+            Some(relative.as_deref().unwrap_or(written).display().to_string())
         };
         let (sarif, json, markdown) = (
             output_path(&reports.sarif),
@@ -175,7 +158,6 @@ pub fn publish(env: &Environment, ctx: &Context<'_>, reports: &Reports, log: &mu
             output_path(&reports.markdown),
         );
         let produced = Produced {
-            result,
             sarif: sarif.as_deref(),
             json: json.as_deref(),
             markdown: markdown.as_deref(),

@@ -29,12 +29,10 @@ pub const OUTPUTS: &[&str] = &[
     "sarif-id",
 ];
 
-/// What the run produced besides the context: the result name, the reports written and the SARIF
-/// upload's id.
+/// What the run produced besides the context (which holds its result): the reports written and the
+/// SARIF upload's id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Produced<'a> {
-    /// `pass`, `fail`, `incomplete` or `error`.
-    pub result: &'a str,
     pub sarif: Option<&'a str>,
     pub json: Option<&'a str>,
     pub markdown: Option<&'a str>,
@@ -54,7 +52,7 @@ pub fn values(ctx: &Context<'_>, produced: &Produced<'_>) -> Vec<(&'static str, 
         .collect();
     let text = |value: Option<&str>| value.unwrap_or_default().to_string();
     vec![
-        ("result", produced.result.to_string()),
+        ("result", ctx.result.as_str().to_string()),
         ("critical", count(Severity::Critical)),
         ("high", count(Severity::High)),
         ("medium", count(Severity::Medium)),

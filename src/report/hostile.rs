@@ -9,10 +9,11 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 use super::escape;
-use super::{Context, Judgement, markdown, sarif, text};
+use super::{Context, markdown, sarif, text};
 use crate::findings::{Finding, Image, Package, ScanInfo, ScanSet, ScanType, Severity};
 use crate::github::annotations;
 use crate::policy::{Ignore, Policy, evaluate};
+use crate::run::testing;
 
 /// Every character no output may hold, with why. `\n` is the only control allowed, and only where the
 /// format has lines.
@@ -162,16 +163,15 @@ fn outputs(text: &str) -> Vec<(String, String)> {
     let verdict = evaluate(&set, &policy, date(2026, 11, 28));
     let reasons = vec![text.to_string()];
     let mut out = Vec::new();
-    for (name, judgement) in [
-        ("verdict", Judgement::Verdict(&verdict)),
-        ("incomplete", Judgement::Incomplete(&reasons)),
-        ("error", Judgement::Error(text)),
+    for (name, result) in [
+        ("verdict", testing::verdict(&verdict, false)),
+        ("incomplete", testing::incomplete(&reasons)),
+        ("error", testing::error(text)),
     ] {
         let ctx = Context {
             set: &set,
             policy: &policy,
-            judgement,
-            report_only: false,
+            result: &result,
             tool_version: "0.1.0",
         };
         for (variant, label) in [
@@ -188,7 +188,7 @@ fn outputs(text: &str) -> Vec<(String, String)> {
             format!("stderr summary ({name})"),
             String::from_utf8(stderr).unwrap(),
         ));
-        for annotation in annotations::for_run(&ctx, Some(text)) {
+        for annotation in annotations::for_run(&ctx) {
             out.push((format!("annotation ({name})"), annotation.command()));
         }
         if let Some(verdict) = ctx.verdict() {

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{Context, Judgement};
+use super::Context;
 use crate::findings::{Counts, Finding, Image, Severity};
 use crate::policy::{FindingState, Ignore, Policy, Verdict};
 
@@ -25,11 +25,6 @@ pub fn write(ctx: &Context<'_>, mut w: impl Write) -> std::io::Result<()> {
 
 fn build<'a>(ctx: &'a Context<'a>) -> Report<'a> {
     let verdict = ctx.verdict();
-    let (result, error, incomplete) = match ctx.judgement {
-        Judgement::Verdict(v) => (v.outcome.as_str(), None, &[][..]),
-        Judgement::Incomplete(reasons) => ("incomplete", None, reasons),
-        Judgement::Error(message) => ("error", Some(message), &[][..]),
-    };
     let policy = ctx.policy;
     Report {
         schema_version: SCHEMA_VERSION,
@@ -37,10 +32,15 @@ fn build<'a>(ctx: &'a Context<'a>) -> Report<'a> {
             name: "ecr-scan-gate",
             version: ctx.tool_version,
         },
-        result,
-        report_only: ctx.report_only,
-        error,
-        incomplete,
+        result: ctx.result.concluded(),
+        report_only: ctx.report_only(),
+        error: ctx.result.error_text(),
+        incomplete: ctx
+            .result
+            .incomplete()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
         images: ctx.set.images.iter().map(image).collect(),
         counts: ctx.set.counts(),
         policy: PolicyOut {
@@ -68,8 +68,8 @@ struct Report<'a> {
     /// pass | fail | incomplete | error
     result: &'a str,
     report_only: bool,
-    error: Option<&'a str>,
-    incomplete: &'a [String],
+    error: Option<String>,
+    incomplete: Vec<String>,
     images: Vec<ImageOut<'a>>,
     counts: Counts,
     policy: PolicyOut,

@@ -12,10 +12,11 @@
 
 use jiff::Timestamp;
 
+use super::Context;
 use super::escape::{self, markdown_inline, markdown_link, truncate};
-use super::{Context, Judgement};
 use crate::findings::{Counts, Finding, Image, ScanSet, Severity, short_digest};
 use crate::policy::{FindingState, Outcome, Verdict};
+use crate::run::Conclusion;
 
 /// Which Markdown document to render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +52,7 @@ pub fn render(ctx: &Context<'_>, variant: Variant) -> String {
     let head = head(ctx, variant, body / 8);
     let tail = tail(ctx, variant, body / 8);
     let mut findings = Section::new(variant, body.saturating_sub(head.used + tail.used));
-    if let Judgement::Verdict(verdict) = ctx.judgement {
+    if let Some(verdict) = ctx.verdict() {
         violating(ctx, verdict, &mut findings);
         others(ctx, verdict, &mut findings);
     }
@@ -240,28 +241,31 @@ fn head(ctx: &Context<'_>, variant: Variant, budget: usize) -> Section {
     if let Some(verdict) = ctx.verdict() {
         closing.push_str(&severity_table(ctx.set, verdict));
     }
-    if !matches!(ctx.judgement, Judgement::Error(_)) {
+    if !matches!(ctx.result.conclusion, Conclusion::Error(_)) {
         closing.push_str(&policy_line(ctx));
     }
     let reserve = measure(variant, &closing) + NOTE_RESERVE;
-    match ctx.judgement {
-        Judgement::Verdict(verdict) => sec.push(&verdict_text(ctx, verdict)),
-        Judgement::Incomplete(reasons) => {
+    match &ctx.result.conclusion {
+        Conclusion::Verdict(verdict) => sec.push(&verdict_text(ctx, verdict)),
+        Conclusion::Incomplete(images) => {
             sec.push(
                 "\nThere is no verdict: not every image's scan reached a usable final state, so the \
                  findings could not be completely read.\n",
             );
-            let items = reasons.iter().map(|r| markdown_inline(&truncate(r, 500)));
+            let items = images
+                .iter()
+                .map(|image| markdown_inline(&truncate(&image.to_string(), 500)));
             list(
                 &mut sec,
                 items,
-                reasons.len(),
+                images.len(),
                 ("reasons", SEE_JSON),
                 reserve,
             );
         }
-        Judgement::Error(message) => {
+        Conclusion::Error(_) => {
             sec.push("\nThere is no verdict: the gate stopped with an error.\n");
+            let message = ctx.result.error_text().unwrap_or_default();
             let lines: Vec<&str> = message.lines().filter(|l| !l.trim().is_empty()).collect();
             let items = lines.iter().map(|l| markdown_inline(&truncate(l, 1000)));
             list(
@@ -298,11 +302,11 @@ fn subject(set: &ScanSet) -> String {
 }
 
 fn heading(ctx: &Context<'_>) -> String {
-    let (icon, word) = match ctx.judgement {
-        Judgement::Verdict(v) if v.outcome == Outcome::Pass => ("✅", "pass"),
-        Judgement::Verdict(_) => ("❌", "fail"),
-        Judgement::Incomplete(_) => ("⚠️", "no verdict (incomplete)"),
-        Judgement::Error(_) => ("🛑", "error"),
+    let (icon, word) = match &ctx.result.conclusion {
+        Conclusion::Verdict(v) if v.outcome == Outcome::Pass => ("✅", "pass"),
+        Conclusion::Verdict(_) => ("❌", "fail"),
+        Conclusion::Incomplete(_) => ("⚠️", "no verdict (incomplete)"),
+        Conclusion::Error(_) => ("🛑", "error"),
     };
     let subject = subject(ctx.set);
     if subject.is_empty() {
@@ -334,7 +338,7 @@ fn verdict_text(ctx: &Context<'_>, verdict: &Verdict) -> String {
         out.push(')');
     }
     out.push_str(".\n");
-    if ctx.report_only {
+    if ctx.report_only() {
         out.push_str(
             "\n**Report only:** the policy is violated, but the job is not failed because \
              `--report-only` is set.\n",
@@ -866,6 +870,7 @@ fn fit(text: String, variant: Variant, limit: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::{RunResult, testing};
 
     use jiff::civil::date;
     use proptest::prelude::*;
@@ -1105,19 +1110,25 @@ mod tests {
         date(2026, 1, 1)
     }
 
-    fn context<'a>(
-        set: &'a ScanSet,
-        policy: &'a Policy,
-        verdict: &'a Verdict,
-        report_only: bool,
-    ) -> Context<'a> {
+    fn context<'a>(set: &'a ScanSet, policy: &'a Policy, result: &'a RunResult) -> Context<'a> {
         Context {
             set,
             policy,
-            judgement: Judgement::Verdict(verdict),
-            report_only,
+            result,
             tool_version: VERSION,
         }
+    }
+
+    /// Renders a run that reached `verdict`.
+    fn render_verdict(
+        set: &ScanSet,
+        policy: &Policy,
+        verdict: &Verdict,
+        report_only: bool,
+        variant: Variant,
+    ) -> String {
+        let result = testing::verdict(verdict, report_only);
+        render(&context(set, policy, &result), variant)
     }
 
     /// Checks every table: each row has as many cells as its header.
@@ -1154,7 +1165,7 @@ mod tests {
         let policy = enhanced_policy();
         let verdict = evaluate(&set, &policy, today());
         assert_eq!(verdict.outcome, Outcome::Fail);
-        let md = render(&context(&set, &policy, &verdict, false), Variant::Summary);
+        let md = render_verdict(&set, &policy, &verdict, false, Variant::Summary);
         assert_tables_well_formed(&md);
         assert_details_balanced(&md);
         insta::assert_snapshot!("summary_fail", md);
@@ -1166,7 +1177,7 @@ mod tests {
         let policy = Policy::default();
         let verdict = evaluate(&set, &policy, today());
         assert_eq!(verdict.outcome, Outcome::Pass);
-        let md = render(&context(&set, &policy, &verdict, false), Variant::Comment);
+        let md = render_verdict(&set, &policy, &verdict, false, Variant::Comment);
         assert_tables_well_formed(&md);
         insta::assert_snapshot!("comment_pass", md);
     }
@@ -1176,7 +1187,7 @@ mod tests {
         let set = enhanced_set();
         let policy = enhanced_policy();
         let verdict = evaluate(&set, &policy, today());
-        let md = render(&context(&set, &policy, &verdict, false), Variant::Comment);
+        let md = render_verdict(&set, &policy, &verdict, false, Variant::Comment);
         assert!(md.starts_with("<!-- ecr-scan-gate: payments/api/linux/amd64 -->\n## ❌ "));
         assert_tables_well_formed(&md);
         assert_details_balanced(&md);
@@ -1198,11 +1209,11 @@ mod tests {
             "payments/api:1.4.2 (linux/arm64): scan FAILED: UnsupportedImageError".to_string(),
         ];
         let policy = enhanced_policy();
+        let result = crate::run::testing::incomplete(&reasons);
         let ctx = Context {
             set: &set,
             policy: &policy,
-            judgement: Judgement::Incomplete(&reasons),
-            report_only: false,
+            result: &result,
             tool_version: VERSION,
         };
         let md = render(&ctx, Variant::Summary);
@@ -1218,11 +1229,11 @@ mod tests {
         let policy = Policy::default();
         let message = "policy file ecr-scan-gate.toml has 2 problem(s):\n  ecr-scan-gate.toml:line 3, column 11: \
                        gate.fail-on: `severe` is not a severity\n  ecr-scan-gate.toml:line 9, column 1: ignore[0].reason: is required";
+        let result = crate::run::testing::error(message);
         let ctx = Context {
             set: &set,
             policy: &policy,
-            judgement: Judgement::Error(message),
-            report_only: false,
+            result: &result,
             tool_version: VERSION,
         };
         let md = render(&ctx, Variant::Summary);
@@ -1238,12 +1249,12 @@ mod tests {
         let set = enhanced_set();
         let policy = enhanced_policy();
         let verdict = evaluate(&set, &policy, today());
-        let md = render(&context(&set, &policy, &verdict, true), Variant::Summary);
+        let md = render_verdict(&set, &policy, &verdict, true, Variant::Summary);
         assert!(md.contains("**Report only:**"));
         let set = basic_set();
         let policy = Policy::default();
         let verdict = evaluate(&set, &policy, today());
-        let md = render(&context(&set, &policy, &verdict, true), Variant::Summary);
+        let md = render_verdict(&set, &policy, &verdict, true, Variant::Summary);
         assert!(!md.contains("Report only"));
     }
 
@@ -1254,7 +1265,7 @@ mod tests {
         let policy = Policy::default();
         let verdict = evaluate(&set, &policy, today());
         for variant in [Variant::Summary, Variant::Comment] {
-            let md = render(&context(&set, &policy, &verdict, false), variant);
+            let md = render_verdict(&set, &policy, &verdict, false, variant);
             assert!(md.contains("## ✅ ecr-scan-gate: pass — payments/api:1.4.2\n"));
             assert!(md.contains("No finding violates the policy (0 findings, 0 ignored)."));
             assert!(md.contains("| **total** | 0 | 0 | 0 | 0 |"));
@@ -1269,7 +1280,7 @@ mod tests {
         let set = enhanced_set();
         let policy = enhanced_policy();
         let verdict = evaluate(&set, &policy, today());
-        let md = render(&context(&set, &policy, &verdict, false), Variant::Summary);
+        let md = render_verdict(&set, &policy, &verdict, false, Variant::Summary);
         assert!(md.contains("| critical | 1 | 1 | 0 | 1 |"), "{md}");
         assert!(md.contains("| high | 4 | 3 | 1 | 3 |"), "{md}");
         assert!(md.contains("| medium | 1 | 0 | 0 | 0 |"), "{md}");
@@ -1283,7 +1294,7 @@ mod tests {
         let set = enhanced_set();
         let policy = enhanced_policy();
         let verdict = evaluate(&set, &policy, today());
-        let md = render(&context(&set, &policy, &verdict, false), Variant::Summary);
+        let md = render_verdict(&set, &policy, &verdict, false, Variant::Summary);
         assert!(md.contains("| rule | images |"));
         let set = basic_set();
         let policy = Policy {
@@ -1291,7 +1302,7 @@ mod tests {
             ..Policy::default()
         };
         let verdict = evaluate(&set, &policy, today());
-        let md = render(&context(&set, &policy, &verdict, false), Variant::Summary);
+        let md = render_verdict(&set, &policy, &verdict, false, Variant::Summary);
         assert!(md.contains("| exploit | rule |\n"));
         assert!(!md.contains("images |"));
     }
@@ -1310,7 +1321,7 @@ mod tests {
         assert!(!inner.contains("--") && !inner.contains('>') && !inner.contains('\n'));
         let policy = Policy::default();
         let verdict = evaluate(&set, &policy, today());
-        let md = render(&context(&set, &policy, &verdict, false), Variant::Comment);
+        let md = render_verdict(&set, &policy, &verdict, false, Variant::Comment);
         assert_eq!(md.lines().next(), Some(marker.as_str()));
         assert_eq!(md.matches("<!--").count(), 1);
     }
@@ -1350,18 +1361,17 @@ mod tests {
         let verdict = evaluate(&set, &policy, today());
         assert_eq!(verdict.outcome, Outcome::Fail);
         let reasons = vec![hostile.to_string()];
-        let judgements = [
-            Judgement::Verdict(&verdict),
-            Judgement::Incomplete(&reasons),
-            Judgement::Error(hostile),
+        let results = [
+            testing::verdict(&verdict, false),
+            testing::incomplete(&reasons),
+            testing::error(hostile),
         ];
-        for judgement in judgements {
+        for result in &results {
             for variant in [Variant::Summary, Variant::Comment] {
                 let ctx = Context {
                     set: &set,
                     policy: &policy,
-                    judgement,
-                    report_only: false,
+                    result,
                     tool_version: hostile,
                 };
                 let md = render(&ctx, variant);
@@ -1435,7 +1445,7 @@ mod tests {
             ..enhanced_policy()
         };
         let verdict = evaluate(&set, &policy, today());
-        let summary = render(&context(&set, &policy, &verdict, false), Variant::Summary);
+        let summary = render_verdict(&set, &policy, &verdict, false, Variant::Summary);
         assert!(summary.len() <= SUMMARY_LIMIT_BYTES, "{}", summary.len());
         assert!(
             summary.len() > SUMMARY_LIMIT_BYTES / 2,
@@ -1446,7 +1456,7 @@ mod tests {
         assert!(summary.contains("| **total** | 50000 |"));
         assert_tables_well_formed(&summary);
         assert_details_balanced(&summary);
-        let comment = render(&context(&set, &policy, &verdict, false), Variant::Comment);
+        let comment = render_verdict(&set, &policy, &verdict, false, Variant::Comment);
         assert!(comment.chars().count() <= COMMENT_LIMIT_CHARS);
         assert!(comment.starts_with("<!-- ecr-scan-gate: payments/api/linux/amd64 -->\n"));
         assert!(comment.contains("more findings not shown (see the JSON or SARIF report)"));
@@ -1607,7 +1617,8 @@ mod tests {
                 policy.ignores.push(ignore(&first.id, "first", date(2026, 6, 1), 50));
             }
             let verdict = evaluate(&set, &policy, today());
-            let ctx = context(&set, &policy, &verdict, report_only);
+            let result = testing::verdict(&verdict, report_only);
+            let ctx = context(&set, &policy, &result);
             let summary = render(&ctx, Variant::Summary);
             prop_assert!(summary.len() <= SUMMARY_LIMIT_BYTES);
             assert_tables_well_formed(&summary);

@@ -12,26 +12,15 @@ pub mod text;
 
 use crate::findings::ScanSet;
 use crate::policy::{Policy, Verdict};
-
-/// What the gate concluded, for reports.
-#[derive(Debug, Clone, Copy)]
-pub enum Judgement<'a> {
-    /// A verdict was reached (exit 0 or 1).
-    Verdict(&'a Verdict),
-    /// No verdict: some scan did not reach a usable final state (exit 3). One reason per such image.
-    Incomplete(&'a [String]),
-    /// No verdict: usage, configuration or input error (exit 2).
-    Error(&'a str),
-}
+use crate::run::RunResult;
 
 /// Everything a renderer may read.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     pub set: &'a ScanSet,
     pub policy: &'a Policy,
-    pub judgement: Judgement<'a>,
-    /// `--report-only`: the verdict is reported but does not fail the job.
-    pub report_only: bool,
+    /// How the run ended: the verdict, or why there is none; `report_only`.
+    pub result: &'a RunResult,
     /// This tool's version, for `tool` fields.
     pub tool_version: &'a str,
 }
@@ -39,9 +28,11 @@ pub struct Context<'a> {
 impl Context<'_> {
     /// The verdict, when one was reached.
     pub fn verdict(&self) -> Option<&Verdict> {
-        match self.judgement {
-            Judgement::Verdict(v) => Some(v),
-            _ => None,
-        }
+        self.result.verdict()
+    }
+
+    /// `--report-only`: the verdict is reported but does not fail the job.
+    pub fn report_only(&self) -> bool {
+        self.result.report_only
     }
 }

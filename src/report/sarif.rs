@@ -873,7 +873,6 @@ mod tests {
     use super::*;
     use crate::findings::{ImageScan, ScanInfo, ScanType, merge};
     use crate::policy::{Ignore, evaluate};
-    use crate::report::Judgement;
 
     const TOOL_VERSION: &str = "0.0.0-test";
 
@@ -939,11 +938,11 @@ mod tests {
 
     fn render(set: &ScanSet, policy: &Policy) -> Value {
         let verdict = evaluate(set, policy, jiff::civil::date(2026, 1, 1));
+        let result = crate::run::testing::verdict(&verdict, false);
         let ctx = Context {
             set,
             policy,
-            judgement: Judgement::Verdict(&verdict),
-            report_only: false,
+            result: &result,
             tool_version: TOOL_VERSION,
         };
         let mut out = Vec::new();
@@ -1905,11 +1904,11 @@ mod tests {
             ..Policy::default()
         };
         let verdict = evaluate(&set, &policy, jiff::civil::date(2026, 1, 1));
+        let result = crate::run::testing::verdict(&verdict, false);
         let ctx = Context {
             set: &set,
             policy: &policy,
-            judgement: Judgement::Verdict(&verdict),
-            report_only: false,
+            result: &result,
             tool_version: TOOL_VERSION,
         };
         let pretty = serde_json::to_string_pretty(&Log::new(&ctx, &verdict)).unwrap();

@@ -3,29 +3,31 @@
 
 use std::io::Write;
 
+use super::Context;
 use super::escape::plain_line;
-use super::{Context, Judgement};
 use crate::findings::{Finding, Severity};
 use crate::policy::Verdict;
+use crate::run::Conclusion;
 
 /// How many violating findings the summary names before "and N more".
 const SHOWN_VIOLATIONS: usize = 5;
 
 /// Writes the summary.
 pub fn write(ctx: &Context<'_>, mut w: impl Write) -> std::io::Result<()> {
-    match ctx.judgement {
-        Judgement::Verdict(verdict) => headline(ctx, verdict, &mut w)?,
-        Judgement::Incomplete(reasons) => {
+    match &ctx.result.conclusion {
+        Conclusion::Verdict(verdict) => headline(ctx, verdict, &mut w)?,
+        Conclusion::Incomplete(images) => {
             writeln!(
                 w,
                 "ecr-scan-gate: NO VERDICT: a scan did not reach a usable final state"
             )?;
-            for reason in reasons {
-                writeln!(w, "  {}", plain_line(reason))?;
+            for image in images {
+                writeln!(w, "  {}", plain_line(&image.to_string()))?;
             }
         }
-        Judgement::Error(message) => {
-            writeln!(w, "ecr-scan-gate: ERROR: {}", plain_line(message))?;
+        Conclusion::Error(_) => {
+            let message = ctx.result.error_text().unwrap_or_default();
+            writeln!(w, "ecr-scan-gate: ERROR: {}", plain_line(&message))?;
         }
     }
     for image in &ctx.set.images {
@@ -64,6 +66,9 @@ pub fn write(ctx: &Context<'_>, mut w: impl Write) -> std::io::Result<()> {
     for warning in &ctx.set.warnings {
         writeln!(w, "  warning: {}", plain_line(warning))?;
     }
+    for hint in ctx.result.errors().iter().filter_map(|e| e.hint()) {
+        writeln!(w, "hint: {hint}")?;
+    }
     w.flush()
 }
 
@@ -71,7 +76,7 @@ fn headline(ctx: &Context<'_>, verdict: &Verdict, w: &mut impl Write) -> std::io
     match verdict.violations.first() {
         None => writeln!(w, "ecr-scan-gate: PASS — no finding violates the policy"),
         Some(first) => {
-            let note = if ctx.report_only {
+            let note = if ctx.report_only() {
                 " (report-only: the job is not failed)"
             } else {
                 ""

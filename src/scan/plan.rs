@@ -3,7 +3,9 @@
 //! rules are those of `ecr.md` (ECR user guide, "Filters for image scanning").
 
 use std::fmt;
+use std::time::Duration;
 
+use super::lifecycle::{BASIC_GRACE, ENHANCED_GRACE, Lifecycle};
 use crate::findings::ScanType;
 use crate::policy::wildcard;
 
@@ -194,6 +196,67 @@ pub fn plan(coverage: Option<&Coverage>, mode: ScanMode) -> Plan {
     }
 }
 
+/// How the wait for one image begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitStart {
+    /// How long a scan that does not exist yet is waited for.
+    pub grace: Duration,
+    /// Whether the gate may start a basic scan when none comes.
+    pub may_start: bool,
+    /// Start a basic scan before the first poll.
+    pub start_first: bool,
+}
+
+impl WaitStart {
+    /// The lifecycle the wait runs.
+    pub fn lifecycle(&self) -> Lifecycle {
+        Lifecycle::new(self.grace, self.may_start)
+    }
+}
+
+impl Plan {
+    /// How the wait for each image begins under this plan; `Err(why)` when ECR will never scan it.
+    /// `enhanced` when the registry is known to use enhanced scanning: Inspector scans by itself (up to
+    /// [`ENHANCED_GRACE`] after a push) and refuses manual scans, so the gate never starts one there.
+    pub fn wait_start(&self, enhanced: bool, mode: ScanMode) -> Result<WaitStart, &str> {
+        let (grace, may_start, start_first) = match self {
+            Plan::NotScanned { why } => return Err(why),
+            Plan::StartBasicScan => (BASIC_GRACE, true, true),
+            Plan::Wait {
+                grace_for_missing_scan,
+            } => {
+                let grace = match (grace_for_missing_scan, enhanced) {
+                    (false, _) => Duration::ZERO,
+                    (true, true) => ENHANCED_GRACE,
+                    (true, false) => BASIC_GRACE,
+                };
+                (grace, !enhanced && mode == ScanMode::Auto, false)
+            }
+            Plan::Probe => (Duration::ZERO, true, false),
+        };
+        Ok(WaitStart {
+            grace,
+            may_start,
+            start_first,
+        })
+    }
+
+    /// What the gate will do, for the log: `starting a basic scan`, ….
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Plan::StartBasicScan => "starting a basic scan",
+            Plan::Wait {
+                grace_for_missing_scan: true,
+            } => "waiting for the scan ECR starts by itself",
+            Plan::Wait {
+                grace_for_missing_scan: false,
+            } => "waiting for an existing scan",
+            Plan::Probe => "reading the scan, starting a basic one if none exists",
+            Plan::NotScanned { .. } => "ECR does not scan this repository",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,5 +380,84 @@ mod tests {
                 );
             }
         }
+    }
+
+    fn start(
+        grace: Duration,
+        may_start: bool,
+        start_first: bool,
+    ) -> Result<WaitStart, &'static str> {
+        Ok(WaitStart {
+            grace,
+            may_start,
+            start_first,
+        })
+    }
+
+    #[test]
+    fn a_basic_scan_is_started_first_and_may_be_started_again() {
+        for enhanced in [false, true] {
+            for mode in [ScanMode::Auto, ScanMode::Start, ScanMode::Wait] {
+                assert_eq!(
+                    Plan::StartBasicScan.wait_start(enhanced, mode),
+                    start(BASIC_GRACE, true, true)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn waiting_gives_grace_only_for_a_scan_that_may_not_exist_yet() {
+        let wait = |grace_for_missing_scan| Plan::Wait {
+            grace_for_missing_scan,
+        };
+        assert_eq!(
+            wait(true).wait_start(true, ScanMode::Auto),
+            start(ENHANCED_GRACE, false, false)
+        );
+        assert_eq!(
+            wait(true).wait_start(false, ScanMode::Auto),
+            start(BASIC_GRACE, true, false)
+        );
+        assert_eq!(
+            wait(false).wait_start(false, ScanMode::Auto),
+            start(Duration::ZERO, true, false)
+        );
+        assert_eq!(
+            wait(false).wait_start(true, ScanMode::Auto),
+            start(Duration::ZERO, false, false)
+        );
+    }
+
+    #[test]
+    fn only_auto_mode_on_basic_scanning_may_start_a_scan_while_waiting() {
+        let wait = Plan::Wait {
+            grace_for_missing_scan: true,
+        };
+        assert_eq!(
+            wait.wait_start(false, ScanMode::Wait),
+            start(BASIC_GRACE, false, false)
+        );
+        assert_eq!(
+            wait.wait_start(false, ScanMode::Start),
+            start(BASIC_GRACE, false, false)
+        );
+    }
+
+    #[test]
+    fn a_probe_reads_first_and_may_start_at_once() {
+        assert_eq!(
+            Plan::Probe.wait_start(true, ScanMode::Auto),
+            start(Duration::ZERO, true, false)
+        );
+    }
+
+    #[test]
+    fn an_image_ecr_never_scans_has_no_wait_and_says_why() {
+        let plan = Plan::NotScanned {
+            why: "no filter".into(),
+        };
+        assert_eq!(plan.wait_start(false, ScanMode::Auto), Err("no filter"));
+        assert_eq!(plan.describe(), "ECR does not scan this repository");
     }
 }
