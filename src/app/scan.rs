@@ -21,7 +21,7 @@ use crate::registry::{self, PushError, PushEvent};
 use crate::report::escape::{plain_line, workflow_command_data};
 use crate::run::{Incomplete, Reason};
 use crate::scan::identify;
-use crate::scan::plan::{self, Coverage};
+use crate::scan::plan::{self, Coverage, WaitStart};
 use crate::scan::wait::{Progress, Waited, wait_for_scan};
 
 /// How long a tag that is not visible yet (right after a push) is looked for.
@@ -130,6 +130,13 @@ async fn run(args: &ScanArgs, reference: &ImageRef, in_actions: bool) -> Result<
     let enhanced = coverage
         .as_ref()
         .is_some_and(|c| c.scan_type == ScanType::Enhanced);
+    let live = Live {
+        ecr: &ecr,
+        args,
+        reference,
+        began,
+        in_actions,
+    };
     let mut scanned = Scanned::default();
     for target in &targets {
         let label = match &target.platform {
@@ -143,87 +150,126 @@ async fn run(args: &ScanArgs, reference: &ImageRef, in_actions: bool) -> Result<
         let start = match plan.wait_start(enhanced, args.scan_mode) {
             Ok(start) => start,
             Err(why) => {
-                scanned
-                    .incomplete
-                    .push(incomplete(Reason::NotScanned(why.to_string())));
+                let reason = Reason::NotScanned(why.to_string());
+                scanned.incomplete.push(incomplete(reason));
                 continue;
             }
         };
-        let remaining = args.timeout.saturating_sub(began.elapsed());
-        let api = ecr.scan_of(&reference.repository, &target.digest, enhanced);
-        if in_actions {
+        match live.scan_image(target, &label, start, enhanced).await? {
+            ImageResult::Read { scan, unusable } => {
+                if let Some(reason) = unusable {
+                    scanned
+                        .incomplete
+                        .push(incomplete(Reason::Unusable(reason)));
+                }
+                scanned.scans.push(*scan);
+            }
+            ImageResult::NoResult(reason) => scanned.incomplete.push(incomplete(reason)),
+        }
+    }
+    Ok(scanned)
+}
+
+/// What the live part works with for each image.
+struct Live<'a> {
+    ecr: &'a Ecr,
+    args: &'a ScanArgs,
+    /// The image reference, pinned to the pushed digest after `--push`.
+    reference: &'a ImageRef,
+    began: Instant,
+    in_actions: bool,
+}
+
+/// What waiting for one image's scan gave.
+enum ImageResult {
+    /// The result was read completely; `unusable` says why it gives no verdict, if it does not.
+    Read {
+        scan: Box<ImageScan>,
+        unusable: Option<String>,
+    },
+    /// No result to read.
+    NoResult(Reason),
+}
+
+impl Live<'_> {
+    /// Waits for one image's scan (in a log group in GitHub Actions) and reads every page of its result.
+    async fn scan_image(
+        &self,
+        target: &identify::Target,
+        label: &str,
+        start: WaitStart,
+        enhanced: bool,
+    ) -> Result<ImageResult, AppError> {
+        let (ecr, args, repository) = (self.ecr, self.args, &self.reference.repository);
+        let remaining = args.timeout.saturating_sub(self.began.elapsed());
+        let api = ecr.scan_of(repository, &target.digest, enhanced);
+        if self.in_actions {
             eprintln!(
                 "::group::{}",
                 workflow_command_data(&format!("ecr-scan-gate: waiting for the scan of {label}"))
             );
         }
         let waited = wait_for_scan(&api, start.lifecycle(), remaining, start.start_first, |p| {
-            progress(&label, p)
+            progress(label, p)
         })
         .await;
-        if in_actions {
+        if self.in_actions {
             eprintln!("::endgroup::");
         }
         // ECR kept throttling (or failing) until the deadline: this image has no verdict.
-        let waited = match waited {
+        let page = match waited {
             Err(error @ EcrError::OutOfTime { .. }) => {
-                let reason = out_of_time(args.timeout, &error);
-                scanned.incomplete.push(incomplete(reason));
-                continue;
+                return Ok(ImageResult::NoResult(out_of_time(args.timeout, &error)));
+            }
+            Err(error) => return Err(error.into()),
+            Ok(Waited::Ready(page)) => page,
+            Ok(Waited::Incomplete(reason)) => {
+                return Ok(ImageResult::NoResult(Reason::Unusable(reason)));
+            }
+            Ok(Waited::TimedOut {
+                last_status,
+                unavailable,
+            }) => {
+                return Ok(ImageResult::NoResult(Reason::TimedOut {
+                    after: args.timeout,
+                    last_status,
+                    unavailable,
+                }));
+            }
+        };
+        let saved = match ecr.read_all(repository, &target.digest, page).await {
+            Err(error @ EcrError::OutOfTime { .. }) => {
+                return Ok(ImageResult::NoResult(out_of_time(args.timeout, &error)));
             }
             other => other?,
         };
-        match waited {
-            Waited::Ready(page) => {
-                let saved = match ecr
-                    .read_all(&reference.repository, &target.digest, page)
-                    .await
-                {
-                    Err(error @ EcrError::OutOfTime { .. }) => {
-                        let reason = out_of_time(args.timeout, &error);
-                        scanned.incomplete.push(incomplete(reason));
-                        continue;
-                    }
-                    other => other?,
-                };
-                let mut scan = saved.scan;
-                if scan.image.platform.is_none() {
-                    scan.image.platform = target.platform.clone();
-                }
-                if scan.image.digest.is_none() {
-                    scan.image.digest = Some(target.digest.clone());
-                }
-                if let Some(tag) = &reference.tag
-                    && !scan.image.tags.contains(tag)
-                {
-                    scan.image.tags.insert(0, tag.clone());
-                }
-                if scan.image.region.is_none() {
-                    scan.image.region = Some(ecr.region().to_string());
-                }
-                if let Err(reason) = saved.usable {
-                    scanned
-                        .incomplete
-                        .push(incomplete(Reason::Unusable(reason)));
-                }
-                scanned.scans.push(scan);
-            }
-            Waited::Incomplete(reason) => {
-                scanned
-                    .incomplete
-                    .push(incomplete(Reason::Unusable(reason)));
-            }
-            Waited::TimedOut {
-                last_status,
-                unavailable,
-            } => scanned.incomplete.push(incomplete(Reason::TimedOut {
-                after: args.timeout,
-                last_status,
-                unavailable,
-            })),
+        let mut scan = saved.scan;
+        self.name_image(&mut scan, target);
+        Ok(ImageResult::Read {
+            scan: Box::new(scan),
+            unusable: saved.usable.err(),
+        })
+    }
+
+    /// Fills in what ECR's answer leaves out of the image: its platform and digest, the tag asked for,
+    /// the region.
+    fn name_image(&self, scan: &mut ImageScan, target: &identify::Target) {
+        let image = &mut scan.image;
+        if image.platform.is_none() {
+            image.platform = target.platform.clone();
+        }
+        if image.digest.is_none() {
+            image.digest = Some(target.digest.clone());
+        }
+        if let Some(tag) = &self.reference.tag
+            && !image.tags.contains(tag)
+        {
+            image.tags.insert(0, tag.clone());
+        }
+        if image.region.is_none() {
+            image.region = Some(self.ecr.region().to_string());
         }
     }
-    Ok(scanned)
 }
 
 /// AWS selection: flags first, then what the image URI says, then the standard chain.
