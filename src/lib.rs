@@ -4,14 +4,21 @@
 //! only place that reads the environment) → the edge [`ecr`] (ECR's shapes into the core's) → the core:
 //! [`findings`] (one model for basic and enhanced findings) → [`policy`] (decides the verdict, once) →
 //! [`report`] (renders the verdict; never changes it).
+//!
+//! The `network` feature (on by default) brings the edges that talk to AWS, registries and GitHub:
+//! `app`, `ecr::client`, `ecr::retry`, `registry`, `github`, `scan::wait` and the binary. Without it
+//! the library is the offline core, which is what the fuzz targets build.
 
+#[cfg(feature = "network")]
 pub mod app;
 pub mod cli;
 pub mod ecr;
 pub mod findings;
+#[cfg(feature = "network")]
 pub mod github;
 pub mod image_ref;
 pub mod policy;
+#[cfg(feature = "network")]
 pub mod registry;
 pub mod report;
 pub mod scan;
