@@ -6,14 +6,21 @@
 //! [`run`] (how the run ended, as one typed value: the exit code and every report read it) → [`report`]
 //! (renders it; never changes it). [`scan`] holds the pure scan planning and waiting logic, [`registry`]
 //! the push, [`github`] the Action's edge.
+//!
+//! The `network` feature (on by default) brings the edges that talk to AWS, registries and GitHub:
+//! `app`, `ecr::client`, `ecr::retry`, `registry`, `github`, `scan::wait` and the binary. Without it
+//! the library is the offline core, which is what the fuzz targets build.
 
+#[cfg(feature = "network")]
 pub mod app;
 pub mod cli;
 pub mod ecr;
 pub mod findings;
+#[cfg(feature = "network")]
 pub mod github;
 pub mod image_ref;
 pub mod policy;
+#[cfg(feature = "network")]
 pub mod registry;
 pub mod report;
 pub mod run;

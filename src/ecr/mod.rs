@@ -4,7 +4,9 @@
 //! calls treat throttling, server errors and transport failures as "not yet": [`retry`]). Nothing past
 //! this module sees ECR's JSON shapes.
 
+#[cfg(feature = "network")]
 pub mod client;
 mod convert;
+#[cfg(feature = "network")]
 pub mod retry;
 pub mod saved;

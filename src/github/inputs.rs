@@ -17,8 +17,11 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
 
+use clap::ValueEnum;
+
 use super::workspace::{Workspace, WorkspaceError};
-use crate::policy::parse_threshold;
+use crate::policy::{parse_threshold, threshold_names};
+use crate::scan::plan::ScanMode;
 
 /// The hidden first argument that runs the binary as the GitHub Action (`runs.args` in `action.yml`).
 pub const ACTION_COMMAND: &str = "github-action";
@@ -255,7 +258,7 @@ pub enum InputError {
     Invalid {
         input: &'static str,
         value: String,
-        expected: &'static str,
+        expected: String,
     },
 }
 
@@ -373,8 +376,8 @@ pub fn command_line(inputs: &Inputs, workspace: &Workspace) -> Result<ActionRun,
     Ok(ActionRun { args, ignored })
 }
 
-/// When to comment on a pull request.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// When to comment on a pull request (the `comment` input).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum CommentMode {
     /// On runs for a pull request (`pull_request`, `pull_request_target`): update the gate's comment,
     /// or create it.
@@ -421,21 +424,13 @@ pub struct PublishSettings {
 /// Reads the inputs that only concern publishing to GitHub. Missing inputs (the binary run in a plain
 /// `run:` step) mean: comment `auto` but no token, so no comment and no upload.
 pub fn publish_settings(inputs: &Inputs) -> Result<PublishSettings, InputError> {
-    let comment = match inputs
-        .get("comment")
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("auto") => CommentMode::Auto,
-        Some("always") => CommentMode::Always,
-        Some("never") => CommentMode::Never,
-        Some(_) => {
-            return Err(InputError::Invalid {
-                input: "comment",
-                value: inputs.get("comment").unwrap_or_default().to_string(),
-                expected: "one of auto, always, never",
-            });
-        }
+    let comment = match inputs.get("comment") {
+        None => CommentMode::Auto,
+        Some(value) => CommentMode::from_str(value, true).map_err(|_| InputError::Invalid {
+            input: "comment",
+            value: value.to_string(),
+            expected: one_of::<CommentMode>(),
+        })?,
     };
     let upload_sarif = match inputs.get("upload-sarif") {
         Some(value) => boolean("upload-sarif", value)?,
@@ -465,9 +460,19 @@ fn boolean(input: &'static str, value: &str) -> Result<bool, InputError> {
         _ => Err(InputError::Invalid {
             input,
             value: value.to_string(),
-            expected: "a boolean (true or false)",
+            expected: "a boolean (true or false)".into(),
         }),
     }
+}
+
+/// `one of a, b, c`: the values of a closed set, named as clap names them.
+fn one_of<T: ValueEnum>() -> String {
+    let names: Vec<String> = T::value_variants()
+        .iter()
+        .filter_map(|variant| variant.to_possible_value())
+        .map(|value| value.get_name().to_string())
+        .collect();
+    format!("one of {}", names.join(", "))
 }
 
 /// A value `@actions/core`'s `getBooleanInput` would read as a boolean.
@@ -480,7 +485,7 @@ fn is_boolean(value: &str) -> bool {
 /// Checks the inputs whose values are a closed set, so the message names the input rather than the
 /// flag. Other values (durations, scores, paths) are checked by the CLI's own parsers.
 fn check_value(input: &'static str, value: &str) -> Result<(), InputError> {
-    let invalid = |expected| InputError::Invalid {
+    let invalid = |expected: String| InputError::Invalid {
         input,
         value: value.to_string(),
         expected,
@@ -494,11 +499,11 @@ fn check_value(input: &'static str, value: &str) -> Result<(), InputError> {
     match input {
         "fail-on" => parse_threshold(value)
             .map(|_| ())
-            .map_err(|_| invalid("one of critical, high, medium, low, informational, none")),
-        "scan-mode" => match value {
-            "auto" | "start" | "wait" => Ok(()),
-            _ => Err(invalid("one of auto, start, wait")),
-        },
+            .map_err(|_| invalid(format!("one of {}", threshold_names()))),
+        // As clap reads `--scan-mode`: case-sensitive.
+        "scan-mode" => ScanMode::from_str(value, false)
+            .map(|_| ())
+            .map_err(|_| invalid(one_of::<ScanMode>())),
         // NOTE: `docker/build-push-action` has a boolean `push` input; ours is the image to push.
         // https://github.com/docker/build-push-action#inputs
         "push" if is_boolean(value) => Err(InputError::PushIsBoolean {
@@ -803,6 +808,27 @@ mod tests {
         assert!(run(&[("image", "app"), ("only-fixed", "yes")]).is_err());
         assert!(run(&[("image", "app"), ("comment", "sometimes")]).is_err());
         assert!(run(&[("image", "app"), ("scan-mode", "later")]).is_err());
+    }
+
+    #[test]
+    fn closed_set_messages_list_every_value() {
+        let message = |pairs: &[(&str, &str)]| run(pairs).unwrap_err().to_string();
+        assert_eq!(
+            message(&[("image", "app"), ("comment", "sometimes")]),
+            "input `comment`: `sometimes` is not one of auto, always, never"
+        );
+        assert_eq!(
+            message(&[("image", "app"), ("scan-mode", "later")]),
+            "input `scan-mode`: `later` is not one of auto, start, wait"
+        );
+        assert_eq!(
+            message(&[("image", "app"), ("scan-mode", "Auto")]),
+            "input `scan-mode`: `Auto` is not one of auto, start, wait",
+            "case-sensitive, as `--scan-mode` is"
+        );
+        let comment = |value| publish_settings(&Inputs::from_pairs([("comment", value)]));
+        assert_eq!(comment("NEVER").unwrap().comment, CommentMode::Never);
+        assert_eq!(comment("Always").unwrap().comment, CommentMode::Always);
     }
 
     #[test]

@@ -100,18 +100,46 @@ impl Policy {
     }
 }
 
+/// The `fail-on` value that means no severity violates.
+const NO_THRESHOLD: &str = "none";
+
 /// Parses a `fail-on` value: a severity name or `none`.
 pub fn parse_threshold(text: &str) -> Result<Threshold, String> {
     let text = text.trim();
-    if text.eq_ignore_ascii_case("none") {
+    if text.eq_ignore_ascii_case(NO_THRESHOLD) {
         return Ok(None);
     }
-    match Severity::parse_name(text) {
-        Some(Severity::Unknown) | None => Err(format!(
-            "`{text}` is not a severity; expected one of: critical, high, medium, low, informational, none"
-        )),
-        Some(severity) => Ok(Some(severity)),
-    }
+    parse_severity(text).map(Some).ok_or_else(|| {
+        format!(
+            "`{text}` is not a severity; expected one of: {}",
+            threshold_names()
+        )
+    })
+}
+
+/// The `fail-on` values, for messages: `critical, high, medium, low, informational, none`.
+pub fn threshold_names() -> String {
+    format!("{}, {NO_THRESHOLD}", severity_names())
+}
+
+/// The severities a policy names (`fail-on`, `[gate.max]`), for messages: `critical, high, medium, low,
+/// informational`.
+fn severity_names() -> String {
+    let names: Vec<&str> = policy_severities().map(Severity::as_str).collect();
+    names.join(", ")
+}
+
+/// Every severity but `unknown` (where findings without a level go: not a level a policy can set), most
+/// severe first.
+fn policy_severities() -> impl Iterator<Item = Severity> {
+    Severity::ALL
+        .into_iter()
+        .filter(|severity| *severity != Severity::Unknown)
+}
+
+/// A severity a policy can name.
+fn parse_severity(text: &str) -> Option<Severity> {
+    Severity::parse_name(text).filter(|severity| policy_severities().any(|s| s == *severity))
 }
 
 /// A problem in a policy file, with where it is.
@@ -209,13 +237,11 @@ fn validate(raw: RawPolicy, problems: &mut Vec<Problem>) -> Policy {
     }
     for (severity, count) in raw.max {
         let key = format!("gate.max.{}", severity.value);
-        let Some(parsed) =
-            Severity::parse_name(&severity.value).filter(|s| *s != Severity::Unknown)
-        else {
+        let Some(parsed) = parse_severity(&severity.value) else {
             problems.push(Problem::new(
                 severity.at,
                 &key,
-                "not a severity; expected one of: critical, high, medium, low, informational",
+                &format!("not a severity; expected one of: {}", severity_names()),
             ));
             continue;
         };

@@ -255,3 +255,32 @@ fn location(text: &str, offset: usize) -> Location {
     let column = before[line_start..].chars().count() + 1;
     Location { line, column }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys that "unknown key" messages list are keys the reader takes.
+    #[test]
+    fn every_listed_key_is_read() {
+        let documents = TOP_KEYS
+            .iter()
+            .map(|key| format!("{key} = 0\n"))
+            .chain(GATE_KEYS.iter().map(|key| format!("[gate]\n{key} = 0\n")))
+            .chain(
+                IGNORE_KEYS
+                    .iter()
+                    .map(|key| format!("[[ignore]]\n{key} = 0\n")),
+            );
+        for text in documents {
+            let mut problems = Vec::new();
+            read(&text, &mut problems);
+            assert!(
+                problems
+                    .iter()
+                    .all(|p| !p.message.starts_with("unknown key")),
+                "{text}: {problems:?}"
+            );
+        }
+    }
+}

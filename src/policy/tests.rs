@@ -153,6 +153,28 @@ expires = 2027-01-01T10:00:00
 }
 
 #[test]
+fn severity_messages_list_every_severity_a_policy_can_name() {
+    let found = problems("[gate]\nfail-on = \"severe\"\n[gate.max]\nunknown = 1\n");
+    let messages: Vec<&str> = found.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "`severe` is not a severity; expected one of: critical, high, medium, low, informational, none",
+            "not a severity; expected one of: critical, high, medium, low, informational",
+        ]
+    );
+    assert_eq!(
+        parse_threshold("unknown").unwrap_err(),
+        "`unknown` is not a severity; expected one of: critical, high, medium, low, informational, none"
+    );
+    assert_eq!(parse_threshold(" NONE "), Ok(None));
+    assert_eq!(
+        parse_threshold("Informational"),
+        Ok(Some(Severity::Informational))
+    );
+}
+
+#[test]
 fn syntax_error_names_the_line() {
     let found = problems("[gate]\nfail-on = \"high\n");
     assert_eq!(found.len(), 1);

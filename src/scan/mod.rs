@@ -5,4 +5,5 @@
 pub mod identify;
 pub mod lifecycle;
 pub mod plan;
+#[cfg(feature = "network")]
 pub mod wait;
