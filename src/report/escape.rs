@@ -9,7 +9,7 @@
 //! - one-line text for fields ([`one_line`]) and clipping, by characters ([`truncate`]) or by UTF-16
 //!   units as GitHub counts SARIF lengths ([`clip`]), never inside a character;
 //! - which URLs may be links ([`http_url`]), and percent-encoding for a URI path segment
-//!   ([`uri_segment`]);
+//!   ([`uri_segment`]) and inside an HTML comment ([`html_comment_text`]);
 //! - escaping for GitHub-flavoured Markdown, for plain text lines on stdout/stderr and for GitHub Actions
 //!   workflow commands.
 //!
@@ -245,6 +245,16 @@ fn link_destination(url: &str) -> Option<String> {
 pub fn uri_segment(segment: &str) -> String {
     percent_encode(segment, |c, _| {
         c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '~' | '-')
+    })
+}
+
+/// Text for inside an HTML comment (`<!-- … -->`): ASCII letters, digits and `._/:-` kept, every other
+/// character percent-encoded, as is a `-` after a `-`, so the text never holds `--`, `>` or a line
+/// break and cannot end the comment.
+pub fn html_comment_text(text: &str) -> String {
+    percent_encode(text, |c, prev| {
+        let plain = c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | ':' | '-');
+        plain && !(c == '-' && prev == Some('-'))
     })
 }
 
@@ -727,6 +737,16 @@ mod tests {
         assert_eq!(uri_segment("lib-1.2_x~"), "lib-1.2_x~");
         assert_eq!(uri_segment("a b/c:d%"), "a%20b%2Fc%3Ad%25");
         assert_eq!(uri_segment("é\u{202e}"), "%C3%A9%E2%80%AE");
+    }
+
+    #[test]
+    fn html_comment_text_cannot_end_the_comment() {
+        assert_eq!(
+            html_comment_text("payments/api/linux:arm64"),
+            "payments/api/linux:arm64"
+        );
+        assert_eq!(html_comment_text("a-b--c-->"), "a-b-%2Dc-%2D%3E");
+        assert_eq!(html_comment_text("x\n<!"), "x%0A%3C%21");
     }
 
     #[test]
