@@ -5,7 +5,11 @@
 //! edges convert into these types. No I/O, no async.
 
 mod merge;
+#[cfg(test)]
+mod merge_tests;
 mod status;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use merge::{CountCheck, CountGap, ImageScan, merge};
 pub use status::{ScanStatus, StatusClass};

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use super::budget::fit;
 use super::tests::{
     assert_details_balanced, assert_tables_well_formed, context, enhanced_policy, enhanced_set,
-    finding, ignore, scored, today,
+    finding, ignore, today,
 };
 use super::variant::{COMMENT_LIMIT_CHARS, SUMMARY_LIMIT_BYTES, Variant, measure};
 use super::{comment_marker, render};
@@ -19,18 +19,16 @@ fn many_findings(n: usize) -> ScanSet {
     set.findings = (0..n)
         .map(|i| {
             let severity = Severity::ALL[i % Severity::ALL.len()];
-            let mut f = scored(
-                finding(
-                    &format!("CVE-2025-{i:05}"),
-                    severity,
-                    &format!("package-{i}"),
-                    "1.0.0",
-                    Some("1.0.1"),
-                ),
-                5.0,
-            );
-            f.images = vec![i % 2];
-            f
+            finding(
+                &format!("CVE-2025-{i:05}"),
+                severity,
+                &format!("package-{i}"),
+                "1.0.0",
+            )
+            .fix("1.0.1")
+            .score(5.0)
+            .images([i % 2])
+            .build()
         })
         .collect();
     set

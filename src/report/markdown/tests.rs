@@ -6,74 +6,36 @@ use jiff::civil::date;
 
 use super::variant::Variant;
 use super::{comment_marker, render};
-use crate::findings::{Finding, Image, Package, ScanInfo, ScanSet, ScanType, Severity};
+use crate::findings::testing::{FindingBuilder, ImageBuilder};
+use crate::findings::{ScanSet, ScanType, Severity};
 use crate::policy::{Ignore, Outcome, Policy, Verdict, evaluate};
 use crate::report::{Context, Judgement, escape};
 
-pub(super) const VERSION: &str = "0.1.0";
+const VERSION: &str = "0.1.0";
 
-pub(super) fn at(text: &str) -> Timestamp {
+fn at(text: &str) -> Timestamp {
     text.parse().unwrap()
 }
 
-pub(super) fn image(
-    repository: &str,
-    platform: Option<&str>,
-    scan_type: ScanType,
-    status: &str,
-) -> Image {
-    Image {
-        repository: repository.to_string(),
-        registry_id: Some("123456789012".to_string()),
-        region: Some("eu-west-1".to_string()),
-        digest: Some(
-            "sha256:4b825dc642cb6eb9a060e54bf8d69288fbee4904a1e2c3f7d0b5e6f7a8b9c0d1".to_string(),
-        ),
-        tags: vec!["1.4.2".to_string(), "latest".to_string()],
-        platform: platform.map(str::to_string),
-        scan: ScanInfo {
-            scan_type,
-            status: status.to_string(),
-            description: None,
-            completed_at: Some(at("2025-12-31T09:15:00Z")),
-            source_updated_at: Some(at("2025-12-31T06:00:00Z")),
-        },
-    }
+/// An image in `repository` of the test account, tagged `1.4.2` and `latest`, scanned on the last
+/// day of 2025.
+fn image(repository: &str, scan_type: ScanType, status: &str) -> ImageBuilder {
+    ImageBuilder::new(repository)
+        .account("123456789012", "eu-west-1")
+        .digest("sha256:4b825dc642cb6eb9a060e54bf8d69288fbee4904a1e2c3f7d0b5e6f7a8b9c0d1")
+        .tag("1.4.2")
+        .tag("latest")
+        .scan(scan_type, status)
+        .scanned_at(at("2025-12-31T09:15:00Z"), at("2025-12-31T06:00:00Z"))
 }
 
-pub(super) fn finding(
-    id: &str,
-    severity: Severity,
-    name: &str,
-    version: &str,
-    fixed: Option<&str>,
-) -> Finding {
-    Finding {
-        id: id.to_string(),
-        severity,
-        vendor_severity: severity.as_str().to_uppercase(),
-        score: None,
-        vector: None,
-        title: None,
-        description: Some(format!("A vulnerability in {name}.")),
-        package: Package {
-            name: Some(name.to_string()),
-            version: Some(version.to_string()),
-            fixed_in: fixed.map(str::to_string),
-            manager: Some("OS".to_string()),
-            path: None,
-        },
-        fix_available: fixed.map(|_| true),
-        exploit_available: None,
-        urls: vec![format!("https://nvd.nist.gov/vuln/detail/{id}")],
-        suppressed_by_scanner: false,
-        images: vec![0],
-    }
-}
-
-pub(super) fn scored(mut f: Finding, score: f64) -> Finding {
-    f.score = Some(score);
-    f
+/// `id` at `severity` in the OS package `name` `version`, with a description and its NVD page.
+pub(super) fn finding(id: &str, severity: Severity, name: &str, version: &str) -> FindingBuilder {
+    FindingBuilder::new(id, severity)
+        .description(format!("A vulnerability in {name}."))
+        .package(name, version)
+        .manager("OS")
+        .nvd_url()
 }
 
 pub(super) fn ignore(id: &str, reason: &str, expires: jiff::civil::Date, line: usize) -> Ignore {
@@ -88,127 +50,76 @@ pub(super) fn ignore(id: &str, reason: &str, expires: jiff::civil::Date, line: u
 }
 
 /// Basic scanning, one image, CVSS scores, nothing at or above `high`.
-pub(super) fn basic_set() -> ScanSet {
+fn basic_set() -> ScanSet {
+    let findings = [
+        finding("CVE-2025-1000", Severity::Medium, "libxml2", "2.9.14-r0")
+            .fix("2.9.14-r1")
+            .score(5.3),
+        finding("CVE-2025-2000", Severity::Low, "busybox", "1.36.1-r5").score(3.1),
+        finding("CVE-2025-3000", Severity::Informational, "zlib", "1.3-r2"),
+    ];
     ScanSet {
-        images: vec![image("payments/api", None, ScanType::Basic, "COMPLETE")],
-        findings: vec![
-            scored(
-                finding(
-                    "CVE-2025-1000",
-                    Severity::Medium,
-                    "libxml2",
-                    "2.9.14-r0",
-                    Some("2.9.14-r1"),
-                ),
-                5.3,
-            ),
-            scored(
-                finding("CVE-2025-2000", Severity::Low, "busybox", "1.36.1-r5", None),
-                3.1,
-            ),
-            finding(
-                "CVE-2025-3000",
-                Severity::Informational,
-                "zlib",
-                "1.3-r2",
-                None,
-            ),
-        ],
+        images: vec![image("payments/api", ScanType::Basic, "COMPLETE").build()],
+        findings: findings.into_iter().map(FindingBuilder::build).collect(),
         warnings: Vec::new(),
     }
 }
 
 /// Enhanced scanning, two platforms, fix/exploit flags, a finding without score, UNTRIAGED.
 pub(super) fn enhanced_set() -> ScanSet {
-    let mut critical = scored(
+    let findings = [
         finding(
             "CVE-2024-6387",
             Severity::Critical,
             "openssh-server",
             "1:9.2p1-2",
-            Some("1:9.2p1-2+deb12u3"),
-        ),
-        9.8,
-    );
-    critical.exploit_available = Some(true);
-    critical.images = vec![0, 1];
-    let mut high = finding(
-        "CVE-2025-0001",
-        Severity::High,
-        "openssl",
-        "3.0.13-1",
-        Some("3.0.15-1"),
-    );
-    high.exploit_available = Some(false);
-    let mut npm = scored(
-        finding(
-            "GHSA-29mw-wpgm-hmr9",
-            Severity::High,
-            "lodash",
-            "4.17.20",
-            Some("4.17.21"),
-        ),
-        7.4,
-    );
-    npm.urls = vec![
-        "https://github.com/advisories/GHSA-29mw-wpgm-hmr9".to_string(),
-        "https://nvd.nist.gov/vuln/detail/CVE-2020-28500".to_string(),
+        )
+        .fix("1:9.2p1-2+deb12u3")
+        .score(9.8)
+        .exploit_available(true)
+        .images([0, 1]),
+        finding("CVE-2025-0001", Severity::High, "openssl", "3.0.13-1")
+            .fix("3.0.15-1")
+            .exploit_available(false),
+        finding("GHSA-29mw-wpgm-hmr9", Severity::High, "lodash", "4.17.20")
+            .fix("4.17.21")
+            .score(7.4)
+            .urls(&[
+                "https://github.com/advisories/GHSA-29mw-wpgm-hmr9",
+                "https://nvd.nist.gov/vuln/detail/CVE-2020-28500",
+            ])
+            .manager("NPM")
+            .path("/app/node_modules/lodash/package.json")
+            .images([1]),
+        finding("CVE-2025-0002", Severity::High, "glibc", "2.36-9")
+            .score(7.5)
+            .fix_available(false)
+            .images([0, 1]),
+        finding("CVE-2025-0003", Severity::High, "curl", "7.88.1-10")
+            .fix("7.88.1-10+deb12u5")
+            .score(7.2)
+            .images([0, 1]),
+        finding("CVE-2025-0004", Severity::Medium, "tar", "1.34")
+            .score(5.5)
+            .images([0, 1]),
+        finding("CVE-2025-0006", Severity::Low, "ncurses", "6.4-4")
+            .score(2.0)
+            .suppressed_by_scanner(),
+        finding("CVE-2025-0005", Severity::Unknown, "perl", "5.36.0-7")
+            .vendor_severity("UNTRIAGED"),
     ];
-    npm.package.manager = Some("NPM".to_string());
-    npm.package.path = Some("/app/node_modules/lodash/package.json".to_string());
-    npm.images = vec![1];
-    let mut no_fix = scored(
-        finding("CVE-2025-0002", Severity::High, "glibc", "2.36-9", None),
-        7.5,
-    );
-    no_fix.fix_available = Some(false);
-    no_fix.images = vec![0, 1];
-    let mut ignored = scored(
-        finding(
-            "CVE-2025-0003",
-            Severity::High,
-            "curl",
-            "7.88.1-10",
-            Some("7.88.1-10+deb12u5"),
-        ),
-        7.2,
-    );
-    ignored.images = vec![0, 1];
-    let mut expired = scored(
-        finding("CVE-2025-0004", Severity::Medium, "tar", "1.34", None),
-        5.5,
-    );
-    expired.images = vec![0, 1];
-    let mut untriaged = finding("CVE-2025-0005", Severity::Unknown, "perl", "5.36.0-7", None);
-    untriaged.vendor_severity = "UNTRIAGED".to_string();
-    let mut suppressed = scored(
-        finding("CVE-2025-0006", Severity::Low, "ncurses", "6.4-4", None),
-        2.0,
-    );
-    suppressed.suppressed_by_scanner = true;
-    let mut set = ScanSet {
+    let platform =
+        |platform: &str| image("payments/api", ScanType::Enhanced, "ACTIVE").platform(platform);
+    ScanSet {
         images: vec![
-            image(
-                "payments/api",
-                Some("linux/amd64"),
-                ScanType::Enhanced,
-                "ACTIVE",
-            ),
-            image(
-                "payments/api",
-                Some("linux/arm64"),
-                ScanType::Enhanced,
-                "ACTIVE",
-            ),
+            platform("linux/amd64").build(),
+            platform("linux/arm64")
+                .digest("sha256:9a3f1e0c7b5d2e4f6a8c0e2a4c6e8a0c2e4a6c8e0a2c4e6a8c0e2a4c6e8a0c2e")
+                .build(),
         ],
-        findings: vec![
-            critical, high, npm, no_fix, ignored, expired, suppressed, untriaged,
-        ],
+        findings: findings.into_iter().map(FindingBuilder::build).collect(),
         warnings: vec!["linux/arm64: ECR reported 9 findings but 8 were read".to_string()],
-    };
-    set.images[1].digest =
-        Some("sha256:9a3f1e0c7b5d2e4f6a8c0e2a4c6e8a0c2e4a6c8e0a2c4e6a8c0e2a4c6e8a0c2e".to_string());
-    set
+    }
 }
 
 pub(super) fn enhanced_policy() -> Policy {
@@ -288,7 +199,7 @@ pub(super) fn assert_details_balanced(md: &str) {
 }
 
 #[test]
-pub(super) fn summary_of_a_failing_enhanced_scan() {
+fn summary_of_a_failing_enhanced_scan() {
     let set = enhanced_set();
     let policy = enhanced_policy();
     let verdict = evaluate(&set, &policy, today());
@@ -300,7 +211,7 @@ pub(super) fn summary_of_a_failing_enhanced_scan() {
 }
 
 #[test]
-pub(super) fn comment_of_a_passing_basic_scan() {
+fn comment_of_a_passing_basic_scan() {
     let set = basic_set();
     let policy = Policy::default();
     let verdict = evaluate(&set, &policy, today());
@@ -311,7 +222,7 @@ pub(super) fn comment_of_a_passing_basic_scan() {
 }
 
 #[test]
-pub(super) fn comment_of_a_failing_scan_is_compact() {
+fn comment_of_a_failing_scan_is_compact() {
     let set = enhanced_set();
     let policy = enhanced_policy();
     let verdict = evaluate(&set, &policy, today());
@@ -328,7 +239,7 @@ pub(super) fn comment_of_a_failing_scan_is_compact() {
 }
 
 #[test]
-pub(super) fn summary_of_an_incomplete_scan_gives_the_reasons_and_no_verdict() {
+fn summary_of_an_incomplete_scan_gives_the_reasons_and_no_verdict() {
     let mut set = enhanced_set();
     set.images[1].scan.status = "FAILED".to_string();
     set.images[1].scan.description =
@@ -351,7 +262,7 @@ pub(super) fn summary_of_an_incomplete_scan_gives_the_reasons_and_no_verdict() {
 }
 
 #[test]
-pub(super) fn summary_of_an_error_shows_the_message() {
+fn summary_of_an_error_shows_the_message() {
     let set = ScanSet::default();
     let policy = Policy::default();
     let message = "policy file ecr-scan-gate.toml has 2 problem(s):\n  ecr-scan-gate.toml:line 3, column 11: \
@@ -372,7 +283,7 @@ pub(super) fn summary_of_an_error_shows_the_message() {
 }
 
 #[test]
-pub(super) fn report_only_is_mentioned_only_when_the_policy_is_violated() {
+fn report_only_is_mentioned_only_when_the_policy_is_violated() {
     let set = enhanced_set();
     let policy = enhanced_policy();
     let verdict = evaluate(&set, &policy, today());
@@ -386,7 +297,7 @@ pub(super) fn report_only_is_mentioned_only_when_the_policy_is_violated() {
 }
 
 #[test]
-pub(super) fn zero_findings_pass_with_an_all_zero_severity_table() {
+fn zero_findings_pass_with_an_all_zero_severity_table() {
     let mut set = basic_set();
     set.findings.clear();
     let policy = Policy::default();
@@ -403,7 +314,7 @@ pub(super) fn zero_findings_pass_with_an_all_zero_severity_table() {
 }
 
 #[test]
-pub(super) fn severity_table_counts_total_fixable_ignored_and_violating() {
+fn severity_table_counts_total_fixable_ignored_and_violating() {
     let set = enhanced_set();
     let policy = enhanced_policy();
     let verdict = evaluate(&set, &policy, today());
@@ -417,7 +328,7 @@ pub(super) fn severity_table_counts_total_fixable_ignored_and_violating() {
 }
 
 #[test]
-pub(super) fn images_column_appears_only_with_several_images() {
+fn images_column_appears_only_with_several_images() {
     let set = enhanced_set();
     let policy = enhanced_policy();
     let verdict = evaluate(&set, &policy, today());
@@ -435,7 +346,7 @@ pub(super) fn images_column_appears_only_with_several_images() {
 }
 
 #[test]
-pub(super) fn comment_marker_cannot_be_broken_by_the_key() {
+fn comment_marker_cannot_be_broken_by_the_key() {
     let mut set = basic_set();
     set.images[0].repository = "a--b-->c\n<!-- x -->\u{202e}é".to_string();
     set.images[0].platform = Some("linux/arm64".to_string());
@@ -454,7 +365,7 @@ pub(super) fn comment_marker_cannot_be_broken_by_the_key() {
 }
 
 #[test]
-pub(super) fn hostile_vendor_text_is_inert() {
+fn hostile_vendor_text_is_inert() {
     let hostile = "| <!-- --> <script> @octocat `x` **b** [l](javascript:alert(1)) \n::error::pwned \u{202e} rtl \u{0007}";
     let mut set = enhanced_set();
     for f in &mut set.findings {
@@ -511,7 +422,7 @@ pub(super) fn hostile_vendor_text_is_inert() {
     }
 }
 
-pub(super) fn assert_inert(md: &str, variant: Variant) {
+fn assert_inert(md: &str, variant: Variant) {
     let marker_lines = usize::from(variant == Variant::Comment);
     assert_eq!(md.matches("<!--").count(), marker_lines, "{md}");
     if variant == Variant::Comment {

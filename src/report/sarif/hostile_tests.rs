@@ -38,31 +38,27 @@ fn outside_code_spans(markdown: &str) -> String {
 
 #[test]
 fn hostile_vendor_text_is_neutralised() {
-    let mut f = finding(
-        "CVE-2024-0001\u{202E}\n",
-        Severity::Critical,
-        Some(9.9),
-        "`evil` @octocat <img src=x onerror=alert(1)>",
-        "1.0\u{0007}\r\n::error::pwned",
-    );
-    f.title = Some("::warning file=x::title\u{2066}with bidi\u{2069} <b>bold</b>".into());
-    f.description = Some(format!(
-        "first line\n::error::pwned\r\n<script>alert(1)</script> @octocat **bold** | a | b |\t\u{0}{}",
-        "long text ".repeat(500)
-    ));
-    f.package.path = Some("/app/../../etc/passwd: x".into());
-    f.package.fixed_in = Some("[link](javascript:alert(1))".into());
-    f.urls = vec![
-        "javascript:alert(1)".into(),
-        "https://example.com/a b".into(),
-        "https://user:pw@example.com/".into(),
-        "https://example.com:abc/".into(),
-        "https://nvd.nist.gov/vuln/detail/CVE-2024-0001?x=1#top".into(),
-    ];
-    let mut g = finding("", Severity::High, None, "", "");
-    g.package.name = None;
-    g.package.version = None;
-    g.urls.clear();
+    let f = finding("CVE-2024-0001\u{202E}\n", Severity::Critical)
+        .score(9.9)
+        .package(
+            "`evil` @octocat <img src=x onerror=alert(1)>",
+            "1.0\u{0007}\r\n::error::pwned",
+        )
+        .title("::warning file=x::title\u{2066}with bidi\u{2069} <b>bold</b>")
+        .description(format!(
+            "first line\n::error::pwned\r\n<script>alert(1)</script> @octocat **bold** | a | b |\t\u{0}{}",
+            "long text ".repeat(500)
+        ))
+        .path("/app/../../etc/passwd: x")
+        .fixed_in("[link](javascript:alert(1))")
+        .urls(&[
+            "javascript:alert(1)",
+            "https://example.com/a b",
+            "https://user:pw@example.com/",
+            "https://example.com:abc/",
+            "https://nvd.nist.gov/vuln/detail/CVE-2024-0001?x=1#top",
+        ]);
+    let g = finding("", Severity::High).urls(&[]);
     let mut set = one_image(vec![f, g]);
     set.images[0].repository = "team/../app name:1".into();
     set.images[0].platform = Some("linux/amd64\n::error::x".into());

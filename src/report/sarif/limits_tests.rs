@@ -11,7 +11,8 @@ use super::tests::{
     assert_within_limits, checked, finding, github_band, image, one_image, render, results, rules,
     utf16_len,
 };
-use crate::findings::{Finding, Package, Severity};
+use crate::findings::Severity;
+use crate::findings::testing::FindingBuilder;
 use crate::policy::Policy;
 
 #[test]
@@ -49,16 +50,15 @@ fn security_severity_stays_in_the_band_of_the_gating_severity() {
 fn more_than_twenty_images_keep_the_first_twenty_and_say_so() {
     let mut set = one_image(Vec::new());
     set.images = (0..23)
-        .map(|i| image(&format!("repo-{i}"), None, "sha256:aaaa"))
+        .map(|i| image(&format!("repo-{i}"), "sha256:aaaa").build())
         .collect();
-    set.findings = vec![finding(
-        "CVE-2021-3711",
-        Severity::High,
-        Some(7.5),
-        "openssl",
-        "1",
-    )];
-    set.findings[0].images = (0..23).collect();
+    set.findings = vec![
+        finding("CVE-2021-3711", Severity::High)
+            .score(7.5)
+            .package("openssl", "1")
+            .images(0..23)
+            .build(),
+    ];
     let doc = checked(&set, &Policy::default());
     let runs = doc["runs"].as_array().unwrap();
     assert_eq!(runs.len(), MAX_RUNS);
@@ -84,8 +84,8 @@ fn more_than_twenty_images_keep_the_first_twenty_and_say_so() {
 fn images_with_the_same_key_get_distinct_categories() {
     let mut set = one_image(Vec::new());
     set.images = vec![
-        image("payments/api", None, "sha256:aaaa"),
-        image("payments/api", None, "sha256:bbbb"),
+        image("payments/api", "sha256:aaaa").build(),
+        image("payments/api", "sha256:bbbb").build(),
     ];
     let doc = checked(&set, &Policy::default());
     assert_eq!(
@@ -106,25 +106,11 @@ fn more_than_25000_findings_keep_the_most_severe_and_say_so() {
         Severity::Medium,
         Severity::High,
     ];
-    let findings: Vec<Finding> = (0..30_000)
-        .map(|i| Finding {
-            id: format!("CVE-2024-{i}"),
-            severity: severities[i % 4],
-            vendor_severity: String::new(),
-            score: None,
-            vector: None,
-            title: None,
-            description: None,
-            package: Package {
-                name: Some(format!("pkg{i}")),
-                version: Some("1".into()),
-                ..Package::default()
-            },
-            fix_available: None,
-            exploit_available: None,
-            urls: Vec::new(),
-            suppressed_by_scanner: false,
-            images: vec![0],
+    let findings = (0..30_000)
+        .map(|i| {
+            FindingBuilder::new(&format!("CVE-2024-{i}"), severities[i % 4])
+                .vendor_severity("")
+                .package(format!("pkg{i}"), "1")
         })
         .collect();
     let set = one_image(findings);
@@ -188,14 +174,10 @@ fn many_rules_carry_less_text() {
 
 #[test]
 fn compact_rules_drop_full_description_and_help_but_keep_the_link() {
-    let mut f = finding(
-        "CVE-2021-3711",
-        Severity::Critical,
-        Some(9.8),
-        "openssl",
-        "1.1.1k",
-    );
-    f.title = Some("a long title ".repeat(100));
+    let f = finding("CVE-2021-3711", Severity::Critical)
+        .score(9.8)
+        .package("openssl", "1.1.1k")
+        .title("a long title ".repeat(100));
     let set = one_image(vec![f]);
     let plan = Plan::new(&set, 0, MAX_RESULTS_PER_RUN);
     let rule =

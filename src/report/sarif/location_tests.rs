@@ -8,20 +8,12 @@ use crate::policy::Policy;
 #[test]
 fn locations_have_no_colon_tag_digest_or_account() {
     let mut set = one_image(vec![
-        finding(
-            "CVE-2021-3711",
-            Severity::Critical,
-            Some(9.8),
-            "openssl",
-            "1.1.1k",
-        ),
-        finding(
-            "CVE-2022-0001",
-            Severity::High,
-            Some(7.1),
-            "lib:colon name",
-            "1:2.3-4",
-        ),
+        finding("CVE-2021-3711", Severity::Critical)
+            .score(9.8)
+            .package("openssl", "1.1.1k"),
+        finding("CVE-2022-0001", Severity::High)
+            .score(7.1)
+            .package("lib:colon name", "1:2.3-4"),
     ]);
     set.images[0].tags = vec!["release-2026".into()];
     let doc = checked(&set, &Policy::default());
@@ -75,14 +67,12 @@ fn location_uri_normalises_segments_within_each_part() {
 #[test]
 fn fingerprints_ignore_version_tag_and_digest_but_not_package_or_path() {
     let render_one = |version: &str, digest: &str, tag: &str, name: &str, path: Option<&str>| {
-        let mut f = finding(
-            "CVE-2021-3711",
-            Severity::Critical,
-            Some(9.8),
-            name,
-            version,
-        );
-        f.package.path = path.map(Into::into);
+        let mut f = finding("CVE-2021-3711", Severity::Critical)
+            .score(9.8)
+            .package(name, version);
+        if let Some(path) = path {
+            f = f.path(path);
+        }
         let mut set = one_image(vec![f]);
         set.images[0].digest = Some(digest.into());
         set.images[0].tags = vec![tag.into()];

@@ -32,7 +32,8 @@ fn arb_image() -> impl Strategy<Value = Image> {
         arb_text(),
     )
         .prop_map(|(repository, platform, digest, tag)| {
-            let mut image = image(&repository, platform.as_deref(), &digest);
+            let mut image = image(&repository, &digest).build();
+            image.platform = platform;
             image.tags = vec![tag];
             image
         })

@@ -2,7 +2,6 @@
 //! the other test files of this folder share: rendering, and the schema and GitHub's limits checked on
 //! every document.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use flate2::Compression;
@@ -14,68 +13,40 @@ use super::limits::{
 };
 use super::runs::{Log, SCHEMA_URI};
 use super::write;
-use crate::findings::{
-    Finding, Image, ImageScan, Package, ScanInfo, ScanSet, ScanType, Severity, merge,
-};
+use crate::findings::testing::{FindingBuilder, ImageBuilder};
+use crate::findings::{ScanSet, Severity, merge};
 use crate::policy::{Ignore, Policy, evaluate};
 use crate::report::{Context, Judgement, escape};
 
 const TOOL_VERSION: &str = "0.0.0-test";
 
-pub(super) fn image(repository: &str, platform: Option<&str>, digest: &str) -> Image {
-    Image {
-        repository: repository.into(),
-        registry_id: Some("123456789012".into()),
-        region: Some("eu-west-1".into()),
-        digest: Some(digest.into()),
-        tags: vec!["v1.2.3".into()],
-        platform: platform.map(Into::into),
-        scan: ScanInfo {
-            scan_type: ScanType::Basic,
-            status: "COMPLETE".into(),
-            description: None,
-            completed_at: None,
-            source_updated_at: None,
-        },
-    }
+/// An image of `repository` in the test account, tagged `v1.2.3`.
+pub(super) fn image(repository: &str, digest: &str) -> ImageBuilder {
+    ImageBuilder::new(repository)
+        .account("123456789012", "eu-west-1")
+        .digest(digest)
+        .tag("v1.2.3")
 }
 
-pub(super) fn finding(
-    id: &str,
-    severity: Severity,
-    score: Option<f64>,
-    name: &str,
-    version: &str,
-) -> Finding {
-    Finding {
-        id: id.into(),
-        severity,
-        vendor_severity: severity.as_str().to_ascii_uppercase(),
-        score,
-        vector: None,
-        title: None,
-        description: Some(format!("{id} description")),
-        package: Package {
-            name: Some(name.into()),
-            version: Some(version.into()),
-            ..Package::default()
-        },
-        fix_available: None,
-        exploit_available: None,
-        urls: vec![format!("https://nvd.nist.gov/vuln/detail/{id}")],
-        suppressed_by_scanner: false,
-        images: vec![0],
-    }
+/// `id` at `severity`, with a description and its NVD page.
+pub(super) fn finding(id: &str, severity: Severity) -> FindingBuilder {
+    FindingBuilder::new(id, severity)
+        .description(format!("{id} description"))
+        .nvd_url()
 }
 
-pub(super) fn one_image(findings: Vec<Finding>) -> ScanSet {
+/// The findings, most severe first, in one image of `payments/api`.
+pub(super) fn one_image(findings: Vec<FindingBuilder>) -> ScanSet {
     let mut set = ScanSet {
-        images: vec![image(
-            "payments/api",
-            Some("linux/amd64"),
-            "sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945",
-        )],
-        findings,
+        images: vec![
+            image(
+                "payments/api",
+                "sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945",
+            )
+            .platform("linux/amd64")
+            .build(),
+        ],
+        findings: findings.into_iter().map(FindingBuilder::build).collect(),
         warnings: Vec::new(),
     };
     set.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
@@ -104,7 +75,7 @@ pub(super) fn checked(set: &ScanSet, policy: &Policy) -> Value {
     doc
 }
 
-pub(super) fn assert_schema_valid(doc: &Value) {
+fn assert_schema_valid(doc: &Value) {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     let validator = VALIDATOR.get_or_init(|| {
         let path = concat!(
@@ -128,7 +99,7 @@ pub(super) fn utf16_len(text: &str) -> usize {
     text.encode_utf16().count()
 }
 
-pub(super) fn is_one_clean_line(text: &str) -> bool {
+fn is_one_clean_line(text: &str) -> bool {
     !text
         .chars()
         .any(|c| escape::is_hidden(c) || (c.is_whitespace() && c != ' '))
@@ -268,7 +239,7 @@ pub(super) fn rules(doc: &Value, run: usize) -> &Vec<Value> {
         .unwrap()
 }
 
-pub(super) fn rule_of<'a>(doc: &'a Value, id: &str) -> &'a Value {
+fn rule_of<'a>(doc: &'a Value, id: &str) -> &'a Value {
     rules(doc, 0).iter().find(|r| r["id"] == id).unwrap()
 }
 
@@ -289,31 +260,21 @@ pub(super) fn hash(result: &Value) -> &str {
 }
 
 #[test]
-pub(super) fn basic_scan_maps_severity_score_and_level() {
+fn basic_scan_maps_severity_score_and_level() {
     let set = one_image(vec![
-        finding(
-            "CVE-2021-3711",
-            Severity::Critical,
-            Some(9.8),
-            "openssl",
-            "1.1.1k",
-        ),
-        finding(
-            "CVE-2022-0001",
-            Severity::Medium,
-            Some(5.3),
-            "zlib",
-            "1.2.11",
-        ),
-        finding("CVE-2022-0002", Severity::Low, Some(9.1), "bash", "5.1"),
-        finding(
-            "CVE-2022-0003",
-            Severity::Informational,
-            Some(2.0),
-            "tar",
-            "1.34",
-        ),
-        finding("CVE-2022-0004", Severity::Unknown, None, "gzip", "1.10"),
+        finding("CVE-2021-3711", Severity::Critical)
+            .score(9.8)
+            .package("openssl", "1.1.1k"),
+        finding("CVE-2022-0001", Severity::Medium)
+            .score(5.3)
+            .package("zlib", "1.2.11"),
+        finding("CVE-2022-0002", Severity::Low)
+            .score(9.1)
+            .package("bash", "5.1"),
+        finding("CVE-2022-0003", Severity::Informational)
+            .score(2.0)
+            .package("tar", "1.34"),
+        finding("CVE-2022-0004", Severity::Unknown).package("gzip", "1.10"),
     ]);
     let doc = checked(&set, &Policy::default());
     assert_eq!(doc["$schema"], SCHEMA_URI);
@@ -384,23 +345,17 @@ pub(super) fn basic_scan_maps_severity_score_and_level() {
 }
 
 #[test]
-pub(super) fn enhanced_finding_reports_fix_and_exploit_without_score() {
-    let mut f = finding(
-        "GHSA-j8r2-6x86-q33q",
-        Severity::High,
-        None,
-        "requests",
-        "2.19.0",
-    );
-    f.title = Some("GHSA-j8r2-6x86-q33q - requests".into());
-    f.package.fixed_in = Some("2.20.0".into());
-    f.package.manager = Some("PYTHONPKG".into());
-    f.package.path =
-        Some("/usr/local/lib/python3.11/site-packages/requests-2.19.0.dist-info/METADATA".into());
-    f.fix_available = Some(true);
-    f.exploit_available = Some(true);
-    let mut unfixable = finding("CVE-2023-9999", Severity::Medium, None, "glibc", "2.36");
-    unfixable.fix_available = Some(false);
+fn enhanced_finding_reports_fix_and_exploit_without_score() {
+    let f = finding("GHSA-j8r2-6x86-q33q", Severity::High)
+        .package("requests", "2.19.0")
+        .title("GHSA-j8r2-6x86-q33q - requests")
+        .fix("2.20.0")
+        .manager("PYTHONPKG")
+        .path("/usr/local/lib/python3.11/site-packages/requests-2.19.0.dist-info/METADATA")
+        .exploit_available(true);
+    let unfixable = finding("CVE-2023-9999", Severity::Medium)
+        .package("glibc", "2.36")
+        .fix_available(false);
     let doc = checked(&one_image(vec![f, unfixable]), &Policy::default());
 
     let result = result_of(&doc, "GHSA-j8r2-6x86-q33q");
@@ -442,22 +397,18 @@ pub(super) fn enhanced_finding_reports_fix_and_exploit_without_score() {
 }
 
 #[test]
-pub(super) fn merged_platform_images_get_one_run_each() {
-    let scan = |platform: &str, digest: &str, findings: Vec<Finding>| ImageScan {
-        image: image("payments/api", Some(platform), digest),
-        findings,
-        declared_counts: None,
-        listed_counts: BTreeMap::new(),
-        warnings: Vec::new(),
+fn merged_platform_images_get_one_run_each() {
+    let scan = |platform: &str, digest: &str, findings: Vec<FindingBuilder>| {
+        image("payments/api", digest)
+            .platform(platform)
+            .into_scan(findings.into_iter().map(FindingBuilder::build).collect())
     };
-    let shared = finding(
-        "CVE-2021-3711",
-        Severity::Critical,
-        Some(9.8),
-        "openssl",
-        "1.1.1k",
-    );
-    let arm_only = finding("CVE-2024-1111", Severity::High, Some(7.5), "libarm", "1.0");
+    let shared = finding("CVE-2021-3711", Severity::Critical)
+        .score(9.8)
+        .package("openssl", "1.1.1k");
+    let arm_only = finding("CVE-2024-1111", Severity::High)
+        .score(7.5)
+        .package("libarm", "1.0");
     let set = merge(vec![
         scan("linux/amd64", "sha256:aaaa", vec![shared.clone()]),
         scan("linux/arm64", "sha256:bbbb", vec![shared, arm_only]),
@@ -495,17 +446,15 @@ pub(super) fn merged_platform_images_get_one_run_each() {
 }
 
 #[test]
-pub(super) fn ignored_and_scanner_suppressed_findings_carry_suppressions() {
-    let mut suppressed = finding("CVE-2024-2222", Severity::High, Some(7.0), "curl", "8.0");
-    suppressed.suppressed_by_scanner = true;
+fn ignored_and_scanner_suppressed_findings_carry_suppressions() {
+    let suppressed = finding("CVE-2024-2222", Severity::High)
+        .score(7.0)
+        .package("curl", "8.0")
+        .suppressed_by_scanner();
     let set = one_image(vec![
-        finding(
-            "CVE-2021-3711",
-            Severity::Critical,
-            Some(9.8),
-            "openssl",
-            "1.1.1k",
-        ),
+        finding("CVE-2021-3711", Severity::Critical)
+            .score(9.8)
+            .package("openssl", "1.1.1k"),
         suppressed,
     ]);
     let policy = Policy {
@@ -540,10 +489,13 @@ pub(super) fn ignored_and_scanner_suppressed_findings_carry_suppressions() {
 }
 
 #[test]
-pub(super) fn zero_findings_give_empty_runs() {
+fn zero_findings_give_empty_runs() {
     let mut set = one_image(Vec::new());
-    set.images
-        .push(image("payments/api", Some("linux/arm64"), "sha256:bbbb"));
+    set.images.push(
+        image("payments/api", "sha256:bbbb")
+            .platform("linux/arm64")
+            .build(),
+    );
     let doc = checked(&set, &Policy::default());
     let runs = doc["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 2);
@@ -554,17 +506,21 @@ pub(super) fn zero_findings_give_empty_runs() {
 }
 
 #[test]
-pub(super) fn no_images_give_no_runs() {
+fn no_images_give_no_runs() {
     let doc = checked(&ScanSet::default(), &Policy::default());
     assert_eq!(doc["runs"], serde_json::json!([]));
 }
 
 #[test]
-pub(super) fn rule_takes_the_highest_severity_of_its_findings() {
-    let mut in_path = finding("CVE-2024-3333", Severity::Critical, Some(9.3), "lib", "1");
-    in_path.package.path = Some("/opt/lib".into());
+fn rule_takes_the_highest_severity_of_its_findings() {
+    let in_path = finding("CVE-2024-3333", Severity::Critical)
+        .score(9.3)
+        .package("lib", "1")
+        .path("/opt/lib");
     let set = one_image(vec![
-        finding("CVE-2024-3333", Severity::Medium, Some(9.9), "lib", "1"),
+        finding("CVE-2024-3333", Severity::Medium)
+            .score(9.9)
+            .package("lib", "1"),
         in_path,
     ]);
     let doc = checked(&set, &Policy::default());
@@ -583,44 +539,27 @@ pub(super) fn rule_takes_the_highest_severity_of_its_findings() {
 }
 
 #[test]
-pub(super) fn snapshot_of_a_small_realistic_report() {
-    let mut openssl = finding(
-        "CVE-2021-3711",
-        Severity::Critical,
-        Some(9.8),
-        "openssl",
-        "1.1.1k-r0",
-    );
-    openssl.title = Some("CVE-2021-3711 - openssl".into());
-    openssl.description = Some(
-        "In order to decrypt SM2 encrypted data an application is expected to call the API function \
-         EVP_PKEY_decrypt()."
-            .into(),
-    );
-    openssl.package.fixed_in = Some("1.1.1l-r0".into());
-    openssl.package.manager = Some("OS".into());
-    openssl.fix_available = Some(true);
-    openssl.exploit_available = Some(false);
-    let mut requests = finding(
-        "CVE-2018-18074",
-        Severity::High,
-        Some(7.5),
-        "requests",
-        "2.19.0",
-    );
-    requests.package.path =
-        Some("/app/.venv/lib/python3.12/site-packages/requests-2.19.0.dist-info/METADATA".into());
-    requests.package.fixed_in = Some("2.20.0".into());
-    requests.package.manager = Some("PYTHONPKG".into());
-    requests.fix_available = Some(true);
-    let mut zlib = finding(
-        "CVE-2022-37434",
-        Severity::Medium,
-        None,
-        "zlib",
-        "1.2.12-r1",
-    );
-    zlib.fix_available = Some(false);
+fn snapshot_of_a_small_realistic_report() {
+    let openssl = finding("CVE-2021-3711", Severity::Critical)
+        .score(9.8)
+        .package("openssl", "1.1.1k-r0")
+        .title("CVE-2021-3711 - openssl")
+        .description(
+            "In order to decrypt SM2 encrypted data an application is expected to call the API \
+             function EVP_PKEY_decrypt().",
+        )
+        .fix("1.1.1l-r0")
+        .manager("OS")
+        .exploit_available(false);
+    let requests = finding("CVE-2018-18074", Severity::High)
+        .score(7.5)
+        .package("requests", "2.19.0")
+        .path("/app/.venv/lib/python3.12/site-packages/requests-2.19.0.dist-info/METADATA")
+        .fix("2.20.0")
+        .manager("PYTHONPKG");
+    let zlib = finding("CVE-2022-37434", Severity::Medium)
+        .package("zlib", "1.2.12-r1")
+        .fix_available(false);
     let set = one_image(vec![openssl, requests, zlib]);
     let policy = Policy {
         ignores: vec![Ignore {
