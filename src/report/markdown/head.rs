@@ -62,19 +62,12 @@ pub(super) fn head(ctx: &Context<'_>, variant: Variant, budget: usize) -> Sectio
     sec
 }
 
+/// The first image's reference, and how many platforms there are when several.
 fn subject(set: &ScanSet) -> String {
     let Some(image) = set.images.first() else {
         return String::new();
     };
-    let mut raw = image.repository.clone();
-    if let Some(tag) = image.tags.first() {
-        raw.push(':');
-        raw.push_str(tag);
-    } else if let Some(digest) = &image.digest {
-        raw.push('@');
-        raw.push_str(short_digest(digest));
-    }
-    let mut out = markdown_inline(&truncate(&raw, 120));
+    let mut out = markdown_inline(&truncate(&image.reference(), 120));
     if set.images.len() > 1 {
         out.push_str(&format!(" ({} platforms)", set.images.len()));
     }
