@@ -7,7 +7,7 @@
 pub enum Variant {
     /// The job summary: every section, at most [`SUMMARY_LIMIT_BYTES`] bytes.
     Summary,
-    /// The pull-request comment: a hidden marker line first (see [`comment_marker`](crate::report::markdown::comment_marker)), fewer columns, and
+    /// The pull-request comment: a hidden marker line first (see `comment_marker`), fewer columns, and
     /// at most [`COMMENT_LIMIT_CHARS`] characters.
     Comment,
 }
