@@ -5,7 +5,11 @@
 //! edges convert into these types. No I/O, no async.
 
 mod merge;
+#[cfg(test)]
+mod merge_tests;
 mod status;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use merge::{CountCheck, CountGap, ImageScan, merge};
 pub use status::{ScanStatus, StatusClass};
@@ -143,22 +147,29 @@ pub struct Image {
 }
 
 impl Image {
-    /// A short human label: `repository:tag` or `repository@digest`, plus the platform.
+    /// A short human label: [`reference`](Image::reference), plus the platform.
     pub fn label(&self) -> String {
-        let mut label = self.repository.clone();
-        if let Some(tag) = self.tags.first() {
-            label.push(':');
-            label.push_str(tag);
-        } else if let Some(digest) = &self.digest {
-            label.push('@');
-            label.push_str(short_digest(digest));
-        }
+        let mut label = self.reference();
         if let Some(platform) = &self.platform {
             label.push_str(" (");
             label.push_str(platform);
             label.push(')');
         }
         label
+    }
+
+    /// How a person would name the image: `repository:tag` (the first tag) or, untagged,
+    /// `repository@sha256:0123456789ab` (see [`short_digest`]); the repository alone without either.
+    pub fn reference(&self) -> String {
+        let mut reference = self.repository.clone();
+        if let Some(tag) = self.tags.first() {
+            reference.push(':');
+            reference.push_str(tag);
+        } else if let Some(digest) = &self.digest {
+            reference.push('@');
+            reference.push_str(short_digest(digest));
+        }
+        reference
     }
 
     /// A stable key for this image across runs: repository and platform, never tag or digest.

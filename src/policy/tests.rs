@@ -1,59 +1,28 @@
 use jiff::civil::{Date, date};
 
 use super::*;
-use crate::findings::{
-    Finding, Image, ImageScan, Package, ScanInfo, ScanSet, ScanType, Severity, merge,
-};
+use crate::findings::testing::{FindingBuilder, ImageBuilder};
+use crate::findings::{ScanSet, ScanType, Severity, merge};
 
 const TODAY: Date = date(2026, 6, 1);
 
-fn finding(id: &str, severity: Severity, package: &str) -> Finding {
-    Finding {
-        id: id.into(),
-        severity,
-        vendor_severity: severity.as_str().to_ascii_uppercase(),
-        score: None,
-        vector: None,
-        title: None,
-        description: None,
-        package: Package {
-            name: Some(package.into()),
-            version: Some("1.0".into()),
-            ..Package::default()
-        },
-        fix_available: None,
-        exploit_available: None,
-        urls: vec![],
-        suppressed_by_scanner: false,
-        images: vec![],
-    }
+/// `id` at `severity` in version 1.0 of `package`.
+fn finding(id: &str, severity: Severity, package: &str) -> FindingBuilder {
+    FindingBuilder::new(id, severity).package(package, "1.0")
 }
 
-fn set_in(repository: &str, findings: Vec<Finding>) -> ScanSet {
-    merge(vec![ImageScan {
-        image: Image {
-            repository: repository.into(),
-            registry_id: None,
-            region: None,
-            digest: Some("sha256:aa".into()),
-            tags: vec![],
-            platform: None,
-            scan: ScanInfo {
-                scan_type: ScanType::Enhanced,
-                status: "ACTIVE".into(),
-                description: None,
-                completed_at: None,
-                source_updated_at: None,
-            },
-        },
-        findings,
-        declared_counts: None,
-        listed_counts: Default::default(),
-        warnings: vec![],
-    }])
+/// The merged findings of one image in `repository`.
+fn set_in(repository: &str, findings: Vec<FindingBuilder>) -> ScanSet {
+    let findings = findings.into_iter().map(FindingBuilder::build).collect();
+    merge(vec![
+        ImageBuilder::new(repository)
+            .digest("sha256:aa")
+            .scan(ScanType::Enhanced, "ACTIVE")
+            .into_scan(findings),
+    ])
 }
 
-fn set(findings: Vec<Finding>) -> ScanSet {
+fn set(findings: Vec<FindingBuilder>) -> ScanSet {
     set_in("payments/api", findings)
 }
 
@@ -284,8 +253,7 @@ fn allowance_below_fail_on_still_caps_that_severity() {
 
 #[test]
 fn only_fixed_spares_findings_known_to_have_no_fix_but_not_unknown_ones() {
-    let mut no_fix = finding("CVE-1", Severity::Critical, "a");
-    no_fix.fix_available = Some(false);
+    let no_fix = finding("CVE-1", Severity::Critical, "a").fix_available(false);
     let unknown = finding("CVE-2", Severity::Critical, "b");
     let set = set(vec![no_fix, unknown]);
     let policy = Policy {
@@ -299,8 +267,7 @@ fn only_fixed_spares_findings_known_to_have_no_fix_but_not_unknown_ones() {
 
 #[test]
 fn min_score_spares_low_scores_but_never_unscored_findings() {
-    let mut low = finding("CVE-1", Severity::High, "a");
-    low.score = Some(7.1);
+    let low = finding("CVE-1", Severity::High, "a").score(7.1);
     let unscored = finding("CVE-2", Severity::High, "b");
     let set = set(vec![low, unscored]);
     let policy = Policy {
@@ -369,8 +336,7 @@ fn unused_ignore_is_reported() {
 
 #[test]
 fn scanner_suppressed_findings_do_not_violate() {
-    let mut suppressed = finding("CVE-1", Severity::Critical, "openssl");
-    suppressed.suppressed_by_scanner = true;
+    let suppressed = finding("CVE-1", Severity::Critical, "openssl").suppressed_by_scanner();
     let verdict = evaluate(&set(vec![suppressed]), &Policy::default(), TODAY);
     assert_eq!(verdict.outcome, Outcome::Pass);
     assert_eq!(verdict.states[0], FindingState::SuppressedByScanner);

@@ -8,13 +8,15 @@
 //!   default-ignorable characters) and what becomes a space (line breaks, tabs);
 //! - one-line text for fields ([`one_line`]) and clipping, by characters ([`truncate`]) or by UTF-16
 //!   units as GitHub counts SARIF lengths ([`clip`]), never inside a character;
-//! - which URLs may be links ([`http_url`]);
+//! - which URLs may be links ([`http_url`]), and percent-encoding for a URI path segment
+//!   ([`uri_segment`]) and inside an HTML comment ([`html_comment_text`]);
 //! - escaping for GitHub-flavoured Markdown, for plain text lines on stdout/stderr and for GitHub Actions
 //!   workflow commands.
 //!
 //! Pure functions on `&str`; it must not decide what a report shows or how long it may be.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 /// Links longer than this are shown as text, not linked (and not put into SARIF's `helpUri`).
 pub const MAX_URL_CHARS: usize = 2048;
@@ -236,6 +238,43 @@ fn link_destination(url: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// A URI path segment: every byte outside the unreserved `[A-Za-z0-9._~-]` percent-encoded, so no `/`,
+/// `:`, `%`, space or non-ASCII character is left. Segments `.` and `..` are the caller's to drop.
+pub fn uri_segment(segment: &str) -> String {
+    percent_encode(segment, |c, _| {
+        c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '~' | '-')
+    })
+}
+
+/// Text for inside an HTML comment (`<!-- … -->`): ASCII letters, digits and `._/:-` kept, every other
+/// character percent-encoded, as is a `-` after a `-`, so the text never holds `--`, `>` or a line
+/// break and cannot end the comment.
+pub fn html_comment_text(text: &str) -> String {
+    percent_encode(text, |c, prev| {
+        let plain = c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | ':' | '-');
+        plain && !(c == '-' && prev == Some('-'))
+    })
+}
+
+/// `text` with every character that `keep` (given it and the character before it) refuses written as
+/// the percent-encoded bytes of its UTF-8.
+fn percent_encode(text: &str, keep: impl Fn(char, Option<char>) -> bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut prev = None;
+    for c in text.chars() {
+        if keep(c, prev) {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for byte in c.encode_utf8(&mut buf).bytes() {
+                let _ = write!(out, "%{byte:02X}");
+            }
+        }
+        prev = Some(c);
+    }
+    out
 }
 
 /// A line of plain text for stdout or stderr, where the Actions runner reads workflow commands.
@@ -691,6 +730,23 @@ mod tests {
         assert_eq!(http_url(&long), None);
         let longest = format!("https://e.com/{}", "a".repeat(MAX_URL_CHARS - 14));
         assert_eq!(http_url(&longest), Some(longest.as_str()));
+    }
+
+    #[test]
+    fn uri_segment_keeps_only_unreserved_bytes() {
+        assert_eq!(uri_segment("lib-1.2_x~"), "lib-1.2_x~");
+        assert_eq!(uri_segment("a b/c:d%"), "a%20b%2Fc%3Ad%25");
+        assert_eq!(uri_segment("é\u{202e}"), "%C3%A9%E2%80%AE");
+    }
+
+    #[test]
+    fn html_comment_text_cannot_end_the_comment() {
+        assert_eq!(
+            html_comment_text("payments/api/linux:arm64"),
+            "payments/api/linux:arm64"
+        );
+        assert_eq!(html_comment_text("a-b--c-->"), "a-b-%2Dc-%2D%3E");
+        assert_eq!(html_comment_text("x\n<!"), "x%0A%3C%21");
     }
 
     #[test]

@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::escape;
 use super::{Context, markdown, sarif, text};
-use crate::findings::{Finding, Image, Package, ScanInfo, ScanSet, ScanType, Severity};
+use crate::findings::testing::{FindingBuilder, ImageBuilder};
+use crate::findings::{Finding, Image, ScanSet, ScanType, Severity};
 use crate::github::annotations;
 use crate::policy::{Ignore, Policy, evaluate};
 use crate::run::testing;
@@ -89,46 +90,33 @@ const HOSTILE_URLS: &[&str] = &[
     "data:text/html,<script>",
 ];
 
+/// An image with `text` in every field that holds text.
 fn image(text: &str) -> Image {
-    Image {
-        repository: text.to_string(),
-        registry_id: Some("123456789012".into()),
-        region: Some("eu-west-1".into()),
-        digest: Some(format!("sha256:{}", "a".repeat(64))),
-        tags: vec![text.to_string()],
-        platform: Some(text.to_string()),
-        scan: ScanInfo {
-            scan_type: ScanType::Enhanced,
-            status: text.to_string(),
-            description: Some(text.to_string()),
-            completed_at: None,
-            source_updated_at: None,
-        },
-    }
+    ImageBuilder::new(text)
+        .account("123456789012", "eu-west-1")
+        .digest(format!("sha256:{}", "a".repeat(64)))
+        .tag(text)
+        .platform(text)
+        .scan(ScanType::Enhanced, text)
+        .scan_description(text)
+        .build()
 }
 
+/// A finding with `text` in every field that holds text, and every hostile URL.
 fn finding(text: &str, severity: Severity) -> Finding {
-    Finding {
-        id: text.to_string(),
-        severity,
-        vendor_severity: text.to_string(),
-        score: Some(9.8),
-        vector: Some(text.to_string()),
-        title: Some(text.to_string()),
-        description: Some(text.to_string()),
-        package: Package {
-            name: Some(text.to_string()),
-            version: Some(text.to_string()),
-            fixed_in: Some(text.to_string()),
-            manager: Some(text.to_string()),
-            path: Some(text.to_string()),
-        },
-        fix_available: Some(true),
-        exploit_available: Some(true),
-        urls: HOSTILE_URLS.iter().map(|u| u.to_string()).collect(),
-        suppressed_by_scanner: false,
-        images: vec![0],
-    }
+    FindingBuilder::new(text, severity)
+        .vendor_severity(text)
+        .score(9.8)
+        .vector(text)
+        .title(text)
+        .description(text)
+        .package(text, text)
+        .fix(text)
+        .manager(text)
+        .path(text)
+        .exploit_available(true)
+        .urls(HOSTILE_URLS)
+        .build()
 }
 
 fn scene(text: &str) -> (ScanSet, Policy) {
