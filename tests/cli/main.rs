@@ -11,3 +11,6 @@ mod registry_server;
 mod scan_moto;
 mod scan_stub;
 mod support;
+
+/// The one HTTP client (declared by `registry_server`, which the push benchmark includes on its own).
+use registry_server::http;
