@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::moto::{Moto, MotoEcr, REGION, digest_of};
 use crate::registry_server::{Faults, Proxy, Registry, RegistryApi};
-use crate::support::{Run, run_with_env};
+use crate::support::{Gate, Run};
 
 const REPOSITORY: &str = "team/app";
 const TAG: &str = "v1";
@@ -311,8 +311,11 @@ fn put_image(ecr: &MotoEcr, manifest: &[u8], media_type: &str, digest: &str, tag
     let _ = ecr.call("PutImage", &input);
 }
 
-/// moto (with the repository) and a registry that takes `registry_password`.
+/// moto (with the repository), a registry that takes `registry_password`, and the mirror between
+/// them.
 struct Stack {
+    // Stopped before the servers it reads and writes.
+    _mirror: Mirror,
     moto: Moto,
     registry: Registry,
 }
@@ -326,54 +329,33 @@ impl Stack {
         let moto = Moto::start();
         moto.ecr(REGION).create_repository(REPOSITORY);
         let registry = Registry::start(password);
-        Stack { moto, registry }
+        Stack {
+            _mirror: Mirror::start(registry.api(), moto.ecr(REGION)),
+            moto,
+            registry,
+        }
     }
 
-    /// `scan team/app:v1 --push SOURCE` against the registry's endpoint.
-    fn push(&self, source: &Path, extra: &[&str]) -> Run {
-        self.push_via(&self.registry.endpoint(), source, extra, &[])
+    /// `scan team/app:v1 --push SOURCE` straight to the registry.
+    fn push(&self, source: &Path) -> Gate {
+        self.push_via(&self.registry.endpoint(), source)
     }
 
-    /// `scan team/app:v1 --push SOURCE --registry-endpoint ENDPOINT`.
-    fn push_via(&self, endpoint: &str, source: &Path, extra: &[&str], env: &[(&str, &str)]) -> Run {
-        self.push_image(&format!("{REPOSITORY}:{TAG}"), endpoint, source, extra, env)
+    /// `scan team/app:v1 --push SOURCE --registry-endpoint ENDPOINT` (a proxy in front of the registry).
+    fn push_via(&self, endpoint: &str, source: &Path) -> Gate {
+        self.push_image(&format!("{REPOSITORY}:{TAG}"), endpoint, source)
     }
 
-    /// `scan IMAGE --push SOURCE --registry-endpoint ENDPOINT` with the JSON report written, moto as
-    /// the ECR API, and the mirror running.
-    fn push_image(
-        &self,
-        image: &str,
-        endpoint: &str,
-        source: &Path,
-        extra: &[&str],
-        env: &[(&str, &str)],
-    ) -> Run {
-        let _mirror = Mirror::start(self.registry.api(), self.moto.ecr(REGION));
-        let moto = self.moto.endpoint();
-        let mut all_env = vec![
-            ("AWS_ENDPOINT_URL_ECR", moto.as_str()),
-            ("AWS_ACCESS_KEY_ID", "test"),
-            ("AWS_SECRET_ACCESS_KEY", "test"),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-            ("AWS_REGION", REGION),
-        ];
-        all_env.extend_from_slice(env);
-        let source = source.display().to_string();
-        let mut args = vec![
-            "scan",
-            image,
-            "--push",
-            source.as_str(),
-            "--registry-endpoint",
-            endpoint,
-            "--timeout",
-            "60s",
-            "--json",
-            "report.json",
-        ];
-        args.extend_from_slice(extra);
-        run_with_env(tempfile::tempdir().expect("tempdir"), &args, &all_env)
+    /// `scan IMAGE --push SOURCE --registry-endpoint ENDPOINT` with the JSON report written and moto
+    /// as the ECR API.
+    fn push_image(&self, image: &str, endpoint: &str, source: &Path) -> Gate {
+        Gate::scan(image)
+            .moto(&self.moto)
+            .region(REGION)
+            .push(source)
+            .registry_endpoint(endpoint)
+            .timeout("60s")
+            .json()
     }
 
     fn api(&self) -> RegistryApi {
@@ -383,7 +365,7 @@ impl Stack {
 
 /// The digest the run says it pushed (`pushed team/app:v1 sha256:…`).
 fn pushed_digest(run: &Run) -> String {
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     let line = stderr
         .lines()
         .find(|l| l.starts_with(&format!("pushed {REPOSITORY}:{TAG} ")))
@@ -426,7 +408,10 @@ fn assert_blobs_served(api: &RegistryApi, layout: &Layout) {
 fn multi_layer_image_is_pushed_then_scanned_and_gated() {
     let stack = Stack::start();
     let (layout, digest) = three_layer_image();
-    let run = stack.push(layout.path(), &["--push-chunk-size", SMALL_CHUNKS]);
+    let run = stack
+        .push(layout.path())
+        .args(&["--push-chunk-size", SMALL_CHUNKS])
+        .run();
     run.expect(1);
     assert_eq!(pushed_digest(&run), digest);
     let served = stack
@@ -444,7 +429,7 @@ fn multi_layer_image_is_pushed_then_scanned_and_gated() {
     let report = run.json();
     assert_eq!(report["verdict"]["result"], "fail");
     assert_eq!(report["findings"][0]["id"], "CVE-9999-9999");
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     assert!(stderr.contains("uploading 4 (325.3 kB)"), "{stderr}");
     assert!(!stderr.contains(PASSWORD), "password printed:\n{stderr}");
 }
@@ -460,7 +445,7 @@ fn index_is_pushed_children_first_and_each_platform_is_gated() {
     let digest = layout.finish(&index);
     let proxy = Proxy::start(stack.registry.port(), Faults::default());
 
-    let run = stack.push_via(&proxy.endpoint(), layout.path(), &[], &[]);
+    let run = stack.push_via(&proxy.endpoint(), layout.path()).run();
     run.expect(1);
     assert_eq!(pushed_digest(&run), digest);
     let mut platforms: Vec<String> = vec![
@@ -514,12 +499,11 @@ fn index_is_pushed_children_first_and_each_platform_is_gated() {
 fn re_push_of_an_unchanged_image_skips_every_blob() {
     let stack = Stack::start();
     let (layout, digest) = three_layer_image();
-    stack.push(layout.path(), &[]).expect(1);
+    stack.push(layout.path()).run().expect(1);
 
     let proxy = Proxy::start(stack.registry.port(), Faults::default());
-    let began = Instant::now();
-    let run = stack.push_via(&proxy.endpoint(), layout.path(), &[], &[]);
-    let took = began.elapsed();
+    let run = stack.push_via(&proxy.endpoint(), layout.path()).run();
+    let took = run.elapsed;
     run.expect(1);
     assert_eq!(pushed_digest(&run), digest);
     let requests = proxy.requests();
@@ -541,7 +525,7 @@ fn re_push_of_an_unchanged_image_skips_every_blob() {
         1,
         "only the tag is put again: {requests:#?}"
     );
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     assert!(
         stderr.contains("4 blob(s) (325.3 kB) already in the registry; uploading 0"),
         "{stderr}"
@@ -564,9 +548,9 @@ fn corrupt_layout_is_refused_before_anything_is_pushed() {
     bytes[1000] ^= 0xff;
     std::fs::write(&path, bytes).unwrap();
 
-    let run = stack.push(layout.path(), &[]);
+    let run = stack.push(layout.path()).run();
     run.expect(2);
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     assert!(
         stderr.contains("is corrupt, nothing was pushed"),
         "{stderr}"
@@ -595,9 +579,9 @@ fn missing_blob_is_refused_before_anything_is_pushed() {
         .to_string();
     std::fs::remove_file(layout.blob_path(&gone)).unwrap();
 
-    let run = stack.push(layout.path(), &[]);
+    let run = stack.push(layout.path()).run();
     run.expect(2);
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     assert!(stderr.contains("layer 1 of"), "{stderr}");
     assert!(stderr.contains(&format!("({gone}) is missing")), "{stderr}");
     assert_eq!(
@@ -620,9 +604,9 @@ fn digest_in_index(layout: &Layout) -> String {
 fn wrong_password_is_a_clear_error() {
     let stack = Stack::with_registry_password("not-what-ecr-hands-out");
     let (layout, _) = three_layer_image();
-    let run = stack.push(layout.path(), &[]);
+    let run = stack.push(layout.path()).run();
     run.expect(2);
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     assert!(
         stderr.contains(&format!(
             "the registry at {} refused the credentials (HTTP 401)",
@@ -651,12 +635,10 @@ fn flaky_registry_is_retried_until_the_push_succeeds() {
             drop_every: 7,
         },
     );
-    let run = stack.push_via(
-        &proxy.endpoint(),
-        layout.path(),
-        &["--push-chunk-size", SMALL_CHUNKS],
-        &[],
-    );
+    let run = stack
+        .push_via(&proxy.endpoint(), layout.path())
+        .args(&["--push-chunk-size", SMALL_CHUNKS])
+        .run();
     run.expect(1);
     assert_eq!(pushed_digest(&run), digest);
     assert!(
@@ -664,7 +646,7 @@ fn flaky_registry_is_retried_until_the_push_succeeds() {
         "{} failures injected",
         proxy.injected()
     );
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     assert!(stderr.contains("retrying in"), "{stderr}");
     assert!(stderr.contains("HTTP 503"), "{stderr}");
     assert_eq!(
@@ -681,7 +663,7 @@ fn legacy_docker_save_archive_is_pushed_as_an_oci_image() {
     let archive = dir.path().join("app.tar");
     let diff_ids = docker_save_archive(&archive);
 
-    let run = stack.push(&archive, &[]);
+    let run = stack.push(&archive).run();
     run.expect(1);
     let digest = pushed_digest(&run);
     let served = stack.api().manifest(REPOSITORY, TAG).expect("tag");
@@ -701,11 +683,7 @@ fn legacy_docker_save_archive_is_pushed_as_an_oci_image() {
     for layer in &diff_ids {
         assert_eq!(&digest_of(&stack.api().blob(REPOSITORY, layer)), layer);
     }
-    assert!(
-        run.stderr().contains("docker save archive"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr("docker save archive");
     assert_eq!(reported_digests(&run), vec![digest]);
 }
 
@@ -717,14 +695,13 @@ fn tar_of_an_oci_layout_is_pushed_from_the_archive() {
     let archive = dir.path().join("image.tar");
     tar_of(layout.path(), &archive);
 
-    let run = stack.push(&archive, &["--push-chunk-size", SMALL_CHUNKS]);
+    let run = stack
+        .push(&archive)
+        .args(&["--push-chunk-size", SMALL_CHUNKS])
+        .run();
     run.expect(1);
     assert_eq!(pushed_digest(&run), digest);
-    assert!(
-        run.stderr().contains("OCI image layout archive"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr("OCI image layout archive");
     assert_blobs_served(&stack.api(), &layout);
     assert_eq!(reported_digests(&run), vec![digest]);
 }
@@ -735,9 +712,9 @@ fn image_digest_other_than_the_source_is_refused() {
     let (layout, digest) = three_layer_image();
     let other = format!("{REPOSITORY}@{}", digest_of(b"another image"));
     let endpoint = stack.registry.endpoint();
-    let run = stack.push_image(&other, &endpoint, layout.path(), &[], &[]);
+    let run = stack.push_image(&other, &endpoint, layout.path()).run();
     run.expect(2);
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     assert!(
         stderr.contains(&format!(
             "but the push source holds {digest}; nothing was pushed"
@@ -751,14 +728,12 @@ fn image_digest_other_than_the_source_is_refused() {
 fn password_is_masked_in_github_actions_before_anything_is_printed() {
     let stack = Stack::start();
     let (layout, _) = three_layer_image();
-    let run = stack.push_via(
-        &stack.registry.endpoint(),
-        layout.path(),
-        &[],
-        &[("GITHUB_ACTIONS", "true")],
-    );
+    let run = stack
+        .push(layout.path())
+        .env("GITHUB_ACTIONS", "true")
+        .run();
     run.expect(1);
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     let lines: Vec<&str> = stderr.lines().collect();
     let mask = lines
         .iter()
@@ -798,9 +773,9 @@ fn layout_blob_linked_outside_is_refused_and_its_hash_never_printed() {
     std::fs::remove_file(layout.blob_path(&victim)).unwrap();
     std::os::unix::fs::symlink(&secret, layout.blob_path(&victim)).unwrap();
 
-    let run = stack.push(layout.path(), &[]);
+    let run = stack.push(layout.path()).run();
     run.expect(2);
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     assert!(
         !stderr.contains(secret_digest.trim_start_matches("sha256:")),
         "the outside file's hash was printed:\n{stderr}"
@@ -848,9 +823,9 @@ fn docker_save_directory_with_config_linked_outside_pushes_nothing() {
     )
     .unwrap();
 
-    let run = stack.push(dir.path(), &[]);
+    let run = stack.push(dir.path()).run();
     run.expect(2);
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     assert!(stderr.contains("symbolic link config.json"), "{stderr}");
     assert!(!stderr.contains("not-for-the-registry"), "{stderr}");
     assert!(
@@ -875,9 +850,9 @@ fn blobs_directory_linked_outside_is_refused() {
     std::fs::rename(layout.path().join("blobs"), &moved).unwrap();
     std::os::unix::fs::symlink(&moved, layout.path().join("blobs")).unwrap();
 
-    let run = stack.push(layout.path(), &[]);
+    let run = stack.push(layout.path()).run();
     run.expect(2);
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     assert!(stderr.contains("symbolic link blobs;"), "{stderr}");
     assert_eq!(stack.api().catalog(), Vec::<String>::new());
 }
