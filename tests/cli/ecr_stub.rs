@@ -834,6 +834,20 @@ pub fn registry_scanning(scan_type: &str, rules: Vec<Value>) -> Value {
     })
 }
 
+/// `GetAuthorizationToken` output: `AWS:password` as the token, valid for 12 hours, for the registry at
+/// `proxy_endpoint`.
+pub fn authorization_token(password: &str, proxy_endpoint: &str) -> Value {
+    use base64::Engine as _;
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("AWS:{password}"));
+    json!({
+        "authorizationData": [{
+            "authorizationToken": token,
+            "expiresAt": NOW + 43_200.0,
+            "proxyEndpoint": proxy_endpoint,
+        }]
+    })
+}
+
 /// `StartImageScan` output.
 pub fn start_image_scan(repository: &str, digest: &str) -> Value {
     json!({

@@ -7,6 +7,7 @@ mod evaluate;
 mod moto;
 mod push;
 mod push_credentials;
+mod recorder;
 mod registry_server;
 mod scan_moto;
 mod scan_stub;
