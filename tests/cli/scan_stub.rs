@@ -840,19 +840,13 @@ fn a_throttled_registry_configuration_is_retried_rather_than_guessed() {
 
 #[test]
 fn a_throttled_authorization_token_is_retried_before_pushing() {
-    use base64::Engine as _;
     let stub = EcrStub::start();
     let password = "eyJwYXlsb2FkIjoic2VjcmV0LXRocm90dGxlIn0";
-    let token =
-        base64::engine::general_purpose::STANDARD.encode(format!("AWS:{password}").as_bytes());
     let mut answers = vec![Action::throttling(); 7];
-    answers.push(Action::json(serde_json::json!({
-        "authorizationData": [{
-            "authorizationToken": token,
-            "expiresAt": NOW + 43_200.0,
-            "proxyEndpoint": format!("https://{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com")
-        }]
-    })));
+    answers.push(Action::json(authorization_token(
+        password,
+        &format!("https://{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"),
+    )));
     stub.on("GetAuthorizationToken", answers);
     // An empty directory: it exists (checked before any AWS call) but holds no image (found after the
     // token came).
@@ -1799,18 +1793,13 @@ fn pages_whose_tokens_go_round_in_a_circle_are_refused_at_once() {
 
 #[test]
 fn a_registry_password_with_a_line_break_is_refused_before_anything_prints_it() {
-    use base64::Engine as _;
     let stub = EcrStub::start();
-    let token = base64::engine::general_purpose::STANDARD.encode(b"AWS:first-line\nsecond-line");
     stub.on(
         "GetAuthorizationToken",
-        vec![Action::json(json!({
-            "authorizationData": [{
-                "authorizationToken": token,
-                "expiresAt": NOW + 43_200.0,
-                "proxyEndpoint": format!("https://{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com")
-            }]
-        }))],
+        vec![Action::json(authorization_token(
+            "first-line\nsecond-line",
+            &format!("https://{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"),
+        ))],
     );
     let empty = tempfile::tempdir().expect("tempdir");
     let source = empty.path().display().to_string();
