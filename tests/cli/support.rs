@@ -7,10 +7,9 @@
 //! a region, the GitHub runner's variables) is added by name. `evaluate` and `scan` judge ignore expiry
 //! as of [`TODAY`], so no run depends on the calendar.
 //!
-//! It must not script servers or assert behaviour: servers live in their own modules, and what a run
-//! must show is the tests' business ([`Run::expect`] only checks the exit code every test names).
-
-#![allow(dead_code)]
+//! It must not script servers or decide what a run must show: servers live in their own modules, and
+//! the assertions are the tests' own ([`Run::expect`] and [`Run::assert_stderr`] only spell the two
+//! checks every test repeats: the exit code, a phrase on stderr).
 
 pub mod github;
 
@@ -329,36 +328,6 @@ impl Run {
     pub fn markdown(&self) -> String {
         self.file(MARKDOWN_SUMMARY)
     }
-
-    // Until every file speaks `Gate`.
-    pub fn code(&self) -> i32 {
-        self.exit
-    }
-    pub fn stderr(&self) -> String {
-        self.stderr.clone()
-    }
-    pub fn stdout(&self) -> String {
-        self.stdout.clone()
-    }
-}
-
-pub fn run_in(dir: tempfile::TempDir, args: &[&str]) -> Run {
-    run_with_env(dir, args, &[])
-}
-
-/// Runs the binary with a scrubbed environment plus `env` (e.g. AWS settings for a local endpoint).
-pub fn run_with_env(dir: tempfile::TempDir, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut gate = Gate::command(args);
-    gate.dir = dir;
-    for (name, value) in env {
-        gate = gate.env(name, value);
-    }
-    gate.run()
-}
-
-/// `evaluate` with all three reports written into the run's directory.
-pub fn evaluate(files: &[PathBuf], extra: &[&str]) -> Run {
-    Gate::evaluate(files).reports().args(extra).run()
 }
 
 pub fn schema(path: &str) -> Value {
