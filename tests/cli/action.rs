@@ -228,6 +228,24 @@ fn comment(id: u64, body: &str, login: &str) -> Value {
     })
 }
 
+/// An error answer of GitHub's REST API.
+fn github_error(status: u16, message: &str, documentation_url: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({
+        "message": message,
+        "documentation_url": documentation_url,
+        "status": status.to_string()
+    }))
+}
+
+/// Pull request 42 has no comments yet.
+async fn mock_no_comments(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(server)
+        .await;
+}
+
 fn requests<'a>(all: &'a [Request], verb: &str, route: &str) -> Vec<&'a Request> {
     all.iter()
         .filter(|r| r.method.as_str() == verb && r.url.path() == route)
@@ -286,11 +304,11 @@ async fn mock_identity(server: &MockServer, who: Who<'_>) {
         Who::User(login) => ResponseTemplate::new(200).set_body_json(json!({
             "login": login, "id": 583231, "type": "User", "site_admin": false
         })),
-        Who::Installation(_) | Who::Unknown => ResponseTemplate::new(403).set_body_json(json!({
-            "message": "Resource not accessible by integration",
-            "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user",
-            "status": "403"
-        })),
+        Who::Installation(_) | Who::Unknown => github_error(
+            403,
+            "Resource not accessible by integration",
+            "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+        ),
     };
     Mock::given(method("GET"))
         .and(path("/user"))
@@ -556,16 +574,12 @@ async fn always_on_a_push_comments_on_the_open_pull_requests_of_the_commit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fork_pull_request_403s_are_warnings_and_keep_the_exit_code() {
     let server = MockServer::start().await;
-    let forbidden = ResponseTemplate::new(403).set_body_json(json!({
-        "message": "Resource not accessible by integration",
-        "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
-        "status": "403"
-    }));
-    Mock::given(method("GET"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    let forbidden = github_error(
+        403,
+        "Resource not accessible by integration",
+        "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+    );
+    mock_no_comments(&server).await;
     Mock::given(method("POST"))
         .and(path(COMMENTS))
         .respond_with(forbidden.clone())
@@ -664,11 +678,7 @@ async fn push_event_and_comment_never_call_no_api() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn huge_scan_keeps_the_comment_summary_and_annotations_within_limits() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    mock_no_comments(&server).await;
     Mock::given(method("POST"))
         .and(path(COMMENTS))
         .respond_with(ResponseTemplate::new(201).set_body_json(comment(
@@ -746,11 +756,7 @@ async fn huge_scan_keeps_the_comment_summary_and_annotations_within_limits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incomplete_scan_is_incomplete_comments_and_uploads_nothing() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    mock_no_comments(&server).await;
     Mock::given(method("POST"))
         .and(path(COMMENTS))
         .respond_with(ResponseTemplate::new(201).set_body_json(comment(
@@ -892,6 +898,20 @@ async fn failing_pull_request_run(server: &MockServer) -> Run {
     done.expect(1);
     assert_eq!(done.outputs()["result"], "fail");
     done
+}
+
+/// The warnings of a failing pull-request run on a pull request without comments, whose new comment
+/// GitHub answers with `answer` (once).
+async fn warnings_when_the_new_comment_gets(answer: ResponseTemplate) -> Vec<String> {
+    let server = MockServer::start().await;
+    mock_no_comments(&server).await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(answer)
+        .expect(1)
+        .mount(&server)
+        .await;
+    failing_pull_request_run(&server).await.commands("warning")
 }
 
 /// The comment ids the run edited and how many comments it created.
@@ -1093,11 +1113,11 @@ async fn an_own_comment_that_vanished_before_the_update_is_replaced_by_a_new_one
     let server = MockServer::start().await;
     Mock::given(method("PATCH"))
         .and(path(comment_route(9001)))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
-            "message": "Not Found",
-            "documentation_url": "https://docs.github.com/rest/issues/comments#update-an-issue-comment",
-            "status": "404"
-        })))
+        .respond_with(github_error(
+            404,
+            "Not Found",
+            "https://docs.github.com/rest/issues/comments#update-an-issue-comment",
+        ))
         .with_priority(1)
         .mount(&server)
         .await;
@@ -1124,24 +1144,12 @@ async fn an_own_comment_that_vanished_before_the_update_is_replaced_by_a_new_one
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refusal_that_is_not_a_missing_permission_is_not_blamed_on_permissions() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
-            "message": "Unable to create comment because issue is locked.",
-            "documentation_url": "https://docs.github.com/articles/locking-conversations/",
-            "status": "403"
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let done = failing_pull_request_run(&server).await;
-    let warnings = done.commands("warning");
+    let warnings = warnings_when_the_new_comment_gets(github_error(
+        403,
+        "Unable to create comment because issue is locked.",
+        "https://docs.github.com/articles/locking-conversations/",
+    ))
+    .await;
     assert_eq!(warnings.len(), 1, "{warnings:#?}");
     assert!(
         warnings[0].contains("issue is locked") && !warnings[0].contains("pull-requests: write"),
@@ -1152,24 +1160,12 @@ async fn a_refusal_that_is_not_a_missing_permission_is_not_blamed_on_permissions
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_permission_is_named() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
-            "message": "Resource not accessible by integration",
-            "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
-            "status": "403"
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let done = failing_pull_request_run(&server).await;
-    let warnings = done.commands("warning");
+    let warnings = warnings_when_the_new_comment_gets(github_error(
+        403,
+        "Resource not accessible by integration",
+        "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+    ))
+    .await;
     assert_eq!(warnings.len(), 1, "{warnings:#?}");
     assert!(
         warnings[0].contains("pull-requests: write"),
