@@ -180,12 +180,8 @@ fn cli_max_items_output_with_capital_next_token_is_refused_not_passed() {
         .reports()
         .run();
     run.expect(2);
-    let stderr = &run.stderr;
-    assert!(stderr.contains("`NextToken`"), "{stderr}");
-    assert!(
-        stderr.contains("1 findings listed of 41 counted"),
-        "{stderr}"
-    );
+    run.assert_stderr("`NextToken`");
+    run.assert_stderr("1 findings listed of 41 counted");
     assert_eq!(run.json()["result"], "error");
     assert!(!run.exists("report.sarif"));
     // --report-only never turns a partial list into a pass.
@@ -208,8 +204,8 @@ fn counts_declaring_more_than_listed_give_no_verdict_naming_both_numbers() {
     let report = run.json();
     assert_eq!(report["result"], "incomplete");
     let stderr = &run.stderr;
-    assert!(stderr.contains("CRITICAL 2 declared, 0 listed"), "{stderr}");
-    assert!(stderr.contains("HIGH 3 declared, 1 listed"), "{stderr}");
+    run.assert_stderr("CRITICAL 2 declared, 0 listed");
+    run.assert_stderr("HIGH 3 declared, 1 listed");
     assert!(!stderr.contains("LOW 1 declared"), "{stderr}");
     assert!(!run.exists("report.sarif"));
     assert!(run.markdown().contains("HIGH 3 declared, 1 listed"));
@@ -229,9 +225,8 @@ fn enhanced_complete_result_whose_list_was_dropped_gives_no_verdict() {
     .reports()
     .run();
     run.expect(3);
-    let stderr = &run.stderr;
-    assert!(stderr.contains("HIGH 2 declared, 0 listed"), "{stderr}");
-    assert!(stderr.contains("MEDIUM 5 declared, 0 listed"), "{stderr}");
+    run.assert_stderr("HIGH 2 declared, 0 listed");
+    run.assert_stderr("MEDIUM 5 declared, 0 listed");
 }
 
 #[test]
@@ -477,12 +472,8 @@ fn truncated_json_says_where() {
         .reports()
         .run();
     run.expect(2);
-    let stderr = &run.stderr;
-    assert!(stderr.contains("truncated.json"), "{stderr}");
-    assert!(
-        stderr.contains("not valid JSON at line 4, column"),
-        "{stderr}"
-    );
+    run.assert_stderr("truncated.json");
+    run.assert_stderr("not valid JSON at line 4, column");
 }
 
 #[test]
@@ -491,9 +482,8 @@ fn wrong_shape_names_the_path() {
         .reports()
         .run();
     run.expect(2);
-    let stderr = &run.stderr;
-    assert!(stderr.contains("imageScanFindings.findings"), "{stderr}");
-    assert!(stderr.contains("line 4"), "{stderr}");
+    run.assert_stderr("imageScanFindings.findings");
+    run.assert_stderr("line 4");
 }
 
 #[test]
@@ -672,19 +662,9 @@ fn malformed_policy_lists_every_problem_with_file_line_and_key() {
         .json()
         .run();
     run.expect(2);
-    let stderr = &run.stderr;
-    assert!(
-        stderr.contains("policy.toml:line 2, column 11: gate.fail-on"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("policy.toml:line 4, column 1: ignore[0].reason"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("policy.toml:line 6, column 11: ignore[0].expires"),
-        "{stderr}"
-    );
+    run.assert_stderr("policy.toml:line 2, column 11: gate.fail-on");
+    run.assert_stderr("policy.toml:line 4, column 1: ignore[0].reason");
+    run.assert_stderr("policy.toml:line 6, column 11: ignore[0].expires");
     assert_eq!(run.json()["result"], "error");
 }
 

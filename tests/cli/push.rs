@@ -430,7 +430,7 @@ fn multi_layer_image_is_pushed_then_scanned_and_gated() {
     assert_eq!(report["verdict"]["result"], "fail");
     assert_eq!(report["findings"][0]["id"], "CVE-9999-9999");
     let stderr = &run.stderr;
-    assert!(stderr.contains("uploading 4 (325.3 kB)"), "{stderr}");
+    run.assert_stderr("uploading 4 (325.3 kB)");
     assert!(!stderr.contains(PASSWORD), "password printed:\n{stderr}");
 }
 
@@ -525,11 +525,7 @@ fn re_push_of_an_unchanged_image_skips_every_blob() {
         1,
         "only the tag is put again: {requests:#?}"
     );
-    let stderr = &run.stderr;
-    assert!(
-        stderr.contains("4 blob(s) (325.3 kB) already in the registry; uploading 0"),
-        "{stderr}"
-    );
+    run.assert_stderr("4 blob(s) (325.3 kB) already in the registry; uploading 0");
     assert!(took < Duration::from_secs(30), "{took:?}");
 }
 
@@ -550,14 +546,10 @@ fn corrupt_layout_is_refused_before_anything_is_pushed() {
 
     let run = stack.push(layout.path()).run();
     run.expect(2);
-    let stderr = &run.stderr;
-    assert!(
-        stderr.contains("is corrupt, nothing was pushed"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("layer 2 of"), "{stderr}");
-    assert!(stderr.contains(&format!("declared {victim}")), "{stderr}");
-    assert!(stderr.contains("hint:"), "{stderr}");
+    run.assert_stderr("is corrupt, nothing was pushed");
+    run.assert_stderr("layer 2 of");
+    run.assert_stderr(&format!("declared {victim}"));
+    run.assert_stderr("hint:");
     assert_eq!(
         stack.api().catalog(),
         Vec::<String>::new(),
@@ -582,7 +574,7 @@ fn missing_blob_is_refused_before_anything_is_pushed() {
     let run = stack.push(layout.path()).run();
     run.expect(2);
     let stderr = &run.stderr;
-    assert!(stderr.contains("layer 1 of"), "{stderr}");
+    run.assert_stderr("layer 1 of");
     assert!(stderr.contains(&format!("({gone}) is missing")), "{stderr}");
     assert_eq!(
         stack.api().catalog(),
@@ -614,10 +606,7 @@ fn wrong_password_is_a_clear_error() {
         )),
         "{stderr}"
     );
-    assert!(
-        stderr.contains("hint: the password comes from ecr:GetAuthorizationToken"),
-        "{stderr}"
-    );
+    run.assert_stderr("hint: the password comes from ecr:GetAuthorizationToken");
     assert!(!stderr.contains(PASSWORD), "password printed:\n{stderr}");
     assert_eq!(stack.api().catalog(), Vec::<String>::new());
 }
@@ -646,9 +635,8 @@ fn flaky_registry_is_retried_until_the_push_succeeds() {
         "{} failures injected",
         proxy.injected()
     );
-    let stderr = &run.stderr;
-    assert!(stderr.contains("retrying in"), "{stderr}");
-    assert!(stderr.contains("HTTP 503"), "{stderr}");
+    run.assert_stderr("retrying in");
+    run.assert_stderr("HTTP 503");
     assert_eq!(
         stack.api().manifest(REPOSITORY, TAG).expect("tag").digest,
         digest
@@ -714,13 +702,9 @@ fn image_digest_other_than_the_source_is_refused() {
     let endpoint = stack.registry.endpoint();
     let run = stack.push_image(&other, &endpoint, layout.path()).run();
     run.expect(2);
-    let stderr = &run.stderr;
-    assert!(
-        stderr.contains(&format!(
-            "but the push source holds {digest}; nothing was pushed"
-        )),
-        "{stderr}"
-    );
+    run.assert_stderr(&format!(
+        "but the push source holds {digest}; nothing was pushed"
+    ));
     assert_eq!(stack.api().catalog(), Vec::<String>::new());
 }
 
@@ -780,7 +764,7 @@ fn layout_blob_linked_outside_is_refused_and_its_hash_never_printed() {
         !stderr.contains(secret_digest.trim_start_matches("sha256:")),
         "the outside file's hash was printed:\n{stderr}"
     );
-    assert!(stderr.contains("symbolic link"), "{stderr}");
+    run.assert_stderr("symbolic link");
     assert!(
         stderr.contains(&format!(
             "blobs/sha256/{}",
@@ -826,7 +810,7 @@ fn docker_save_directory_with_config_linked_outside_pushes_nothing() {
     let run = stack.push(dir.path()).run();
     run.expect(2);
     let stderr = &run.stderr;
-    assert!(stderr.contains("symbolic link config.json"), "{stderr}");
+    run.assert_stderr("symbolic link config.json");
     assert!(!stderr.contains("not-for-the-registry"), "{stderr}");
     assert!(
         !stack
@@ -852,7 +836,6 @@ fn blobs_directory_linked_outside_is_refused() {
 
     let run = stack.push(layout.path()).run();
     run.expect(2);
-    let stderr = &run.stderr;
-    assert!(stderr.contains("symbolic link blobs;"), "{stderr}");
+    run.assert_stderr("symbolic link blobs;");
     assert_eq!(stack.api().catalog(), Vec::<String>::new());
 }

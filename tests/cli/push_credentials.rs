@@ -150,7 +150,7 @@ fn registry_endpoint_with_user_info_query_or_fragment_is_refused_before_any_aws_
             .run();
         assert_nothing_reached(&run, &stub, &attacker, &endpoint);
         let stderr = &run.stderr;
-        assert!(stderr.contains("the registry endpoint"), "{stderr}");
+        run.assert_stderr("the registry endpoint");
         assert!(!stderr.contains("hunter2"), "user info printed: {stderr}");
     }
 }

@@ -99,10 +99,9 @@ fn tag_gets_a_manual_basic_scan_and_motos_high_finding_fails_the_gate() {
     assert_eq!(scanned["tags"], json!([TAG]));
     assert_eq!(scanned["region"], REGION);
     assert_eq!(report["verdict"]["violations"][0]["id"], "CVE-9999-9999");
-    let stderr = &run.stderr;
-    assert!(stderr.contains("MANUAL"), "{stderr}");
-    assert!(stderr.contains("starting a basic scan"), "{stderr}");
-    assert!(stderr.contains("FAIL"), "{stderr}");
+    run.assert_stderr("MANUAL");
+    run.assert_stderr("starting a basic scan");
+    run.assert_stderr("FAIL");
 
     let sarif = run.sarif();
     let results = sarif["runs"][0]["results"].as_array().expect("results");
@@ -192,11 +191,7 @@ fn another_registry_id_is_sent_and_the_repository_is_not_found_there() {
     let uri = format!("999999999999.dkr.ecr.{REGION}.amazonaws.com/{REPOSITORY}:{TAG}");
     let run = image.scan(&uri).run();
     run.expect(2);
-    let stderr = &run.stderr;
-    assert!(
-        stderr.contains("'team/app' does not exist in the registry with id '999999999999'"),
-        "{stderr}"
-    );
+    run.assert_stderr("'team/app' does not exist in the registry with id '999999999999'");
     assert!(run.elapsed < Duration::from_secs(15), "{:?}", run.elapsed);
     assert!(!run.exists("report.sarif"), "no SARIF without a verdict");
 
@@ -274,12 +269,8 @@ fn unknown_tag_is_looked_for_about_30_seconds_then_exit_2_naming_the_image() {
     let image = pushed();
     let run = image.scan(&format!("{REPOSITORY}:nope")).run();
     run.expect(2);
-    let stderr = &run.stderr;
-    assert!(
-        stderr.contains(&format!("image {REPOSITORY}:nope not found")),
-        "{stderr}"
-    );
-    assert!(stderr.contains("ImageNotFound"), "{stderr}");
+    run.assert_stderr(&format!("image {REPOSITORY}:nope not found"));
+    run.assert_stderr("ImageNotFound");
     assert!(
         (Duration::from_secs(20)..Duration::from_secs(45)).contains(&run.elapsed),
         "{:?}",
@@ -296,11 +287,7 @@ fn unknown_digest_is_exit_2_naming_the_image() {
     let digest = crate::moto::digest_of(b"never pushed");
     let run = image.scan(&format!("{REPOSITORY}@{digest}")).run();
     run.expect(2);
-    let stderr = &run.stderr;
-    assert!(
-        stderr.contains(&format!("image {REPOSITORY}@{digest} not found")),
-        "{stderr}"
-    );
+    run.assert_stderr(&format!("image {REPOSITORY}@{digest} not found"));
 }
 
 #[test]
@@ -308,11 +295,7 @@ fn unknown_repository_is_exit_2_at_once() {
     let image = pushed();
     let run = image.scan("team/nope:v1").run();
     run.expect(2);
-    let stderr = &run.stderr;
-    assert!(
-        stderr.contains("repository team/nope not found"),
-        "{stderr}"
-    );
+    run.assert_stderr("repository team/nope not found");
     assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
     assert!(!run.exists("report.sarif"));
 }
@@ -329,15 +312,8 @@ fn scan_on_push_that_never_comes_is_started_by_the_gate_after_the_grace() {
     let run = image.scan(&format!("{REPOSITORY}:{TAG}")).run();
     run.expect(1);
     assert_motos_finding(&run.json(), &image.digest);
-    let stderr = &run.stderr;
-    assert!(
-        stderr.contains("SCAN_ON_PUSH (filter `team/*`)"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("waiting for the scan ECR starts by itself"),
-        "{stderr}"
-    );
+    run.assert_stderr("SCAN_ON_PUSH (filter `team/*`)");
+    run.assert_stderr("waiting for the scan ECR starts by itself");
     assert!(
         (Duration::from_secs(28)..Duration::from_secs(60)).contains(&run.elapsed),
         "{:?}",
@@ -411,12 +387,8 @@ fn image_deleted_while_waiting_is_image_not_found_exit_2() {
         .run();
     deleter.join().expect("deleter");
     run.expect(2);
-    let stderr = &run.stderr;
     // Named by digest: the manifest was found, the scan's image was not.
-    assert!(
-        stderr.contains(&format!("image {REPOSITORY}@{} not found", image.digest)),
-        "{stderr}"
-    );
+    run.assert_stderr(&format!("image {REPOSITORY}@{} not found", image.digest));
     assert!(run.elapsed < Duration::from_secs(20), "{:?}", run.elapsed);
 }
 
@@ -508,11 +480,7 @@ fn a_next_token_that_repeats_is_a_paging_error_exit_2() {
     );
     let run = image.scan(&format!("{REPOSITORY}:{TAG}")).run();
     run.expect(2);
-    let stderr = &run.stderr;
-    assert!(
-        stderr.contains("does not follow the previous one"),
-        "{stderr}"
-    );
+    run.assert_stderr("does not follow the previous one");
     assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
     assert!(!run.exists("report.sarif"));
 }
@@ -573,8 +541,7 @@ fn enhanced_active_result_settles_and_is_judged() {
     assert_eq!(finding["score"], 9.8);
     assert_eq!(finding["package"]["fixed_in"], "3.0.1");
     assert_eq!(finding["fix_available"], true);
-    let stderr = &run.stderr;
-    assert!(stderr.contains("CONTINUOUS_SCAN"), "{stderr}");
+    run.assert_stderr("CONTINUOUS_SCAN");
     assert!(run.elapsed >= Duration::from_secs(10), "{:?}", run.elapsed);
     assert!(run.elapsed < Duration::from_secs(40), "{:?}", run.elapsed);
     run.sarif();
