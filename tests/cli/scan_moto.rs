@@ -53,6 +53,17 @@ impl Pushed {
         Gate::doctor(image).moto(&self.moto).region(&self.region)
     }
 
+    /// Puts the registry's scanning configuration (moto stores it, and never scans by itself).
+    fn configure_scanning(&self, scan_type: &str, rules: &[(&str, &[&str])]) {
+        self.moto
+            .ecr(&self.region)
+            .put_registry_scanning_configuration(scan_type, rules);
+    }
+
+    fn by_tag(&self) -> String {
+        format!("{REPOSITORY}:{TAG}")
+    }
+
     fn by_digest(&self) -> String {
         format!("{REPOSITORY}@{}", self.digest)
     }
@@ -88,7 +99,7 @@ fn assert_motos_finding(report: &Value, digest: &str) {
 #[test]
 fn tag_gets_a_manual_basic_scan_and_motos_high_finding_fails_the_gate() {
     let image = pushed();
-    let run = image.scan(&format!("{REPOSITORY}:{TAG}")).run();
+    let run = image.scan(&image.by_tag()).run();
     run.expect(1);
     let report = run.json();
     assert_eq!(report["result"], "fail");
@@ -122,7 +133,7 @@ fn tag_gets_a_manual_basic_scan_and_motos_high_finding_fails_the_gate() {
 #[test]
 fn fail_on_critical_passes_and_report_only_exits_zero_with_the_failing_result() {
     let image = pushed();
-    let reference = format!("{REPOSITORY}:{TAG}");
+    let reference = image.by_tag();
     let run = image.scan(&reference).fail_on("critical").run();
     run.expect(0);
     let report = run.json();
@@ -174,7 +185,7 @@ fn by_full_uri_the_region_and_registry_come_from_the_uri() {
     assert_motos_finding(&run.json(), &image.digest);
 
     // Without the URI and without AWS_REGION there is no region at all.
-    let run = Gate::scan(&format!("{REPOSITORY}:{TAG}"))
+    let run = Gate::scan(&image.by_tag())
         .moto(&image.moto)
         .reports()
         .run();
@@ -196,16 +207,13 @@ fn another_registry_id_is_sent_and_the_repository_is_not_found_there() {
     assert!(!run.exists("report.sarif"), "no SARIF without a verdict");
 
     let run = image
-        .scan(&format!("{REPOSITORY}:{TAG}"))
+        .scan(&image.by_tag())
         .registry_id("999999999999")
         .run();
     run.expect(2);
     run.assert_stderr("registry with id '999999999999'");
 
-    let run = image
-        .scan(&format!("{REPOSITORY}:{TAG}"))
-        .registry_id(ACCOUNT)
-        .run();
+    let run = image.scan(&image.by_tag()).registry_id(ACCOUNT).run();
     run.expect(1);
     assert_motos_finding(&run.json(), &image.digest);
 }
@@ -215,7 +223,7 @@ fn another_registry_id_is_sent_and_the_repository_is_not_found_there() {
 #[test]
 fn second_run_hits_limit_exceeded_and_reads_the_existing_scan() {
     let image = pushed();
-    let reference = format!("{REPOSITORY}:{TAG}");
+    let reference = image.by_tag();
     let first = image.scan(&reference).run();
     first.expect(1);
     let first = first.json();
@@ -241,10 +249,7 @@ fn second_run_hits_limit_exceeded_and_reads_the_existing_scan() {
 #[test]
 fn wait_mode_under_manual_scanning_gives_up_at_once_with_exit_3() {
     let image = pushed();
-    let run = image
-        .scan(&format!("{REPOSITORY}:{TAG}"))
-        .scan_mode("wait")
-        .run();
+    let run = image.scan(&image.by_tag()).scan_mode("wait").run();
     run.expect(3);
     assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
     let report = run.json();
@@ -305,11 +310,8 @@ fn unknown_repository_is_exit_2_at_once() {
 #[test]
 fn scan_on_push_that_never_comes_is_started_by_the_gate_after_the_grace() {
     let image = pushed();
-    image
-        .moto
-        .ecr(REGION)
-        .put_registry_scanning_configuration("BASIC", &[("SCAN_ON_PUSH", &["team/*"])]);
-    let run = image.scan(&format!("{REPOSITORY}:{TAG}")).run();
+    image.configure_scanning("BASIC", &[("SCAN_ON_PUSH", &["team/*"])]);
+    let run = image.scan(&image.by_tag()).run();
     run.expect(1);
     assert_motos_finding(&run.json(), &image.digest);
     run.assert_stderr("SCAN_ON_PUSH (filter `team/*`)");
@@ -325,12 +327,9 @@ fn scan_on_push_that_never_comes_is_started_by_the_gate_after_the_grace() {
 #[test]
 fn scan_on_push_that_never_comes_times_out_in_wait_mode() {
     let image = pushed();
-    image
-        .moto
-        .ecr(REGION)
-        .put_registry_scanning_configuration("BASIC", &[("SCAN_ON_PUSH", &["app"])]);
+    image.configure_scanning("BASIC", &[("SCAN_ON_PUSH", &["app"])]);
     let run = image
-        .scan(&format!("{REPOSITORY}:{TAG}"))
+        .scan(&image.by_tag())
         .scan_mode("wait")
         .timeout("5s")
         .run();
@@ -354,12 +353,9 @@ fn scan_on_push_that_never_comes_times_out_in_wait_mode() {
 #[test]
 fn wait_timeout_message_names_the_timeout_given() {
     let image = pushed();
-    image
-        .moto
-        .ecr(REGION)
-        .put_registry_scanning_configuration("BASIC", &[("SCAN_ON_PUSH", &["app"])]);
+    image.configure_scanning("BASIC", &[("SCAN_ON_PUSH", &["app"])]);
     let run = image
-        .scan(&format!("{REPOSITORY}:{TAG}"))
+        .scan(&image.by_tag())
         .scan_mode("wait")
         .timeout("5s")
         .run();
@@ -381,10 +377,7 @@ fn image_deleted_while_waiting_is_image_not_found_exit_2() {
         std::thread::sleep(Duration::from_secs(4));
         ecr.delete_image(REPOSITORY, &digest);
     });
-    let run = image
-        .scan(&format!("{REPOSITORY}:{TAG}"))
-        .scan_mode("wait")
-        .run();
+    let run = image.scan(&image.by_tag()).scan_mode("wait").run();
     deleter.join().expect("deleter");
     run.expect(2);
     // Named by digest: the manifest was found, the scan's image was not.
@@ -423,7 +416,7 @@ fn failed_scan_is_exit_3_quickly() {
         json!({}),
         json!({}),
     );
-    let run = image.scan(&format!("{REPOSITORY}:{TAG}")).run();
+    let run = image.scan(&image.by_tag()).run();
     run.expect(3);
     assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
     let report = run.json();
@@ -439,7 +432,7 @@ fn failed_scan_reports_ecrs_description() {
     let why =
         "UnsupportedImageError: The operating system and/or package manager are not supported.";
     inject(&image, "FAILED", why, json!({}), json!({}));
-    let run = image.scan(&format!("{REPOSITORY}:{TAG}")).run();
+    let run = image.scan(&image.by_tag()).run();
     run.expect(3);
     let report = run.json();
     let incomplete = report["incomplete"].to_string();
@@ -452,10 +445,7 @@ fn unsupported_image_and_unknown_statuses_are_exit_3() {
     for status in ["UNSUPPORTED_IMAGE", "SOMETHING_NEWER"] {
         let image = pushed();
         inject(&image, status, "", json!({}), json!({}));
-        let run = image
-            .scan(&format!("{REPOSITORY}:{TAG}"))
-            .fail_on("none")
-            .run();
+        let run = image.scan(&image.by_tag()).fail_on("none").run();
         run.expect(3);
         let incomplete = run.json()["incomplete"].to_string();
         assert!(incomplete.contains(status), "{status}: {incomplete}");
@@ -478,7 +468,7 @@ fn a_next_token_that_repeats_is_a_paging_error_exit_2() {
         findings,
         json!({ "nextToken": "page-2" }),
     );
-    let run = image.scan(&format!("{REPOSITORY}:{TAG}")).run();
+    let run = image.scan(&image.by_tag()).run();
     run.expect(2);
     run.assert_stderr("does not follow the previous one");
     assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
@@ -491,10 +481,7 @@ fn a_next_token_that_repeats_is_a_paging_error_exit_2() {
 #[test]
 fn enhanced_active_result_settles_and_is_judged() {
     let image = pushed();
-    image
-        .moto
-        .ecr(REGION)
-        .put_registry_scanning_configuration("ENHANCED", &[("CONTINUOUS_SCAN", &["*"])]);
+    image.configure_scanning("ENHANCED", &[("CONTINUOUS_SCAN", &["*"])]);
     let findings = json!({
         "findingSeverityCounts": { "CRITICAL": 1 },
         "enhancedFindings": [{
@@ -527,7 +514,7 @@ fn enhanced_active_result_settles_and_is_judged() {
         findings,
         json!({}),
     );
-    let run = image.scan(&format!("{REPOSITORY}:{TAG}")).run();
+    let run = image.scan(&image.by_tag()).run();
     run.expect(1);
     let report = run.json();
     let scanned = self::image(&report);
@@ -550,11 +537,8 @@ fn enhanced_active_result_settles_and_is_judged() {
 #[test]
 fn doctor_explains_the_setup_and_checks_permissions() {
     let pushed = pushed();
-    pushed
-        .moto
-        .ecr(&pushed.region)
-        .put_registry_scanning_configuration("BASIC", &[("SCAN_ON_PUSH", &["team/*"])]);
-    let image = format!("{REPOSITORY}:{TAG}");
+    pushed.configure_scanning("BASIC", &[("SCAN_ON_PUSH", &["team/*"])]);
+    let image = pushed.by_tag();
     let run = pushed.doctor(&image).run();
     run.expect(0);
     let out = run.stdout;
