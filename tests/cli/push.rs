@@ -361,6 +361,12 @@ impl Stack {
     fn api(&self) -> RegistryApi {
         self.registry.api()
     }
+
+    /// The registry holds no repository at all.
+    #[track_caller]
+    fn assert_nothing_pushed(&self) {
+        assert_eq!(self.api().catalog(), Vec::<String>::new(), "nothing pushed");
+    }
 }
 
 /// The digest the run says it pushed (`pushed team/app:v1 sha256:…`).
@@ -550,11 +556,7 @@ fn corrupt_layout_is_refused_before_anything_is_pushed() {
     run.assert_stderr("layer 2 of");
     run.assert_stderr(&format!("declared {victim}"));
     run.assert_stderr("hint:");
-    assert_eq!(
-        stack.api().catalog(),
-        Vec::<String>::new(),
-        "nothing pushed"
-    );
+    stack.assert_nothing_pushed();
 }
 
 #[test]
@@ -576,11 +578,7 @@ fn missing_blob_is_refused_before_anything_is_pushed() {
     let stderr = &run.stderr;
     run.assert_stderr("layer 1 of");
     assert!(stderr.contains(&format!("({gone}) is missing")), "{stderr}");
-    assert_eq!(
-        stack.api().catalog(),
-        Vec::<String>::new(),
-        "nothing pushed"
-    );
+    stack.assert_nothing_pushed();
 }
 
 fn digest_in_index(layout: &Layout) -> String {
@@ -608,7 +606,7 @@ fn wrong_password_is_a_clear_error() {
     );
     run.assert_stderr("hint: the password comes from ecr:GetAuthorizationToken");
     assert!(!stderr.contains(PASSWORD), "password printed:\n{stderr}");
-    assert_eq!(stack.api().catalog(), Vec::<String>::new());
+    stack.assert_nothing_pushed();
 }
 
 #[test]
@@ -705,7 +703,7 @@ fn image_digest_other_than_the_source_is_refused() {
     run.assert_stderr(&format!(
         "but the push source holds {digest}; nothing was pushed"
     ));
-    assert_eq!(stack.api().catalog(), Vec::<String>::new());
+    stack.assert_nothing_pushed();
 }
 
 #[test]
@@ -772,11 +770,7 @@ fn layout_blob_linked_outside_is_refused_and_its_hash_never_printed() {
         )),
         "{stderr}"
     );
-    assert_eq!(
-        stack.api().catalog(),
-        Vec::<String>::new(),
-        "nothing pushed"
-    );
+    stack.assert_nothing_pushed();
 }
 
 #[test]
@@ -818,11 +812,7 @@ fn docker_save_directory_with_config_linked_outside_pushes_nothing() {
             .has_blob(REPOSITORY, &digest_of(private.as_bytes())),
         "the outside file was uploaded"
     );
-    assert_eq!(
-        stack.api().catalog(),
-        Vec::<String>::new(),
-        "nothing pushed"
-    );
+    stack.assert_nothing_pushed();
 }
 
 #[test]
@@ -837,5 +827,5 @@ fn blobs_directory_linked_outside_is_refused() {
     let run = stack.push(layout.path()).run();
     run.expect(2);
     run.assert_stderr("symbolic link blobs;");
-    assert_eq!(stack.api().catalog(), Vec::<String>::new());
+    stack.assert_nothing_pushed();
 }

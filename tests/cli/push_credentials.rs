@@ -115,11 +115,7 @@ fn hostile_registry_id_input_is_refused_by_the_action() {
         .env("INPUT_REGISTRY-ID", &id)
         .run();
     assert_nothing_reached(&run, &stub, &attacker, "action input");
-    let stderr = &run.stderr;
-    assert!(
-        stderr.contains("--registry-id") && stderr.contains("12-digit"),
-        "{stderr}"
-    );
+    run.assert_stderr("--registry-id").assert_stderr("12-digit");
 }
 
 #[test]
