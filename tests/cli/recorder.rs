@@ -19,6 +19,7 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// Starts recording on a free port.
     pub fn start() -> Recorder {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the recorder");
         let addr = listener.local_addr().expect("recorder address");
@@ -45,6 +46,7 @@ impl Recorder {
         }
     }
 
+    /// Its port on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.addr.port()
     }

@@ -22,21 +22,26 @@ use serde_json::Value;
 use crate::ecr_stub::EcrStub;
 use crate::moto::Moto;
 
+/// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_ecr-scan-gate");
 /// The date every `evaluate` and `scan` run judges ignore expiry by.
 pub const TODAY: &str = "2026-11-28";
 
-/// Where [`Gate::json`], [`Gate::sarif`] and [`Gate::markdown`] write, in the run's directory.
+/// Where [`Gate::json`] writes, in the run's directory.
 pub const JSON_REPORT: &str = "report.json";
+/// Where [`Gate::sarif`] writes, in the run's directory.
 pub const SARIF_REPORT: &str = "report.sarif";
+/// Where [`Gate::markdown`] writes, in the run's directory.
 pub const MARKDOWN_SUMMARY: &str = "summary.md";
 
+/// A file under `tests/fixtures/`.
 pub fn fixture(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(path)
 }
 
+/// A file under `tests/fixtures/ecr-public/` (real outputs from public sources).
 pub fn public(path: &str) -> PathBuf {
     fixture(&format!("ecr-public/{path}"))
 }
@@ -88,11 +93,13 @@ impl Gate {
 
     // ---- options ----
 
+    /// One more argument, as it is.
     pub fn arg(mut self, arg: &str) -> Gate {
         self.args.push(arg.to_string());
         self
     }
 
+    /// More arguments, as they are.
     pub fn args(mut self, args: &[&str]) -> Gate {
         self.args.extend(args.iter().map(|a| a.to_string()));
         self
@@ -124,22 +131,27 @@ impl Gate {
         self.args(&["--policy", &path])
     }
 
+    /// `--fail-on LEVEL`.
     pub fn fail_on(self, level: &str) -> Gate {
         self.args(&["--fail-on", level])
     }
 
+    /// `--report-only`.
     pub fn report_only(self) -> Gate {
         self.arg("--report-only")
     }
 
+    /// `--timeout DURATION`.
     pub fn timeout(self, timeout: &str) -> Gate {
         self.args(&["--timeout", timeout])
     }
 
+    /// `--platform OS/ARCH`.
     pub fn platform(self, platform: &str) -> Gate {
         self.args(&["--platform", platform])
     }
 
+    /// `--scan-mode MODE`.
     pub fn scan_mode(self, mode: &str) -> Gate {
         self.args(&["--scan-mode", mode])
     }
@@ -150,10 +162,12 @@ impl Gate {
         self.args(&["--push", &source])
     }
 
+    /// `--registry-endpoint URL`.
     pub fn registry_endpoint(self, endpoint: &str) -> Gate {
         self.args(&["--registry-endpoint", endpoint])
     }
 
+    /// `--registry-id ID`.
     pub fn registry_id(self, id: &str) -> Gate {
         self.args(&["--registry-id", id])
     }
@@ -259,6 +273,7 @@ impl Gate {
 
 /// What a run left: exit code, output, the files in its directory.
 pub struct Run {
+    /// The exit code.
     pub exit: i32,
     pub stdout: String,
     pub stderr: String,
@@ -303,6 +318,7 @@ impl Run {
             .unwrap_or_else(|e| panic!("{name}: {e}\nstderr: {}", self.stderr))
     }
 
+    /// Whether the run's directory has `name`.
     pub fn exists(&self, name: &str) -> bool {
         self.path(name).exists()
     }
@@ -330,20 +346,24 @@ impl Run {
     }
 }
 
+/// A JSON schema of the repository.
 pub fn schema(path: &str) -> Value {
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
         .expect("schema file");
     serde_json::from_str(&text).expect("schema JSON")
 }
 
+/// The JSON report's schema.
 pub fn report_schema() -> Value {
     schema("schemas/report-v1.schema.json")
 }
 
+/// SARIF 2.1.0's schema.
 pub fn sarif_schema() -> Value {
     schema("tests/fixtures/schemas/sarif-schema-2.1.0.json")
 }
 
+/// Asserts that `instance` is valid under `schema` (formats checked too), naming it `what`.
 #[track_caller]
 pub fn validate(schema: &Value, instance: &Value, what: &str) {
     let validator = jsonschema::options()

@@ -26,6 +26,7 @@ const OUTPUT_FILE: &str = "set_output_0f7e1d2c";
 /// The file the runner reads the step summary from, in its own directory.
 const SUMMARY_FILE: &str = "step_summary_0f7e1d2c";
 
+/// `action.yml`, parsed.
 pub fn action_yml() -> Value {
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"))
         .expect("action.yml");
