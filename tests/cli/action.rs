@@ -17,20 +17,14 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+use crate::ecr_stub::authorization_token;
+use crate::recorder::Recorder;
+use crate::support::github::*;
 use crate::support::*;
 
-const REPOSITORY: &str = "octo-org/payments-api";
-const SHA: &str = "0f7e1d2c3b4a59687766554433221100ffeeddcc";
-const TOKEN: &str = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
 const SARIF_ID: &str = "47177e22-5596-11eb-80a1-c1e54ef945c6";
 const COMMENTS: &str = "/repos/octo-org/payments-api/issues/42/comments";
 const SARIFS: &str = "/repos/octo-org/payments-api/code-scanning/sarifs";
-
-fn action_yml() -> Value {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"))
-        .expect("action.yml");
-    serde_yaml_ng::from_str(&text).expect("action.yml is YAML")
-}
 
 fn input_names(action: &Value) -> BTreeSet<String> {
     action["inputs"]
@@ -105,30 +99,6 @@ fn probe(name: &str) -> &'static str {
         "github-token" => "probe-token",
         other => panic!("no probe value for input {other}; add one"),
     }
-}
-
-/// The `INPUT_*` values the runner sets: `action.yml`'s defaults (expressions evaluated), then `with:`.
-fn runner_inputs(action: &Value, with: &[(&str, &str)]) -> BTreeMap<String, String> {
-    let mut values = BTreeMap::new();
-    for (name, input) in action["inputs"].as_object().unwrap() {
-        let default = input["default"].as_str().unwrap_or_default();
-        let value = match default {
-            "${{ github.token }}" => TOKEN,
-            other => {
-                assert!(
-                    !other.contains("${{"),
-                    "the test evaluates no expression but github.token: {other}"
-                );
-                other
-            }
-        };
-        values.insert(name.clone(), value.to_string());
-    }
-    for (name, value) in with {
-        assert!(values.contains_key(*name), "`with:` names no input {name}");
-        values.insert(name.to_string(), value.to_string());
-    }
-    values
 }
 
 type Mapped = (
@@ -224,222 +194,6 @@ fn readme_example_workflow_is_the_linted_fixture() {
     );
 }
 
-// ---- the runner ----
-
-/// A job step about to run the action: a workspace with the repository's files and the runner's own
-/// directory for the event payload and file-command files.
-struct Step {
-    workspace: tempfile::TempDir,
-    runner: tempfile::TempDir,
-    env: Vec<(String, String)>,
-}
-
-#[derive(Clone, Copy)]
-enum Event<'a> {
-    PullRequest(&'a str),
-    Push,
-}
-
-impl Step {
-    fn new(with: &[(&str, &str)], event: Event<'_>, api_url: &str) -> Step {
-        let workspace = tempfile::tempdir().expect("workspace");
-        let runner = tempfile::tempdir().expect("runner dir");
-        let action = action_yml();
-        let (event_name, payload, git_ref) = match event {
-            Event::PullRequest(file) => (
-                "pull_request",
-                std::fs::read_to_string(fixture(&format!("github/{file}"))).expect("event"),
-                "refs/pull/42/merge",
-            ),
-            Event::Push => (
-                "push",
-                json!({"ref": "refs/heads/main", "after": SHA, "repository": {"full_name": REPOSITORY}})
-                    .to_string(),
-                "refs/heads/main",
-            ),
-        };
-        let event_path = runner.path().join("event.json");
-        std::fs::write(&event_path, payload).unwrap();
-        let output = runner.path().join("set_output_0f7e1d2c");
-        let summary = runner.path().join("step_summary_0f7e1d2c");
-        std::fs::write(&output, "").unwrap();
-        std::fs::write(&summary, "").unwrap();
-        let text = |p: &Path| p.display().to_string();
-        let mut env: Vec<(String, String)> = [
-            ("CI", "true"),
-            ("GITHUB_ACTIONS", "true"),
-            ("HOME", "/github/home"),
-            ("GITHUB_JOB", "gate"),
-            ("GITHUB_REF", git_ref),
-            ("GITHUB_SHA", SHA),
-            ("GITHUB_REPOSITORY", REPOSITORY),
-            ("GITHUB_REPOSITORY_OWNER", "octo-org"),
-            ("GITHUB_RUN_ID", "1658821493"),
-            ("GITHUB_RUN_NUMBER", "7"),
-            ("GITHUB_RUN_ATTEMPT", "1"),
-            ("GITHUB_ACTOR", "octo-dev"),
-            ("GITHUB_TRIGGERING_ACTOR", "octo-dev"),
-            ("GITHUB_WORKFLOW", "Image scan gate"),
-            ("GITHUB_EVENT_NAME", event_name),
-            ("GITHUB_SERVER_URL", "https://github.com"),
-            ("GITHUB_API_URL", api_url),
-            ("GITHUB_ACTION", "gate"),
-            ("GITHUB_ACTION_REPOSITORY", "octo-org/ecr-scan-gate"),
-            ("GITHUB_ACTION_REF", "v1"),
-            ("RUNNER_OS", "Linux"),
-            ("RUNNER_ARCH", "X64"),
-            ("RUNNER_NAME", "GitHub Actions 2"),
-            ("RUNNER_ENVIRONMENT", "github-hosted"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        if let Event::PullRequest(_) = event {
-            env.push(("GITHUB_HEAD_REF".into(), "bump-base".into()));
-            env.push(("GITHUB_BASE_REF".into(), "main".into()));
-        }
-        env.extend([
-            (
-                "GITHUB_GRAPHQL_URL".to_string(),
-                format!("{api_url}/graphql"),
-            ),
-            ("GITHUB_WORKSPACE".to_string(), text(workspace.path())),
-            ("GITHUB_EVENT_PATH".to_string(), text(&event_path)),
-            ("GITHUB_OUTPUT".to_string(), text(&output)),
-            ("GITHUB_STEP_SUMMARY".to_string(), text(&summary)),
-            ("RUNNER_TEMP".to_string(), text(runner.path())),
-        ]);
-        for (name, value) in runner_inputs(&action, with) {
-            env.push((inputs::env_name(&name), value));
-        }
-        Step {
-            workspace,
-            runner,
-            env,
-        }
-    }
-
-    /// Copies a fixture into the workspace (the checked-out repository).
-    fn file(self, from: &Path, name: &str) -> Step {
-        std::fs::write(
-            self.workspace.path().join(name),
-            std::fs::read(from).unwrap(),
-        )
-        .unwrap();
-        self
-    }
-
-    /// Adds (or replaces) a variable of the step's environment: a job's `env:`, a line an earlier step
-    /// wrote to `GITHUB_ENV`, AWS settings.
-    fn env(mut self, name: &str, value: &str) -> Step {
-        self.env.retain(|(k, _)| k != name);
-        self.env.push((name.to_string(), value.to_string()));
-        self
-    }
-
-    /// A path in the workspace.
-    fn path(&self, name: &str) -> PathBuf {
-        self.workspace.path().join(name)
-    }
-
-    /// Runs the binary as the runner runs the Docker action: `runs.args` as the arguments, in the
-    /// workspace, with the step's environment only.
-    async fn run(self) -> Finished {
-        let args: Vec<String> = action_yml()["runs"]["args"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a.as_str().unwrap().to_string())
-            .collect();
-        self.run_with(args).await
-    }
-
-    async fn run_with(self, args: Vec<String>) -> Finished {
-        let Step {
-            workspace,
-            runner,
-            env,
-        } = self;
-        let run = tokio::task::spawn_blocking(move || {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let env: Vec<(&str, &str)> =
-                env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            run_with_env(workspace, &args, &env)
-        })
-        .await
-        .expect("binary ran");
-        Finished { run, runner }
-    }
-}
-
-struct Finished {
-    run: Run,
-    runner: tempfile::TempDir,
-}
-
-impl Finished {
-    /// The outputs, read the way the runner reads `$GITHUB_OUTPUT` (`name=value` and
-    /// `name<<DELIMITER` … `DELIMITER`).
-    fn outputs(&self) -> BTreeMap<String, String> {
-        let text = std::fs::read_to_string(self.runner.path().join("set_output_0f7e1d2c")).unwrap();
-        let mut outputs = BTreeMap::new();
-        let mut lines = text.split('\n');
-        while let Some(line) = lines.next() {
-            if line.is_empty() {
-                continue;
-            }
-            let equals = line.find('=');
-            let heredoc = line.find("<<");
-            match (equals, heredoc) {
-                (Some(e), h) if h.is_none_or(|h| e < h) => {
-                    let (name, value) = line.split_at(e);
-                    outputs.insert(name.to_string(), value[1..].to_string());
-                }
-                (_, Some(h)) => {
-                    let (name, delimiter) = (&line[..h], &line[h + 2..]);
-                    let mut value = Vec::new();
-                    loop {
-                        let next = lines.next().expect("delimiter closes the value");
-                        if next == delimiter {
-                            break;
-                        }
-                        value.push(next);
-                    }
-                    outputs.insert(name.to_string(), value.join("\n"));
-                }
-                _ => panic!("not an output line: {line:?}"),
-            }
-        }
-        outputs
-    }
-
-    fn summary(&self) -> String {
-        std::fs::read_to_string(self.runner.path().join("step_summary_0f7e1d2c")).unwrap()
-    }
-
-    fn stderr(&self) -> String {
-        self.run.stderr()
-    }
-
-    /// Workflow commands the runner would read from the step's output.
-    fn commands(&self, kind: &str) -> Vec<String> {
-        let prefix = format!("::{kind} ");
-        let bare = format!("::{kind}::");
-        self.stderr()
-            .lines()
-            .chain(self.run.stdout().lines())
-            .map(|l| l.trim_start().to_string())
-            .filter(|l| l.starts_with(&prefix) || l.starts_with(&bare))
-            .collect()
-    }
-
-    #[track_caller]
-    fn expect(&self, code: i32) -> &Finished {
-        self.run.expect(code);
-        self
-    }
-}
-
 #[track_caller]
 fn assert_every_output_set(outputs: &BTreeMap<String, String>) {
     let declared: BTreeSet<String> = action_yml()["outputs"]
@@ -472,6 +226,24 @@ fn comment(id: u64, body: &str, login: &str) -> Value {
         "issue_url": format!("https://api.github.com/repos/{REPOSITORY}/issues/42"),
         "author_association": "NONE"
     })
+}
+
+/// An error answer of GitHub's REST API.
+fn github_error(status: u16, message: &str, documentation_url: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({
+        "message": message,
+        "documentation_url": documentation_url,
+        "status": status.to_string()
+    }))
+}
+
+/// Pull request 42 has no comments yet.
+async fn mock_no_comments(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(server)
+        .await;
 }
 
 fn requests<'a>(all: &'a [Request], verb: &str, route: &str) -> Vec<&'a Request> {
@@ -532,11 +304,11 @@ async fn mock_identity(server: &MockServer, who: Who<'_>) {
         Who::User(login) => ResponseTemplate::new(200).set_body_json(json!({
             "login": login, "id": 583231, "type": "User", "site_admin": false
         })),
-        Who::Installation(_) | Who::Unknown => ResponseTemplate::new(403).set_body_json(json!({
-            "message": "Resource not accessible by integration",
-            "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user",
-            "status": "403"
-        })),
+        Who::Installation(_) | Who::Unknown => github_error(
+            403,
+            "Resource not accessible by integration",
+            "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+        ),
     };
     Mock::given(method("GET"))
         .and(path("/user"))
@@ -619,7 +391,7 @@ async fn failing_pull_request_updates_its_comment_found_on_page_two_and_uploads_
     mock_identity(&server, Who::Installation("github-actions[bot]")).await;
     mock_sarif_upload(&server).await;
 
-    let done = Step::new(
+    let done = Gate::action(
         &[
             ("findings", "scan.json"),
             ("sarif", "reports/gate.sarif"),
@@ -629,8 +401,8 @@ async fn failing_pull_request_updates_its_comment_found_on_page_two_and_uploads_
         Event::PullRequest("pull_request.json"),
         &server.uri(),
     )
-    .file(&debian(), "scan.json")
-    .run()
+    .copy(&debian(), "scan.json")
+    .run_async()
     .await;
     done.expect(1);
 
@@ -649,7 +421,7 @@ async fn failing_pull_request_updates_its_comment_found_on_page_two_and_uploads_
     assert_eq!(outputs["json"], "reports/gate.json");
     assert_eq!(outputs["markdown"], "");
     assert_eq!(outputs["sarif-id"], SARIF_ID);
-    assert!(done.run.exists("reports/gate.sarif") && done.run.exists("reports/gate.json"));
+    assert!(done.exists("reports/gate.sarif") && done.exists("reports/gate.json"));
 
     let summary = done.summary();
     assert!(summary.contains("fail-on = high"), "{summary}");
@@ -658,7 +430,7 @@ async fn failing_pull_request_updates_its_comment_found_on_page_two_and_uploads_
     let errors = done.commands("error");
     assert_eq!(errors.len(), 6, "{errors:#?}");
     assert!(errors[0].starts_with("::error title=CVE-"), "{}", errors[0]);
-    assert!(done.commands("warning").is_empty(), "{}", done.stderr());
+    assert!(done.commands("warning").is_empty(), "{}", done.stderr);
 
     let received = server.received_requests().await.unwrap();
     for request in &received {
@@ -721,13 +493,13 @@ async fn passing_pull_request_without_a_comment_gets_one() {
         .mount(&server)
         .await;
 
-    let done = Step::new(
+    let done = Gate::action(
         &[("findings", "scan.json")],
         Event::PullRequest("pull_request.json"),
         &server.uri(),
     )
-    .file(&one_medium(), "scan.json")
-    .run()
+    .copy(&one_medium(), "scan.json")
+    .run_async()
     .await;
     done.expect(0);
     let outputs = done.outputs();
@@ -742,7 +514,7 @@ async fn passing_pull_request_without_a_comment_gets_one() {
         "sha256:74b2c688c700ec95a93e478cdb959737c148df3fbf5ea706abe0318726e885e6"
     );
     assert!(done.summary().contains("pass"));
-    assert!(done.commands("error").is_empty(), "{}", done.stderr());
+    assert!(done.commands("error").is_empty(), "{}", done.stderr);
 
     let received = server.received_requests().await.unwrap();
     let created = requests(&received, "POST", COMMENTS);
@@ -786,32 +558,28 @@ async fn always_on_a_push_comments_on_the_open_pull_requests_of_the_commit() {
         .expect(1)
         .mount(&server)
         .await;
-    let done = Step::new(
+    let done = Gate::action(
         &[("findings", "scan.json"), ("comment", "always")],
         Event::Push,
         &server.uri(),
     )
-    .file(&debian(), "scan.json")
-    .run()
+    .copy(&debian(), "scan.json")
+    .run_async()
     .await;
     done.expect(1);
     assert_eq!(done.outputs()["result"], "fail");
-    assert!(done.commands("warning").is_empty(), "{}", done.stderr());
+    assert!(done.commands("warning").is_empty(), "{}", done.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fork_pull_request_403s_are_warnings_and_keep_the_exit_code() {
     let server = MockServer::start().await;
-    let forbidden = ResponseTemplate::new(403).set_body_json(json!({
-        "message": "Resource not accessible by integration",
-        "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
-        "status": "403"
-    }));
-    Mock::given(method("GET"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    let forbidden = github_error(
+        403,
+        "Resource not accessible by integration",
+        "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+    );
+    mock_no_comments(&server).await;
     Mock::given(method("POST"))
         .and(path(COMMENTS))
         .respond_with(forbidden.clone())
@@ -825,13 +593,13 @@ async fn fork_pull_request_403s_are_warnings_and_keep_the_exit_code() {
         .mount(&server)
         .await;
 
-    let done = Step::new(
+    let done = Gate::action(
         &[("findings", "scan.json"), ("upload-sarif", "true")],
         Event::PullRequest("pull_request_fork.json"),
         &server.uri(),
     )
-    .file(&debian(), "scan.json")
-    .run()
+    .copy(&debian(), "scan.json")
+    .run_async()
     .await;
     done.expect(1);
     let warnings = done.commands("warning");
@@ -866,13 +634,13 @@ async fn report_only_keeps_exit_zero_even_when_the_api_fails() {
         .respond_with(ResponseTemplate::new(500).set_body_string("upstream unavailable"))
         .mount(&server)
         .await;
-    let done = Step::new(
+    let done = Gate::action(
         &[("findings", "scan.json"), ("report-only", "true")],
         Event::PullRequest("pull_request.json"),
         &server.uri(),
     )
-    .file(&debian(), "scan.json")
-    .run()
+    .copy(&debian(), "scan.json")
+    .run_async()
     .await;
     done.expect(0);
     assert_eq!(done.outputs()["result"], "fail");
@@ -889,18 +657,18 @@ async fn report_only_keeps_exit_zero_even_when_the_api_fails() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_event_and_comment_never_call_no_api() {
     let server = MockServer::start().await;
-    let done = Step::new(&[("findings", "scan.json")], Event::Push, &server.uri())
-        .file(&debian(), "scan.json")
-        .run()
+    let done = Gate::action(&[("findings", "scan.json")], Event::Push, &server.uri())
+        .copy(&debian(), "scan.json")
+        .run_async()
         .await;
     done.expect(1);
-    let done_never = Step::new(
+    let done_never = Gate::action(
         &[("findings", "scan.json"), ("comment", "never")],
         Event::PullRequest("pull_request.json"),
         &server.uri(),
     )
-    .file(&debian(), "scan.json")
-    .run()
+    .copy(&debian(), "scan.json")
+    .run_async()
     .await;
     done_never.expect(1);
     assert!(server.received_requests().await.unwrap().is_empty());
@@ -910,11 +678,7 @@ async fn push_event_and_comment_never_call_no_api() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn huge_scan_keeps_the_comment_summary_and_annotations_within_limits() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    mock_no_comments(&server).await;
     Mock::given(method("POST"))
         .and(path(COMMENTS))
         .respond_with(ResponseTemplate::new(201).set_body_json(comment(
@@ -951,13 +715,14 @@ async fn huge_scan_keeps_the_comment_summary_and_annotations_within_limits() {
             "findings": findings
         }
     });
-    let step = Step::new(
+    let done = Gate::action(
         &[("findings", "scan.json")],
         Event::PullRequest("pull_request.json"),
         &server.uri(),
-    );
-    std::fs::write(step.workspace.path().join("scan.json"), scan.to_string()).unwrap();
-    let done = step.run().await;
+    )
+    .file("scan.json", scan.to_string())
+    .run_async()
+    .await;
     done.expect(1);
     let outputs = done.outputs();
     assert_eq!(outputs["violations"], "4000");
@@ -966,7 +731,7 @@ async fn huge_scan_keeps_the_comment_summary_and_annotations_within_limits() {
     let errors = done.commands("error");
     assert_eq!(errors.len(), 10, "at most 10 error annotations");
     assert!(errors[9].contains("3991 more"), "{}", errors[9]);
-    for line in done.stderr().lines() {
+    for line in done.stderr.lines() {
         let line = line.trim_start();
         assert!(
             !line.starts_with("::")
@@ -991,11 +756,7 @@ async fn huge_scan_keeps_the_comment_summary_and_annotations_within_limits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incomplete_scan_is_incomplete_comments_and_uploads_nothing() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    mock_no_comments(&server).await;
     Mock::given(method("POST"))
         .and(path(COMMENTS))
         .respond_with(ResponseTemplate::new(201).set_body_json(comment(
@@ -1012,7 +773,7 @@ async fn incomplete_scan_is_incomplete_comments_and_uploads_nothing() {
         .expect(0)
         .mount(&server)
         .await;
-    let done = Step::new(
+    let done = Gate::action(
         &[
             ("findings", "scan.json"),
             ("upload-sarif", "true"),
@@ -1021,19 +782,19 @@ async fn incomplete_scan_is_incomplete_comments_and_uploads_nothing() {
         Event::PullRequest("pull_request.json"),
         &server.uri(),
     )
-    .file(
+    .copy(
         &public("findings/status/awscli-start-image-scan-example-in-progress.json"),
         "scan.json",
     )
-    .run()
+    .run_async()
     .await;
     done.expect(3);
     let outputs = done.outputs();
     assert_every_output_set(&outputs);
     assert_eq!(outputs["result"], "incomplete");
     assert_eq!(outputs["sarif"], "", "no SARIF without a verdict");
-    assert!(!done.run.exists("gate.sarif"));
-    assert_eq!(done.commands("error").len(), 1, "{}", done.stderr());
+    assert!(!done.exists("gate.sarif"));
+    assert_eq!(done.commands("error").len(), 1, "{}", done.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1050,20 +811,20 @@ async fn invalid_input_is_an_error_with_every_output_set() {
             "--min-score",
         ),
     ] {
-        let done = Step::new(
+        let done = Gate::action(
             &with,
             Event::PullRequest("pull_request.json"),
             &server.uri(),
         )
-        .file(&one_medium(), "scan.json")
-        .run()
+        .copy(&one_medium(), "scan.json")
+        .run_async()
         .await;
         done.expect(2);
         let outputs = done.outputs();
         assert_every_output_set(&outputs);
         assert_eq!(outputs["result"], "error");
         let errors = done.commands("error");
-        assert_eq!(errors.len(), 1, "{}", done.stderr());
+        assert_eq!(errors.len(), 1, "{}", done.stderr);
         assert!(errors[0].contains(message), "{}", errors[0]);
         assert!(done.summary().contains("ecr-scan-gate: error"));
     }
@@ -1074,13 +835,14 @@ async fn invalid_input_is_an_error_with_every_output_set() {
 async fn image_run_with_no_arguments_in_a_job_is_the_action() {
     // `uses: docker://…` with `with:` runs the image's entrypoint with no arguments.
     let server = MockServer::start().await;
-    let done = Step::new(
+    let done = Gate::action(
         &[("findings", "scan.json"), ("comment", "never")],
         Event::Push,
         &server.uri(),
     )
-    .file(&one_medium(), "scan.json")
-    .run_with(Vec::new())
+    .copy(&one_medium(), "scan.json")
+    .without_arguments()
+    .run_async()
     .await;
     done.expect(0);
     assert_eq!(done.outputs()["result"], "pass");
@@ -1124,18 +886,32 @@ async fn mock_comments(server: &MockServer, comments: Vec<Value>) {
 }
 
 /// A failing pull-request run of the gate on `development/bff-version`.
-async fn failing_pull_request_run(server: &MockServer) -> Finished {
-    let done = Step::new(
+async fn failing_pull_request_run(server: &MockServer) -> Run {
+    let done = Gate::action(
         &[("findings", "scan.json")],
         Event::PullRequest("pull_request.json"),
         &server.uri(),
     )
-    .file(&debian(), "scan.json")
-    .run()
+    .copy(&debian(), "scan.json")
+    .run_async()
     .await;
     done.expect(1);
     assert_eq!(done.outputs()["result"], "fail");
     done
+}
+
+/// The warnings of a failing pull-request run on a pull request without comments, whose new comment
+/// GitHub answers with `answer` (once).
+async fn warnings_when_the_new_comment_gets(answer: ResponseTemplate) -> Vec<String> {
+    let server = MockServer::start().await;
+    mock_no_comments(&server).await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(answer)
+        .expect(1)
+        .mount(&server)
+        .await;
+    failing_pull_request_run(&server).await.commands("warning")
 }
 
 /// The comment ids the run edited and how many comments it created.
@@ -1165,8 +941,8 @@ async fn a_marker_comment_planted_by_another_user_is_never_edited() {
     let done = failing_pull_request_run(&server).await;
 
     let (edited, created) = edits_and_creations(&server).await;
-    assert!(edited.is_empty(), "edited {edited:?}\n{}", done.stderr());
-    assert_eq!(created, 1, "{}", done.stderr());
+    assert!(edited.is_empty(), "edited {edited:?}\n{}", done.stderr);
+    assert_eq!(created, 1, "{}", done.stderr);
     let received = server.received_requests().await.unwrap();
     let body = body_json(requests(&received, "POST", COMMENTS)[0])["body"]
         .as_str()
@@ -1174,11 +950,11 @@ async fn a_marker_comment_planted_by_another_user_is_never_edited() {
         .to_string();
     assert!(body.starts_with(&format!("{MARKER}\n")), "{body}");
     assert!(
-        done.stderr().contains("comment 501 by mallory"),
+        done.stderr.contains("comment 501 by mallory"),
         "the log says which comment was left alone: {}",
-        done.stderr()
+        done.stderr
     );
-    assert!(done.commands("warning").is_empty(), "{}", done.stderr());
+    assert!(done.commands("warning").is_empty(), "{}", done.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1206,14 +982,14 @@ async fn the_gate_s_own_comment_is_updated_past_a_planted_one() {
     mock_identity(&server, Who::Installation("github-actions[bot]")).await;
     let done = failing_pull_request_run(&server).await;
     let (edited, created) = edits_and_creations(&server).await;
-    assert_eq!(edited, ["9001"], "{}", done.stderr());
+    assert_eq!(edited, ["9001"], "{}", done.stderr);
     assert_eq!(created, 0);
     assert!(
-        done.stderr().contains("comment 504 by a deleted account"),
+        done.stderr.contains("comment 504 by a deleted account"),
         "{}",
-        done.stderr()
+        done.stderr
     );
-    assert!(done.commands("warning").is_empty(), "{}", done.stderr());
+    assert!(done.commands("warning").is_empty(), "{}", done.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1268,17 +1044,17 @@ async fn the_identity_is_learnt_once_for_every_pull_request_of_the_run() {
     }
     mock_comments(&server, Vec::new()).await;
     mock_identity(&server, Who::Installation("github-actions[bot]")).await;
-    let done = Step::new(
+    let done = Gate::action(
         &[("findings", "scan.json"), ("comment", "always")],
         Event::Push,
         &server.uri(),
     )
-    .file(&debian(), "scan.json")
-    .run()
+    .copy(&debian(), "scan.json")
+    .run_async()
     .await;
     done.expect(1);
     let (edited, created) = edits_and_creations(&server).await;
-    assert_eq!(edited, ["9001", "9002"], "{}", done.stderr());
+    assert_eq!(edited, ["9001", "9002"], "{}", done.stderr);
     assert_eq!(created, 0);
     let received = server.received_requests().await.unwrap();
     assert_eq!(requests(&received, "GET", "/user").len(), 1);
@@ -1328,7 +1104,7 @@ async fn no_marker_comment_means_no_identity_lookup() {
         routes,
         [format!("GET {COMMENTS}"), format!("POST {COMMENTS}")],
         "{}",
-        done.stderr()
+        done.stderr
     );
 }
 
@@ -1337,11 +1113,11 @@ async fn an_own_comment_that_vanished_before_the_update_is_replaced_by_a_new_one
     let server = MockServer::start().await;
     Mock::given(method("PATCH"))
         .and(path(comment_route(9001)))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
-            "message": "Not Found",
-            "documentation_url": "https://docs.github.com/rest/issues/comments#update-an-issue-comment",
-            "status": "404"
-        })))
+        .respond_with(github_error(
+            404,
+            "Not Found",
+            "https://docs.github.com/rest/issues/comments#update-an-issue-comment",
+        ))
         .with_priority(1)
         .mount(&server)
         .await;
@@ -1358,35 +1134,22 @@ async fn an_own_comment_that_vanished_before_the_update_is_replaced_by_a_new_one
     let done = failing_pull_request_run(&server).await;
     let (edited, created) = edits_and_creations(&server).await;
     assert_eq!(edited, ["9001"]);
-    assert_eq!(created, 1, "{}", done.stderr());
+    assert_eq!(created, 1, "{}", done.stderr);
     assert!(
-        done.stderr().contains("couldn't update comment 9001")
-            && done.stderr().contains("HTTP 404"),
+        done.stderr.contains("couldn't update comment 9001") && done.stderr.contains("HTTP 404"),
         "{}",
-        done.stderr()
+        done.stderr
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refusal_that_is_not_a_missing_permission_is_not_blamed_on_permissions() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
-            "message": "Unable to create comment because issue is locked.",
-            "documentation_url": "https://docs.github.com/articles/locking-conversations/",
-            "status": "403"
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let done = failing_pull_request_run(&server).await;
-    let warnings = done.commands("warning");
+    let warnings = warnings_when_the_new_comment_gets(github_error(
+        403,
+        "Unable to create comment because issue is locked.",
+        "https://docs.github.com/articles/locking-conversations/",
+    ))
+    .await;
     assert_eq!(warnings.len(), 1, "{warnings:#?}");
     assert!(
         warnings[0].contains("issue is locked") && !warnings[0].contains("pull-requests: write"),
@@ -1397,24 +1160,12 @@ async fn a_refusal_that_is_not_a_missing_permission_is_not_blamed_on_permissions
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_permission_is_named() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
-            "message": "Resource not accessible by integration",
-            "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
-            "status": "403"
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let done = failing_pull_request_run(&server).await;
-    let warnings = done.commands("warning");
+    let warnings = warnings_when_the_new_comment_gets(github_error(
+        403,
+        "Resource not accessible by integration",
+        "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+    ))
+    .await;
     assert_eq!(warnings.len(), 1, "{warnings:#?}");
     assert!(
         warnings[0].contains("pull-requests: write"),
@@ -1438,7 +1189,7 @@ async fn environment_variables_never_weaken_the_action_s_inputs() {
         ("INPUT_Fail-On", "none"),
         ("INPUT_policy", "lenient.toml"),
     ] {
-        let step = Step::new(
+        let done = Gate::action(
             &[
                 ("findings", "scan.json"),
                 ("report-only", "false"),
@@ -1447,64 +1198,22 @@ async fn environment_variables_never_weaken_the_action_s_inputs() {
             Event::PullRequest("pull_request.json"),
             &server.uri(),
         )
-        .file(&debian(), "scan.json")
-        .env(name, value);
-        std::fs::write(step.path("lenient.toml"), "[gate]\nfail-on = \"none\"\n").unwrap();
-        let done = step.run().await;
-        assert_eq!(done.run.code(), 1, "{name}={value}\n{}", done.stderr());
+        .copy(&debian(), "scan.json")
+        .env(name, value)
+        .file("lenient.toml", "[gate]\nfail-on = \"none\"\n")
+        .run_async()
+        .await;
+        assert_eq!(done.exit, 1, "{name}={value}\n{}", done.stderr);
         assert_eq!(done.outputs()["result"], "fail", "{name}");
     }
 }
 
 #[test]
 fn the_cli_still_reads_its_environment_fallbacks() {
-    let dir = tempfile::tempdir().unwrap();
-    let findings = debian().display().to_string();
-    let run = run_with_env(
-        dir,
-        &["evaluate", "--findings", &findings],
-        &[("ECR_SCAN_GATE_REPORT_ONLY", "true")],
-    );
+    let run = Gate::evaluate(&[debian()])
+        .env("ECR_SCAN_GATE_REPORT_ONLY", "true")
+        .run();
     run.expect(0);
-}
-
-/// Accepts connections on 127.0.0.1 and records what arrives on each, answering 401.
-struct Listener {
-    url: String,
-    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-}
-
-impl Listener {
-    fn start() -> Listener {
-        use std::io::{BufRead, Write};
-        let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", socket.local_addr().unwrap());
-        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let record = seen.clone();
-        std::thread::spawn(move || {
-            for stream in socket.incoming() {
-                let Ok(mut stream) = stream else { return };
-                let mut head = String::new();
-                let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    head.push_str(&line);
-                }
-                record.lock().unwrap().push(head);
-                let _ = stream.write_all(
-                    b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-                );
-            }
-        });
-        Listener { url, seen }
-    }
-
-    fn requests(&self) -> Vec<String> {
-        self.seen.lock().unwrap().clone()
-    }
 }
 
 /// A one-layer OCI image layout in `dir`.
@@ -1546,21 +1255,19 @@ fn tiny_layout(dir: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registry_endpoint_variable_cannot_redirect_the_action_s_push_credentials() {
-    use crate::ecr_stub::{Action, EcrStub, NOW};
+    use crate::ecr_stub::{Action, EcrStub};
     let server = MockServer::start().await;
     let stub = EcrStub::start();
-    let ecr = Listener::start();
-    let attacker = Listener::start();
-    let token = base64::engine::general_purpose::STANDARD.encode("AWS:registry-password-0451");
+    let ecr = Recorder::start();
+    let attacker = Recorder::start();
     stub.on(
         "GetAuthorizationToken",
-        vec![Action::json(json!({"authorizationData": [{
-            "authorizationToken": token,
-            "expiresAt": NOW + 43_200.0,
-            "proxyEndpoint": ecr.url,
-        }]}))],
+        vec![Action::json(authorization_token(
+            "registry-password-0451",
+            &ecr.url(),
+        ))],
     );
-    let mut step = Step::new(
+    let gate = Gate::action(
         &[
             ("image", "team/app:v1"),
             ("push", "image"),
@@ -1569,23 +1276,21 @@ async fn registry_endpoint_variable_cannot_redirect_the_action_s_push_credential
         Event::Push,
         &server.uri(),
     )
-    .env("ECR_SCAN_GATE_REGISTRY_ENDPOINT", &attacker.url);
-    for (name, value) in stub.env() {
-        step = step.env(&name, &value);
-    }
-    tiny_layout(&step.path("image"));
-    let done = step.run().await;
+    .env("ECR_SCAN_GATE_REGISTRY_ENDPOINT", &attacker.url())
+    .stub(&stub);
+    tiny_layout(&gate.path("image"));
+    let done = gate.run_async().await;
     done.expect(2);
     assert!(
-        attacker.requests().is_empty(),
+        attacker.seen().is_empty(),
         "credentials went to the variable's endpoint: {:?}",
-        attacker.requests()
+        attacker.seen()
     );
     assert!(
-        ecr.requests().iter().any(|r| r.starts_with("GET /v2/")),
+        ecr.seen().iter().any(|r| r.starts_with("GET /v2/")),
         "the push went to ECR's endpoint: {:?}\n{}",
-        ecr.requests(),
-        done.stderr()
+        ecr.seen(),
+        done.stderr
     );
 }
 
@@ -1597,7 +1302,7 @@ async fn push_true_is_refused_saying_what_the_input_expects() {
     let server = MockServer::start().await;
     let stub = EcrStub::start();
     for value in ["true", "false", "TRUE"] {
-        let mut step = Step::new(
+        let done = Gate::action(
             &[
                 ("image", "team/app:v1"),
                 ("push", value),
@@ -1605,14 +1310,13 @@ async fn push_true_is_refused_saying_what_the_input_expects() {
             ],
             Event::Push,
             &server.uri(),
-        );
-        for (name, value) in stub.env() {
-            step = step.env(&name, &value);
-        }
-        let done = step.run().await;
+        )
+        .stub(&stub)
+        .run_async()
+        .await;
         done.expect(2);
         let errors = done.commands("error");
-        assert_eq!(errors.len(), 1, "{}", done.stderr());
+        assert_eq!(errors.len(), 1, "{}", done.stderr);
         assert!(
             errors[0].contains("input `push`")
                 && errors[0].contains("OCI layout")
@@ -1630,7 +1334,7 @@ async fn a_push_source_missing_from_the_workspace_is_exit_2_before_any_aws_call(
     use crate::ecr_stub::EcrStub;
     let server = MockServer::start().await;
     let stub = EcrStub::start();
-    let mut step = Step::new(
+    let done = Gate::action(
         &[
             ("image", "team/app:v1"),
             ("push", "image.tar"),
@@ -1638,18 +1342,17 @@ async fn a_push_source_missing_from_the_workspace_is_exit_2_before_any_aws_call(
         ],
         Event::Push,
         &server.uri(),
-    );
-    for (name, value) in stub.env() {
-        step = step.env(&name, &value);
-    }
-    let done = step.run().await;
+    )
+    .stub(&stub)
+    .run_async()
+    .await;
     done.expect(2);
     assert!(
-        done.stderr().contains("image.tar") && done.stderr().contains("doesn't exist"),
+        done.stderr.contains("image.tar") && done.stderr.contains("doesn't exist"),
         "{}",
-        done.stderr()
+        done.stderr
     );
-    assert!(done.stderr().contains("workspace"), "{}", done.stderr());
+    assert!(done.stderr.contains("workspace"), "{}", done.stderr);
     assert_eq!(done.outputs()["result"], "error");
     assert!(stub.requests().is_empty(), "{:?}", stub.operations());
 }
@@ -1660,7 +1363,7 @@ async fn a_push_source_missing_from_the_workspace_is_exit_2_before_any_aws_call(
 async fn list_input_items_are_never_read_as_options() {
     let server = MockServer::start().await;
     for hostile in ["--report-only", "--fail-on=none", "-h"] {
-        let done = Step::new(
+        let done = Gate::action(
             &[
                 ("findings", &format!("scan.json\n{hostile}")),
                 ("comment", "never"),
@@ -1668,16 +1371,16 @@ async fn list_input_items_are_never_read_as_options() {
             Event::Push,
             &server.uri(),
         )
-        .file(&debian(), "scan.json")
-        .run()
+        .copy(&debian(), "scan.json")
+        .run_async()
         .await;
         done.expect(2);
         assert_eq!(done.outputs()["result"], "error", "{hostile}");
         assert!(
-            done.stderr()
+            done.stderr
                 .contains(&format!("couldn't read findings file {hostile}")),
             "{hostile} is a file name: {}",
-            done.stderr()
+            done.stderr
         );
     }
 }
@@ -1686,7 +1389,7 @@ async fn list_input_items_are_never_read_as_options() {
 async fn an_ignore_item_that_looks_like_an_option_is_only_an_id() {
     let server = MockServer::start().await;
     for hostile in ["--report-only", "CVE-1,--fail-on=none", "--"] {
-        let done = Step::new(
+        let done = Gate::action(
             &[
                 ("findings", "scan.json"),
                 ("ignore", hostile),
@@ -1695,8 +1398,8 @@ async fn an_ignore_item_that_looks_like_an_option_is_only_an_id() {
             Event::Push,
             &server.uri(),
         )
-        .file(&debian(), "scan.json")
-        .run()
+        .copy(&debian(), "scan.json")
+        .run_async()
         .await;
         done.expect(1);
         assert_eq!(done.outputs()["result"], "fail", "{hostile}");
@@ -1711,7 +1414,7 @@ async fn single_value_inputs_that_look_like_options_stay_values() {
         ("min-score", "--report-only"),
         ("json", "--report-only"),
     ] {
-        let done = Step::new(
+        let done = Gate::action(
             &[
                 ("findings", "scan.json"),
                 (input, hostile),
@@ -1720,14 +1423,14 @@ async fn single_value_inputs_that_look_like_options_stay_values() {
             Event::Push,
             &server.uri(),
         )
-        .file(&debian(), "scan.json")
-        .run()
+        .copy(&debian(), "scan.json")
+        .run_async()
         .await;
-        assert_ne!(done.run.code(), 0, "{input}: {hostile}\n{}", done.stderr());
+        assert_ne!(done.exit, 0, "{input}: {hostile}\n{}", done.stderr);
         assert!(
-            !done.stderr().contains("a value is required"),
+            !done.stderr.contains("a value is required"),
             "{input}: the value reached clap as an option: {}",
-            done.stderr()
+            done.stderr
         );
     }
 }
@@ -1750,7 +1453,7 @@ async fn report_paths_outside_the_workspace_are_refused_before_anything_runs() {
         ("sarif", "-".to_string()),
     ];
     for (input, value) in &cases {
-        let mut step = Step::new(
+        let step = Gate::action(
             &[
                 ("image", "team/app:v1"),
                 (input, value),
@@ -1758,18 +1461,16 @@ async fn report_paths_outside_the_workspace_are_refused_before_anything_runs() {
             ],
             Event::Push,
             &server.uri(),
-        );
-        for (name, value) in stub.env() {
-            step = step.env(&name, &value);
-        }
+        )
+        .stub(&stub);
         std::os::unix::fs::symlink(elsewhere.path(), step.path("out")).unwrap();
         std::os::unix::fs::symlink(elsewhere.path().join("nowhere.json"), step.path("dangling"))
             .unwrap();
-        let runner = step.runner.path().to_path_buf();
-        let done = step.run().await;
+        let runner = step.runner_dir().to_path_buf();
+        let done = step.run_async().await;
         done.expect(2);
         let errors = done.commands("error");
-        assert_eq!(errors.len(), 1, "{input}: {value}\n{}", done.stderr());
+        assert_eq!(errors.len(), 1, "{input}: {value}\n{}", done.stderr);
         assert!(
             errors[0].contains(&format!("input `{input}`")) && errors[0].contains("workspace"),
             "{}",
@@ -1787,7 +1488,7 @@ async fn report_paths_outside_the_workspace_are_refused_before_anything_runs() {
             "{input}: {value} wrote outside the workspace"
         );
         assert!(!runner.parent().unwrap().join("gate.sarif").exists());
-        assert!(done.run.stdout().is_empty(), "{}", done.run.stdout());
+        assert!(done.stdout.is_empty(), "{}", done.stdout);
     }
     assert!(stub.requests().is_empty(), "{:?}", stub.operations());
 }
@@ -1795,7 +1496,7 @@ async fn report_paths_outside_the_workspace_are_refused_before_anything_runs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn report_outputs_are_workspace_relative_paths() {
     let server = MockServer::start().await;
-    let step = Step::new(
+    let step = Gate::action(
         &[
             ("findings", "scan.json"),
             ("sarif", "./a/../gate.sarif"),
@@ -1810,15 +1511,15 @@ async fn report_outputs_are_workspace_relative_paths() {
     std::os::unix::fs::symlink("real", step.path("linked")).unwrap();
     let done = step
         .env(&inputs::env_name("json"), &absolute)
-        .file(&debian(), "scan.json")
-        .run()
+        .copy(&debian(), "scan.json")
+        .run_async()
         .await;
     done.expect(1);
     let outputs = done.outputs();
     assert_eq!(outputs["json"], "reports/gate.json");
     assert_eq!(outputs["sarif"], "gate.sarif");
     assert_eq!(outputs["markdown"], "real/summary.md");
-    assert!(done.run.exists("reports/gate.json"));
-    assert!(done.run.exists("gate.sarif"));
-    assert!(done.run.exists("real/summary.md"));
+    assert!(done.exists("reports/gate.json"));
+    assert!(done.exists("gate.sarif"));
+    assert!(done.exists("real/summary.md"));
 }

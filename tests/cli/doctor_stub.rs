@@ -2,7 +2,7 @@
 //! printed to stdout, where the Actions runner reads workflow commands, so it is printed neutralised.
 
 use crate::ecr_stub::{Action, EcrStub, registry_scanning, rule};
-use crate::support::run_with_env;
+use crate::support::Gate;
 
 #[test]
 fn registry_filters_from_ecr_cannot_print_workflow_commands() {
@@ -17,16 +17,10 @@ fn registry_filters_from_ecr_cannot_print_workflow_commands() {
             )],
         ))],
     );
-    let env = stub.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let run = run_with_env(
-        tempfile::tempdir().expect("tempdir"),
-        &["doctor", "team/app"],
-        &env,
-    );
+    let run = Gate::doctor("team/app").stub(&stub).run();
     // The permission checks meet unscripted operations: unhealthy.
     run.expect(2);
-    let stdout = run.stdout();
+    let stdout = &run.stdout;
     assert!(
         stdout.contains("rule:         SCAN_ON_PUSH for filters"),
         "{stdout}"

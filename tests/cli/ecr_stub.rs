@@ -834,6 +834,20 @@ pub fn registry_scanning(scan_type: &str, rules: Vec<Value>) -> Value {
     })
 }
 
+/// `GetAuthorizationToken` output: `AWS:password` as the token, valid for 12 hours, for the registry at
+/// `proxy_endpoint`.
+pub fn authorization_token(password: &str, proxy_endpoint: &str) -> Value {
+    use base64::Engine as _;
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("AWS:{password}"));
+    json!({
+        "authorizationData": [{
+            "authorizationToken": token,
+            "expiresAt": NOW + 43_200.0,
+            "proxyEndpoint": proxy_endpoint,
+        }]
+    })
+}
+
 /// `StartImageScan` output.
 pub fn start_image_scan(repository: &str, digest: &str) -> Value {
     json!({
@@ -1082,6 +1096,26 @@ impl ScanPage {
 mod tests {
     use super::*;
 
+    /// One answer on a kept-alive connection: the status line and the body (`Content-Length` framed).
+    fn read_answer(reader: &mut BufReader<TcpStream>) -> (String, String) {
+        let mut status = String::new();
+        reader.read_line(&mut status).unwrap();
+        let mut length = 0;
+        loop {
+            let mut h = String::new();
+            reader.read_line(&mut h).unwrap();
+            if h.trim().is_empty() {
+                break;
+            }
+            if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        (status, String::from_utf8(body).unwrap())
+    }
+
     /// A raw HTTP exchange with the stub: scripts, keep-alive, errors, drops and recording.
     #[test]
     fn stub_speaks_json_1_1_over_keep_alive_connections() {
@@ -1103,35 +1137,17 @@ mod tests {
             )
             .unwrap();
         };
-        let read = |reader: &mut BufReader<TcpStream>| -> (String, String) {
-            let mut status = String::new();
-            reader.read_line(&mut status).unwrap();
-            let mut length = 0;
-            loop {
-                let mut h = String::new();
-                reader.read_line(&mut h).unwrap();
-                if h.trim().is_empty() {
-                    break;
-                }
-                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            (status, String::from_utf8(body).unwrap())
-        };
         let mut reader = BufReader::new(conn.try_clone().unwrap());
         post(
             &mut conn,
             "DescribeImageScanFindings",
             r#"{"maxResults":1000}"#,
         );
-        let (status, body) = read(&mut reader);
+        let (status, body) = read_answer(&mut reader);
         assert!(status.starts_with("HTTP/1.1 400"), "{status}");
         assert!(body.contains("ThrottlingException"), "{body}");
         post(&mut conn, "DescribeImageScanFindings", "{}");
-        let (status, body) = read(&mut reader);
+        let (status, body) = read_answer(&mut reader);
         assert!(status.starts_with("HTTP/1.1 200"), "{status}");
         assert!(body.contains("COMPLETE"), "{body}");
         post(&mut conn, "BatchGetImage", "{}");
@@ -1158,22 +1174,7 @@ mod tests {
                 body.len()
             )
             .unwrap();
-            let mut status = String::new();
-            reader.read_line(&mut status).unwrap();
-            let mut length = 0;
-            loop {
-                let mut h = String::new();
-                reader.read_line(&mut h).unwrap();
-                if h.trim().is_empty() {
-                    break;
-                }
-                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            status
+            read_answer(&mut reader).0
         };
         let burst: Vec<String> = (0..3).map(|_| call()).collect();
         assert!(

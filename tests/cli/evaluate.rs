@@ -10,12 +10,11 @@ use crate::support::*;
 
 #[test]
 fn aws_cli_doc_example_passes_with_one_medium() {
-    let run = evaluate(
-        &[public(
-            "findings/basic/awscli-example-sample-repo-1-finding-epoch-timestamps.json",
-        )],
-        &[],
-    );
+    let run = Gate::evaluate(&[public(
+        "findings/basic/awscli-example-sample-repo-1-finding-epoch-timestamps.json",
+    )])
+    .reports()
+    .run();
     run.expect(0);
     let report = run.json();
     assert_eq!(report["result"], "pass");
@@ -29,17 +28,16 @@ fn aws_cli_doc_example_passes_with_one_medium() {
         report["images"][0]
     );
     run.sarif();
-    assert!(run.stderr().contains("PASS"), "{}", run.stderr());
+    run.assert_stderr("PASS");
 }
 
 #[test]
 fn real_debian_scan_with_257_findings_fails_on_critical_and_high() {
-    let run = evaluate(
-        &[public(
-            "findings/basic/cultureamp-debian10-bff-version-257-findings.json",
-        )],
-        &[],
-    );
+    let run = Gate::evaluate(&[public(
+        "findings/basic/cultureamp-debian10-bff-version-257-findings.json",
+    )])
+    .reports()
+    .run();
     run.expect(1);
     let report = run.json();
     assert_eq!(report["result"], "fail");
@@ -66,50 +64,47 @@ fn real_debian_scan_with_257_findings_fails_on_critical_and_high() {
     let sarif = run.sarif();
     assert_eq!(sarif["runs"].as_array().unwrap().len(), 1);
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 257);
-    assert!(run.file("summary.md").contains("fail-on = high"));
-    assert!(run.stderr().contains("FAIL"), "{}", run.stderr());
+    assert!(run.markdown().contains("fail-on = high"));
+    run.assert_stderr("FAIL");
 }
 
 #[test]
 fn hand_edited_sample_with_disagreeing_counts_warns_and_judges_the_list() {
-    let run = evaluate(
-        &[public(
-            "findings/basic/cultureamp-sample-repo-3-findings-edited-cli-example.json",
-        )],
-        &[],
-    );
+    let run = Gate::evaluate(&[public(
+        "findings/basic/cultureamp-sample-repo-3-findings-edited-cli-example.json",
+    )])
+    .reports()
+    .run();
     run.expect(0);
     let report = run.json();
     assert_eq!(report["counts"]["total"], 3);
     assert_eq!(report["counts"]["unknown"], 1);
     let warnings = report["warnings"].to_string();
     assert!(warnings.contains("disagree"), "{warnings}");
-    assert!(run.stderr().contains("disagree"), "{}", run.stderr());
+    run.assert_stderr("disagree");
 }
 
 #[test]
 fn first_page_with_next_token_is_refused_not_passed() {
-    let run = evaluate(
-        &[public(
-            "findings/basic/dynatrace-docs-unguard-frontend-page1-4-of-715-findings-nexttoken.json",
-        )],
-        &[],
-    );
+    let run = Gate::evaluate(&[public(
+        "findings/basic/dynatrace-docs-unguard-frontend-page1-4-of-715-findings-nexttoken.json",
+    )])
+    .reports()
+    .run();
     run.expect(2);
-    assert!(run.stderr().contains("`nextToken`"), "{}", run.stderr());
-    assert!(run.stderr().contains("715"), "{}", run.stderr());
+    run.assert_stderr("`nextToken`");
+    run.assert_stderr("715");
     assert_eq!(run.json()["result"], "error");
     assert!(!run.exists("report.sarif"));
 }
 
 #[test]
 fn aws_cli_v1_alpine_output_passes() {
-    let run = evaluate(
-        &[public(
-            "findings/basic/strongjz-workshop-alpine-golang-example-4-findings-cli-v1.json",
-        )],
-        &[],
-    );
+    let run = Gate::evaluate(&[public(
+        "findings/basic/strongjz-workshop-alpine-golang-example-4-findings-cli-v1.json",
+    )])
+    .reports()
+    .run();
     run.expect(0);
     let report = run.json();
     assert_eq!(report["counts"]["medium"], 3);
@@ -118,12 +113,11 @@ fn aws_cli_v1_alpine_output_passes() {
 
 #[test]
 fn moto_enhanced_example_keeps_untriaged_as_unknown_without_score() {
-    let run = evaluate(
-        &[public(
-            "findings/enhanced/moto-test-motoserver-debian12-2-findings-untriaged.json",
-        )],
-        &[],
-    );
+    let run = Gate::evaluate(&[public(
+        "findings/enhanced/moto-test-motoserver-debian12-2-findings-untriaged.json",
+    )])
+    .reports()
+    .run();
     run.expect(0);
     let report = run.json();
     assert_eq!(report["counts"]["total"], 2);
@@ -142,12 +136,11 @@ fn moto_enhanced_example_keeps_untriaged_as_unknown_without_score() {
 
 #[test]
 fn api_reference_enhanced_active_example_fails_on_its_high() {
-    let run = evaluate(
-        &[public(
-            "findings/enhanced/ecr-api-reference-example-enhanced-1-finding-active.json",
-        )],
-        &[],
-    );
+    let run = Gate::evaluate(&[public(
+        "findings/enhanced/ecr-api-reference-example-enhanced-1-finding-active.json",
+    )])
+    .reports()
+    .run();
     run.expect(1);
     let report = run.json();
     assert_eq!(report["counts"]["high"], 1);
@@ -160,128 +153,112 @@ fn api_reference_enhanced_active_example_fails_on_its_high() {
 #[test]
 fn enhanced_region_is_read_from_the_resource_arn() {
     // ECR's `Resource` has no `region` field; the API reference example names its region only in the ARN.
-    let run = evaluate(
-        &[public(
-            "findings/enhanced/ecr-api-reference-example-enhanced-1-finding-active.json",
-        )],
-        &[],
-    );
+    let run = Gate::evaluate(&[public(
+        "findings/enhanced/ecr-api-reference-example-enhanced-1-finding-active.json",
+    )])
+    .reports()
+    .run();
     assert_eq!(run.json()["images"][0]["region"], "us-west-2");
 }
 
 #[test]
 fn single_enhanced_finding_fragment_is_not_a_scan_result() {
-    let run = evaluate(
-        &[public(
-            "findings/enhanced/cdk-eks-blueprints-patterns-fragment-1-enhanced-finding-centos8.json",
-        )],
-        &[],
-    );
+    let run = Gate::evaluate(&[public(
+        "findings/enhanced/cdk-eks-blueprints-patterns-fragment-1-enhanced-finding-centos8.json",
+    )])
+    .reports()
+    .run();
     run.expect(2);
-    assert!(
-        run.stderr().contains("single enhanced finding"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr("single enhanced finding");
 }
 
 #[test]
 fn cli_max_items_output_with_capital_next_token_is_refused_not_passed() {
     // Regression (issue 8.1): `--max-items` prints the resume token as `NextToken`; the reader only knew
     // `nextToken`, so one low finding was judged although the counts declare 40 critical ones.
-    let run = evaluate(&[fixture("findings/cli-max-items-next-token.json")], &[]);
+    let run = Gate::evaluate(&[fixture("findings/cli-max-items-next-token.json")])
+        .reports()
+        .run();
     run.expect(2);
-    let stderr = run.stderr();
-    assert!(stderr.contains("`NextToken`"), "{stderr}");
-    assert!(
-        stderr.contains("1 findings listed of 41 counted"),
-        "{stderr}"
-    );
+    run.assert_stderr("`NextToken`");
+    run.assert_stderr("1 findings listed of 41 counted");
     assert_eq!(run.json()["result"], "error");
     assert!(!run.exists("report.sarif"));
     // --report-only never turns a partial list into a pass.
-    evaluate(
-        &[fixture("findings/cli-max-items-next-token.json")],
-        &["--report-only", "--fail-on", "none"],
-    )
-    .expect(2);
+    Gate::evaluate(&[fixture("findings/cli-max-items-next-token.json")])
+        .reports()
+        .report_only()
+        .fail_on("none")
+        .run()
+        .expect(2);
 }
 
 #[test]
 fn counts_declaring_more_than_listed_give_no_verdict_naming_both_numbers() {
     // Regression (issue 8.2): more declared than listed means findings are missing: no verdict, exit 3.
-    let run = evaluate(
-        &[fixture("findings/counts-declare-more-than-listed.json")],
-        &["--fail-on", "critical"],
-    );
+    let run = Gate::evaluate(&[fixture("findings/counts-declare-more-than-listed.json")])
+        .reports()
+        .fail_on("critical")
+        .run();
     run.expect(3);
     let report = run.json();
     assert_eq!(report["result"], "incomplete");
-    let stderr = run.stderr();
-    assert!(stderr.contains("CRITICAL 2 declared, 0 listed"), "{stderr}");
-    assert!(stderr.contains("HIGH 3 declared, 1 listed"), "{stderr}");
+    let stderr = &run.stderr;
+    run.assert_stderr("CRITICAL 2 declared, 0 listed");
+    run.assert_stderr("HIGH 3 declared, 1 listed");
     assert!(!stderr.contains("LOW 1 declared"), "{stderr}");
     assert!(!run.exists("report.sarif"));
-    assert!(run.file("summary.md").contains("HIGH 3 declared, 1 listed"));
-    evaluate(
-        &[fixture("findings/counts-declare-more-than-listed.json")],
-        &["--report-only"],
-    )
-    .expect(3);
+    assert!(run.markdown().contains("HIGH 3 declared, 1 listed"));
+    Gate::evaluate(&[fixture("findings/counts-declare-more-than-listed.json")])
+        .reports()
+        .report_only()
+        .run()
+        .expect(3);
 }
 
 #[test]
 fn enhanced_complete_result_whose_list_was_dropped_gives_no_verdict() {
     // An outdated CLI drops `enhancedFindings` of a COMPLETE enhanced result: only the counts remain.
-    let run = evaluate(
-        &[fixture(
-            "findings/enhanced-complete-without-enhanced-findings.json",
-        )],
-        &[],
-    );
+    let run = Gate::evaluate(&[fixture(
+        "findings/enhanced-complete-without-enhanced-findings.json",
+    )])
+    .reports()
+    .run();
     run.expect(3);
-    let stderr = run.stderr();
-    assert!(stderr.contains("HIGH 2 declared, 0 listed"), "{stderr}");
-    assert!(stderr.contains("MEDIUM 5 declared, 0 listed"), "{stderr}");
+    run.assert_stderr("HIGH 2 declared, 0 listed");
+    run.assert_stderr("MEDIUM 5 declared, 0 listed");
 }
 
 #[test]
 fn one_platform_with_missing_findings_stops_the_verdict_for_all() {
     let [amd64, _] = platforms();
-    let run = evaluate(
-        &[
-            amd64,
-            fixture("findings/counts-declare-more-than-listed.json"),
-        ],
-        &[],
-    );
+    let run = Gate::evaluate(&[
+        amd64,
+        fixture("findings/counts-declare-more-than-listed.json"),
+    ])
+    .reports()
+    .run();
     run.expect(3);
 }
 
 #[test]
 fn outdated_cli_output_without_enhanced_findings_is_refused() {
-    let run = evaluate(
-        &[public(
-            "findings/status/aws-cli-issue-6759-enhanced-continuous-active-empty-findings.json",
-        )],
-        &[],
-    );
+    let run = Gate::evaluate(&[public(
+        "findings/status/aws-cli-issue-6759-enhanced-continuous-active-empty-findings.json",
+    )])
+    .reports()
+    .run();
     run.expect(2);
-    assert!(
-        run.stderr().contains("enhancedFindings"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr("enhancedFindings");
 }
 
 #[test]
 fn complete_before_enhanced_findings_filled_in_is_incomplete() {
-    let run = evaluate(
-        &[public(
-            "findings/status/aws-sdk-issue-289-enhanced-scan-on-push-complete-empty-redacted.json",
-        )],
-        &[],
-    );
+    let run = Gate::evaluate(&[public(
+        "findings/status/aws-sdk-issue-289-enhanced-scan-on-push-complete-empty-redacted.json",
+    )])
+    .reports()
+    .run();
     run.expect(3);
     assert_eq!(run.json()["result"], "incomplete");
     assert!(!run.exists("report.sarif"));
@@ -303,31 +280,26 @@ fn scans_that_are_not_finished_or_failed_exit_3() {
             "FAILED",
         ),
     ] {
-        let run = evaluate(&[public(file)], &[]);
+        let run = Gate::evaluate(&[public(file)]).reports().run();
         run.expect(3);
-        assert!(run.stderr().contains(status), "{file}: {}", run.stderr());
+        assert!(run.stderr.contains(status), "{file}: {}", run.stderr);
         let report = run.json();
         assert_eq!(report["result"], "incomplete", "{file}");
         assert_eq!(report["verdict"], Value::Null);
         let escaped = status.replace('_', "\\_");
-        assert!(run.file("summary.md").contains(&escaped), "{file}");
+        assert!(run.markdown().contains(&escaped), "{file}");
     }
 }
 
 #[test]
 fn failed_scan_says_why() {
-    let run = evaluate(
-        &[public(
-            "findings/status/strongjz-workshop-failed-unsupportedimageerror-scratch-null-findings.json",
-        )],
-        &[],
-    );
+    let run = Gate::evaluate(&[public(
+        "findings/status/strongjz-workshop-failed-unsupportedimageerror-scratch-null-findings.json",
+    )])
+    .reports()
+    .run();
     run.expect(3);
-    assert!(
-        run.stderr().contains("UnsupportedImageError"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr("UnsupportedImageError");
 }
 
 #[test]
@@ -336,13 +308,13 @@ fn eventbridge_events_are_refused_with_a_clear_error() {
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).expect("events dir") {
         let path = entry.expect("entry").path();
-        let run = evaluate(std::slice::from_ref(&path), &[]);
+        let run = Gate::evaluate(std::slice::from_ref(&path)).reports().run();
         run.expect(2);
         assert!(
-            run.stderr().contains("EventBridge event"),
+            run.stderr.contains("EventBridge event"),
             "{}: {}",
             path.display(),
-            run.stderr()
+            run.stderr
         );
         seen += 1;
     }
@@ -360,7 +332,7 @@ fn platforms() -> [PathBuf; 2] {
 
 #[test]
 fn two_platforms_merge_identical_findings_and_list_both_images() {
-    let run = evaluate(&platforms(), &[]);
+    let run = Gate::evaluate(&platforms()).reports().run();
     run.expect(1);
     let report = run.json();
     let images = report["images"].as_array().unwrap();
@@ -404,7 +376,11 @@ fn two_platforms_merge_identical_findings_and_list_both_images() {
 
 #[test]
 fn only_fixed_spares_findings_inspector_says_have_no_fix() {
-    let run = evaluate(&platforms(), &["--only-fixed", "--fail-on", "medium"]);
+    let run = Gate::evaluate(&platforms())
+        .reports()
+        .arg("--only-fixed")
+        .fail_on("medium")
+        .run();
     run.expect(1);
     let report = run.json();
     let violating: Vec<&str> = report["verdict"]["violations"]
@@ -419,7 +395,9 @@ fn only_fixed_spares_findings_inspector_says_have_no_fix() {
 
 #[test]
 fn zero_findings_pass() {
-    let run = evaluate(&[fixture("findings/basic-zero-findings.json")], &[]);
+    let run = Gate::evaluate(&[fixture("findings/basic-zero-findings.json")])
+        .reports()
+        .run();
     run.expect(0);
     let report = run.json();
     assert_eq!(report["counts"]["total"], 0);
@@ -429,10 +407,10 @@ fn zero_findings_pass() {
 
 #[test]
 fn cvss3_preferred_numbers_as_strings_and_epoch_times_read() {
-    let run = evaluate(
-        &[fixture("findings/basic-cvss3-epoch.json")],
-        &["--fail-on", "critical"],
-    );
+    let run = Gate::evaluate(&[fixture("findings/basic-cvss3-epoch.json")])
+        .reports()
+        .fail_on("critical")
+        .run();
     run.expect(0);
     let report = run.json();
     let by_id = |id: &str| {
@@ -465,62 +443,63 @@ fn cvss3_preferred_numbers_as_strings_and_epoch_times_read() {
 
 #[test]
 fn unknown_severity_is_kept_as_unknown_never_dropped() {
-    let run = evaluate(&[fixture("findings/unknown-severity.json")], &[]);
+    let run = Gate::evaluate(&[fixture("findings/unknown-severity.json")])
+        .reports()
+        .run();
     run.expect(0);
     let report = run.json();
     assert_eq!(report["counts"]["unknown"], 1);
     assert_eq!(report["findings"][0]["vendor_severity"], "CATASTROPHIC");
-    let strict = evaluate(
-        &[fixture("findings/unknown-severity.json")],
-        &["--fail-on", "informational"],
-    );
+    let strict = Gate::evaluate(&[fixture("findings/unknown-severity.json")])
+        .reports()
+        .fail_on("informational")
+        .run();
     strict.expect(1);
 }
 
 #[test]
 fn unknown_scan_status_is_never_a_pass() {
-    let run = evaluate(&[fixture("findings/unknown-status.json")], &[]);
+    let run = Gate::evaluate(&[fixture("findings/unknown-status.json")])
+        .reports()
+        .run();
     run.expect(3);
-    assert!(run.stderr().contains("QUANTUM_RESCAN"), "{}", run.stderr());
+    run.assert_stderr("QUANTUM_RESCAN");
 }
 
 #[test]
 fn truncated_json_says_where() {
-    let run = evaluate(&[fixture("findings/truncated.json")], &[]);
+    let run = Gate::evaluate(&[fixture("findings/truncated.json")])
+        .reports()
+        .run();
     run.expect(2);
-    let stderr = run.stderr();
-    assert!(stderr.contains("truncated.json"), "{stderr}");
-    assert!(
-        stderr.contains("not valid JSON at line 4, column"),
-        "{stderr}"
-    );
+    run.assert_stderr("truncated.json");
+    run.assert_stderr("not valid JSON at line 4, column");
 }
 
 #[test]
 fn wrong_shape_names_the_path() {
-    let run = evaluate(&[fixture("findings/wrong-shape.json")], &[]);
+    let run = Gate::evaluate(&[fixture("findings/wrong-shape.json")])
+        .reports()
+        .run();
     run.expect(2);
-    let stderr = run.stderr();
-    assert!(stderr.contains("imageScanFindings.findings"), "{stderr}");
-    assert!(stderr.contains("line 4"), "{stderr}");
+    run.assert_stderr("imageScanFindings.findings");
+    run.assert_stderr("line 4");
 }
 
 #[test]
 fn missing_findings_file_is_an_error_naming_it() {
-    let run = evaluate(&[PathBuf::from("no-such-file.json")], &[]);
+    let run = Gate::evaluate(&[PathBuf::from("no-such-file.json")])
+        .reports()
+        .run();
     run.expect(2);
-    assert!(
-        run.stderr().contains("no-such-file.json"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr("no-such-file.json");
 }
 
 #[test]
 fn a_bad_file_among_good_ones_is_still_an_error() {
     let mut files = platforms().to_vec();
     files.push(fixture("findings/truncated.json"));
-    evaluate(&files, &[]).expect(2);
+    Gate::evaluate(&files).reports().run().expect(2);
 }
 
 #[test]
@@ -541,17 +520,19 @@ fn not_json_at_all_and_empty_files_are_errors() {
     for (name, bytes) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).expect("write");
-        let run = evaluate(&[path], &[]);
+        let run = Gate::evaluate(&[path]).reports().run();
         run.expect(2);
-        assert!(run.stderr().contains(name), "{name}: {}", run.stderr());
+        assert!(run.stderr.contains(name), "{name}: {}", run.stderr);
     }
 }
 
 #[test]
 fn hostile_vendor_text_is_neutralised_in_every_report() {
-    let run = evaluate(&[fixture("findings/hostile.json")], &[]);
+    let run = Gate::evaluate(&[fixture("findings/hostile.json")])
+        .reports()
+        .run();
     run.expect(1);
-    let summary = run.file("summary.md");
+    let summary = run.markdown();
     for bad in [
         "<script",
         "<img",
@@ -567,10 +548,10 @@ fn hostile_vendor_text_is_neutralised_in_every_report() {
         !summary.lines().any(|l| l.trim_start().starts_with("::")),
         "{summary}"
     );
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     assert!(!stderr.lines().any(|l| l.starts_with("::")), "{stderr}");
     assert!(!stderr.contains('\u{202e}') && !stderr.contains('\u{7}'));
-    assert!(run.stdout().is_empty());
+    assert!(run.stdout.is_empty());
     run.json();
     let sarif = run.sarif();
     for result in sarif["runs"][0]["results"].as_array().unwrap() {
@@ -615,10 +596,10 @@ fn thousands_of_findings_render_within_limits() {
     });
     let path = dir.path().join("big.json");
     std::fs::write(&path, serde_json::to_vec(&doc).unwrap()).expect("write");
-    let run = evaluate(&[path], &[]);
+    let run = Gate::evaluate(&[path]).reports().run();
     run.expect(1);
     assert_eq!(run.json()["counts"]["total"], 5000);
-    let summary = run.file("summary.md");
+    let summary = run.markdown();
     assert!(summary.len() <= 1_048_576);
     let sarif = run.sarif();
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 5000);
@@ -628,10 +609,7 @@ fn thousands_of_findings_render_within_limits() {
 
 #[test]
 fn policy_file_ignores_with_scope_and_reports_expired_and_unused() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("ecr-scan-gate.toml"),
-        r#"
+    let policy = r#"
 [gate]
 fail-on = "high"
 
@@ -650,22 +628,12 @@ expires = "2026-10-01"
 id = "CVE-1999-0001"
 reason = "stale"
 expires = "2027-01-01"
-"#,
-    )
-    .expect("write policy");
-    let mut args = vec![
-        "evaluate".to_string(),
-        "--today".into(),
-        TODAY.into(),
-        "--json".into(),
-        "report.json".into(),
-        "--markdown".into(),
-        "summary.md".into(),
-        "--findings".into(),
-    ];
-    args.extend(platforms().iter().map(|p| p.display().to_string()));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let run = run_in(dir, &args);
+"#;
+    let run = Gate::evaluate(&platforms())
+        .file("ecr-scan-gate.toml", policy)
+        .json()
+        .markdown()
+        .run();
     run.expect(1);
     let report = run.json();
     let verdict = &report["verdict"];
@@ -674,73 +642,44 @@ expires = "2027-01-01"
     assert_eq!(verdict["expired_ignores"][0]["id"], "GHSA-xxxx-yyyy-zzzz");
     assert_eq!(verdict["unused_ignores"][0]["id"], "CVE-1999-0001");
     assert_eq!(verdict["ignored"], 3);
-    let summary = run.file("summary.md");
+    let summary = run.markdown();
     assert!(
         summary.contains("TLS is terminated at the load balancer"),
         "{summary}"
     );
     assert!(summary.contains("2026-10-01"), "{summary}");
-    assert!(run.stderr().contains("expired"), "{}", run.stderr());
+    run.assert_stderr("expired");
 }
 
 #[test]
 fn malformed_policy_lists_every_problem_with_file_line_and_key() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("policy.toml"),
-        "[gate]\nfail-on = \"hihg\"\n\n[[ignore]]\nid = \"CVE-1\"\nexpires = \"soon\"\n",
-    )
-    .expect("write policy");
-    let findings = fixture("findings/basic-zero-findings.json");
-    let run = run_in(
-        dir,
-        &[
-            "evaluate",
-            "--policy",
+    let run = Gate::evaluate(&[fixture("findings/basic-zero-findings.json")])
+        .file(
             "policy.toml",
-            "--json",
-            "report.json",
-            "--findings",
-            findings.to_str().unwrap(),
-        ],
-    );
+            "[gate]\nfail-on = \"hihg\"\n\n[[ignore]]\nid = \"CVE-1\"\nexpires = \"soon\"\n",
+        )
+        .policy("policy.toml")
+        .json()
+        .run();
     run.expect(2);
-    let stderr = run.stderr();
-    assert!(
-        stderr.contains("policy.toml:line 2, column 11: gate.fail-on"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("policy.toml:line 4, column 1: ignore[0].reason"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("policy.toml:line 6, column 11: ignore[0].expires"),
-        "{stderr}"
-    );
+    run.assert_stderr("policy.toml:line 2, column 11: gate.fail-on");
+    run.assert_stderr("policy.toml:line 4, column 1: ignore[0].reason");
+    run.assert_stderr("policy.toml:line 6, column 11: ignore[0].expires");
     assert_eq!(run.json()["result"], "error");
 }
 
 #[test]
 fn explicit_policy_file_that_does_not_exist_is_an_error() {
-    let findings = fixture("findings/basic-zero-findings.json");
-    let run = run_in(
-        tempfile::tempdir().unwrap(),
-        &[
-            "evaluate",
-            "--policy",
-            "nope.toml",
-            "--findings",
-            findings.to_str().unwrap(),
-        ],
-    );
+    let run = Gate::evaluate(&[fixture("findings/basic-zero-findings.json")])
+        .policy("nope.toml")
+        .run();
     run.expect(2);
-    assert!(run.stderr().contains("nope.toml"), "{}", run.stderr());
+    run.assert_stderr("nope.toml");
 }
 
 #[test]
 fn report_only_exits_0_but_reports_the_failure() {
-    let run = evaluate(&platforms(), &["--report-only"]);
+    let run = Gate::evaluate(&platforms()).reports().report_only().run();
     run.expect(0);
     let report = run.json();
     assert_eq!(report["result"], "fail");
@@ -749,68 +688,65 @@ fn report_only_exits_0_but_reports_the_failure() {
 
 #[test]
 fn report_only_does_not_hide_errors_or_incomplete_scans() {
-    evaluate(&[fixture("findings/truncated.json")], &["--report-only"]).expect(2);
-    evaluate(
-        &[fixture("findings/unknown-status.json")],
-        &["--report-only"],
-    )
-    .expect(3);
+    Gate::evaluate(&[fixture("findings/truncated.json")])
+        .reports()
+        .report_only()
+        .run()
+        .expect(2);
+    Gate::evaluate(&[fixture("findings/unknown-status.json")])
+        .reports()
+        .report_only()
+        .run()
+        .expect(3);
 }
 
 #[test]
 fn fail_on_flag_overrides_and_none_passes() {
-    evaluate(&platforms(), &["--fail-on", "none"]).expect(0);
-    evaluate(
-        &platforms(),
-        &["--fail-on", "critical", "--ignore", "CVE-2026-0001"],
-    )
-    .expect(0);
-    evaluate(&platforms(), &["--fail-on", "critical"]).expect(1);
+    Gate::evaluate(&platforms())
+        .reports()
+        .fail_on("none")
+        .run()
+        .expect(0);
+    Gate::evaluate(&platforms())
+        .reports()
+        .fail_on("critical")
+        .args(&["--ignore", "CVE-2026-0001"])
+        .run()
+        .expect(0);
+    Gate::evaluate(&platforms())
+        .reports()
+        .fail_on("critical")
+        .run()
+        .expect(1);
 }
 
 #[test]
 fn bad_flag_values_list_the_valid_choices() {
-    let run = evaluate(&platforms(), &["--fail-on", "severe"]);
+    let run = Gate::evaluate(&platforms())
+        .reports()
+        .fail_on("severe")
+        .run();
     run.expect(2);
-    assert!(
-        run.stderr()
-            .contains("critical, high, medium, low, informational, none"),
-        "{}",
-        run.stderr()
-    );
-    evaluate(&platforms(), &["--min-score", "11"]).expect(2);
+    run.assert_stderr("critical, high, medium, low, informational, none");
+    Gate::evaluate(&platforms())
+        .reports()
+        .args(&["--min-score", "11"])
+        .run()
+        .expect(2);
 }
 
 #[test]
 fn json_report_can_go_to_stdout_and_nothing_else_does() {
-    let files = platforms();
-    let run = run_in(
-        tempfile::tempdir().unwrap(),
-        &[
-            "evaluate",
-            "--today",
-            TODAY,
-            "--json",
-            "-",
-            "--findings",
-            files[0].to_str().unwrap(),
-        ],
-    );
+    let [amd64, _] = platforms();
+    let run = Gate::evaluate(std::slice::from_ref(&amd64))
+        .args(&["--json", "-"])
+        .run();
     run.expect(1);
-    let report: Value = serde_json::from_str(&run.stdout()).expect("stdout is the JSON report");
+    let report: Value = serde_json::from_str(&run.stdout).expect("stdout is the JSON report");
     validate(&report_schema(), &report, "stdout JSON");
-    let two = run_in(
-        tempfile::tempdir().unwrap(),
-        &[
-            "evaluate",
-            "--json",
-            "-",
-            "--sarif",
-            "-",
-            "--findings",
-            files[0].to_str().unwrap(),
-        ],
-    );
+    let two = Gate::evaluate(&[amd64])
+        .args(&["--json", "-", "--sarif", "-"])
+        .run();
     two.expect(2);
 }
 
@@ -820,7 +756,7 @@ fn reports_are_written_whatever_the_verdict() {
         (vec![fixture("findings/basic-zero-findings.json")], 0),
         (platforms().to_vec(), 1),
     ] {
-        let run = evaluate(&files, &[]);
+        let run = Gate::evaluate(&files).reports().run();
         run.expect(code);
         assert!(
             run.exists("report.json") && run.exists("report.sarif") && run.exists("summary.md")
@@ -830,34 +766,22 @@ fn reports_are_written_whatever_the_verdict() {
 
 #[test]
 fn unwritable_report_path_is_an_error_even_on_pass() {
-    let findings = fixture("findings/basic-zero-findings.json");
-    let run = run_in(
-        tempfile::tempdir().unwrap(),
-        &[
-            "evaluate",
-            "--json",
-            "/dev/null/report.json",
-            "--findings",
-            findings.to_str().unwrap(),
-        ],
-    );
+    let run = Gate::evaluate(&[fixture("findings/basic-zero-findings.json")])
+        .args(&["--json", "/dev/null/report.json"])
+        .run();
     run.expect(2);
-    assert!(
-        run.stderr().contains("couldn't write the JSON report"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr("couldn't write the JSON report");
 }
 
 #[test]
 fn help_and_version_work() {
-    let run = run_in(tempfile::tempdir().unwrap(), &["--help"]);
+    let run = Gate::command(&["--help"]).run();
     run.expect(0);
-    assert!(run.stdout().contains("evaluate"));
-    let run = run_in(tempfile::tempdir().unwrap(), &["--version"]);
+    assert!(run.stdout.contains("evaluate"));
+    let run = Gate::command(&["--version"]).run();
     run.expect(0);
-    assert!(run.stdout().starts_with("ecr-scan-gate "));
-    run_in(tempfile::tempdir().unwrap(), &["frobnicate"]).expect(2);
+    assert!(run.stdout.starts_with("ecr-scan-gate "));
+    Gate::command(&["frobnicate"]).run().expect(2);
 }
 
 // ---- The bundled example (the README's quick start) ----
@@ -867,20 +791,7 @@ fn bundled_example_policy_parses_and_gates_the_example() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let policy = root.join("examples/ecr-scan-gate.toml");
     let findings = root.join("examples/debian10-bff-version.json");
-    let run = run_in(
-        tempfile::tempdir().unwrap(),
-        &[
-            "evaluate",
-            "--today",
-            TODAY,
-            "--policy",
-            policy.to_str().unwrap(),
-            "--json",
-            "report.json",
-            "--findings",
-            findings.to_str().unwrap(),
-        ],
-    );
+    let run = Gate::evaluate(&[findings]).policy(&policy).json().run();
     run.expect(1);
     let report = run.json();
     let verdict = &report["verdict"];
@@ -896,14 +807,14 @@ fn fuzz_regressions_never_crash() {
     for entry in std::fs::read_dir(&dir).expect("fuzz-regressions dir") {
         let path = entry.expect("entry").path();
         if path.extension().is_some_and(|e| e == "json") {
-            let run = evaluate(std::slice::from_ref(&path), &[]);
+            let run = Gate::evaluate(std::slice::from_ref(&path)).reports().run();
             assert!(
-                [0, 1, 2, 3].contains(&run.code()),
+                [0, 1, 2, 3].contains(&run.exit),
                 "{}: {}",
                 path.display(),
-                run.stderr()
+                run.stderr
             );
-            assert!(!run.stderr().contains("panicked"), "{}", run.stderr());
+            assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
         }
     }
 }

@@ -7,7 +7,11 @@ mod evaluate;
 mod moto;
 mod push;
 mod push_credentials;
+mod recorder;
 mod registry_server;
 mod scan_moto;
 mod scan_stub;
 mod support;
+
+/// The one HTTP client (declared by `registry_server`, which the push benchmark includes on its own).
+use registry_server::http;

@@ -8,7 +8,7 @@
 //! already in use"): another port is tried. Every test gets its own server, so tests run in parallel
 //! and never see each other's state.
 //!
-//! Requests are JSON 1.1 over plain `std::net` HTTP/1.1 (`POST /`, `X-Amz-Target:
+//! Requests are JSON 1.1 over the tests' HTTP client ([`crate::http`]; `POST /`, `X-Amz-Target:
 //! AmazonEC2ContainerRegistry_V20150921.<Action>`, `Content-Type: application/x-amz-json-1.1`). moto
 //! does not verify signatures, but it does need an `Authorization` header in SigV4 shape: the server
 //! picks the service from the credential scope (`…/REGION/ecr/aws4_request`) and the region from it
@@ -45,8 +45,7 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -55,6 +54,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+
+use crate::http::{self, free_port};
 
 /// The account moto answers as.
 pub const ACCOUNT: &str = "123456789012";
@@ -154,7 +155,7 @@ impl Moto {
             }
             bound = bound || running.try_recv().is_ok();
             if bound
-                && let Ok(response) = http(self.port, "GET", "/moto-api/", &[], b"")
+                && let Ok(response) = http::request(self.port, "GET", "/moto-api/", &[], b"")
                 && response.status == 200
             {
                 return Ok(());
@@ -196,7 +197,7 @@ impl Moto {
     /// matching image that has a scan gets the first of them, and keeps getting it.
     pub fn set_scan_findings(&self, region: &str, results: &[Value]) {
         let body = json!({ "results": results, "region": region, "account_id": ACCOUNT });
-        let response = http(
+        let response = http::request(
             self.port,
             "POST",
             "/moto-api/static/ecr/scan-finding-results",
@@ -261,109 +262,6 @@ fn drain(child: &mut Child, port: u16, log: Arc<Mutex<String>>) -> mpsc::Receive
     rx
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|l| l.local_addr())
-        .expect("a free port on 127.0.0.1")
-        .port()
-}
-
-/// An HTTP answer.
-#[derive(Debug)]
-pub struct Response {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Response {
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-/// One HTTP/1.1 request to 127.0.0.1:`port` on a fresh connection (`Connection: close`).
-pub fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> std::io::Result<Response> {
-    let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(30)))?;
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes())?;
-    stream.write_all(body)?;
-    stream.flush()?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    parse_response(&raw)
-}
-
-fn parse_response(raw: &[u8]) -> std::io::Result<Response> {
-    let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| bad("no end of headers"))?;
-    let head = String::from_utf8_lossy(&raw[..split]);
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|line| line.split_whitespace().nth(1))
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| bad("no status line"))?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let rest = &raw[split + 4..];
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let body = if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
-        dechunk(rest).ok_or_else(|| bad("bad chunked body"))?
-    } else if let Some(length) = header("content-length").and_then(|v| v.parse::<usize>().ok()) {
-        rest.get(..length)
-            .ok_or_else(|| bad("body shorter than Content-Length"))?
-            .to_vec()
-    } else {
-        rest.to_vec()
-    };
-    Ok(Response {
-        status,
-        headers,
-        body,
-    })
-}
-
-fn dechunk(mut rest: &[u8]) -> Option<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        let end = rest.windows(2).position(|w| w == b"\r\n")?;
-        let size_text = std::str::from_utf8(&rest[..end]).ok()?;
-        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-        rest = &rest[end + 2..];
-        if size == 0 {
-            return Some(body);
-        }
-        body.extend_from_slice(rest.get(..size)?);
-        rest = rest.get(size + 2..)?;
-    }
-}
-
 /// An error answer of the ECR API (`__type` and `message` of the JSON 1.1 error body).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsError {
@@ -389,7 +287,7 @@ impl MotoEcr {
             self.region,
             "0".repeat(64)
         );
-        let response = http(
+        let response = http::request(
             self.port,
             "POST",
             "/",
@@ -619,7 +517,7 @@ fn moto_speaks_ecr_json_as_documented() {
 #[test]
 fn moto_needs_a_sigv4_shaped_authorization_header() {
     let moto = Moto::start();
-    let unsigned = http(
+    let unsigned = http::request(
         moto.port(),
         "POST",
         "/",

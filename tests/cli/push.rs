@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::moto::{Moto, MotoEcr, REGION, digest_of};
 use crate::registry_server::{Faults, Proxy, Registry, RegistryApi};
-use crate::support::{Run, run_with_env};
+use crate::support::{Gate, Run};
 
 const REPOSITORY: &str = "team/app";
 const TAG: &str = "v1";
@@ -311,8 +311,11 @@ fn put_image(ecr: &MotoEcr, manifest: &[u8], media_type: &str, digest: &str, tag
     let _ = ecr.call("PutImage", &input);
 }
 
-/// moto (with the repository) and a registry that takes `registry_password`.
+/// moto (with the repository), a registry that takes `registry_password`, and the mirror between
+/// them.
 struct Stack {
+    // Stopped before the servers it reads and writes.
+    _mirror: Mirror,
     moto: Moto,
     registry: Registry,
 }
@@ -326,64 +329,49 @@ impl Stack {
         let moto = Moto::start();
         moto.ecr(REGION).create_repository(REPOSITORY);
         let registry = Registry::start(password);
-        Stack { moto, registry }
+        Stack {
+            _mirror: Mirror::start(registry.api(), moto.ecr(REGION)),
+            moto,
+            registry,
+        }
     }
 
-    /// `scan team/app:v1 --push SOURCE` against the registry's endpoint.
-    fn push(&self, source: &Path, extra: &[&str]) -> Run {
-        self.push_via(&self.registry.endpoint(), source, extra, &[])
+    /// `scan team/app:v1 --push SOURCE` straight to the registry.
+    fn push(&self, source: &Path) -> Gate {
+        self.push_via(&self.registry.endpoint(), source)
     }
 
-    /// `scan team/app:v1 --push SOURCE --registry-endpoint ENDPOINT`.
-    fn push_via(&self, endpoint: &str, source: &Path, extra: &[&str], env: &[(&str, &str)]) -> Run {
-        self.push_image(&format!("{REPOSITORY}:{TAG}"), endpoint, source, extra, env)
+    /// `scan team/app:v1 --push SOURCE --registry-endpoint ENDPOINT` (a proxy in front of the registry).
+    fn push_via(&self, endpoint: &str, source: &Path) -> Gate {
+        self.push_image(&format!("{REPOSITORY}:{TAG}"), endpoint, source)
     }
 
-    /// `scan IMAGE --push SOURCE --registry-endpoint ENDPOINT` with the JSON report written, moto as
-    /// the ECR API, and the mirror running.
-    fn push_image(
-        &self,
-        image: &str,
-        endpoint: &str,
-        source: &Path,
-        extra: &[&str],
-        env: &[(&str, &str)],
-    ) -> Run {
-        let _mirror = Mirror::start(self.registry.api(), self.moto.ecr(REGION));
-        let moto = self.moto.endpoint();
-        let mut all_env = vec![
-            ("AWS_ENDPOINT_URL_ECR", moto.as_str()),
-            ("AWS_ACCESS_KEY_ID", "test"),
-            ("AWS_SECRET_ACCESS_KEY", "test"),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-            ("AWS_REGION", REGION),
-        ];
-        all_env.extend_from_slice(env);
-        let source = source.display().to_string();
-        let mut args = vec![
-            "scan",
-            image,
-            "--push",
-            source.as_str(),
-            "--registry-endpoint",
-            endpoint,
-            "--timeout",
-            "60s",
-            "--json",
-            "report.json",
-        ];
-        args.extend_from_slice(extra);
-        run_with_env(tempfile::tempdir().expect("tempdir"), &args, &all_env)
+    /// `scan IMAGE --push SOURCE --registry-endpoint ENDPOINT` with the JSON report written and moto
+    /// as the ECR API.
+    fn push_image(&self, image: &str, endpoint: &str, source: &Path) -> Gate {
+        Gate::scan(image)
+            .moto(&self.moto)
+            .region(REGION)
+            .push(source)
+            .registry_endpoint(endpoint)
+            .timeout("60s")
+            .json()
     }
 
     fn api(&self) -> RegistryApi {
         self.registry.api()
     }
+
+    /// The registry holds no repository at all.
+    #[track_caller]
+    fn assert_nothing_pushed(&self) {
+        assert_eq!(self.api().catalog(), Vec::<String>::new(), "nothing pushed");
+    }
 }
 
 /// The digest the run says it pushed (`pushed team/app:v1 sha256:…`).
 fn pushed_digest(run: &Run) -> String {
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     let line = stderr
         .lines()
         .find(|l| l.starts_with(&format!("pushed {REPOSITORY}:{TAG} ")))
@@ -426,7 +414,10 @@ fn assert_blobs_served(api: &RegistryApi, layout: &Layout) {
 fn multi_layer_image_is_pushed_then_scanned_and_gated() {
     let stack = Stack::start();
     let (layout, digest) = three_layer_image();
-    let run = stack.push(layout.path(), &["--push-chunk-size", SMALL_CHUNKS]);
+    let run = stack
+        .push(layout.path())
+        .args(&["--push-chunk-size", SMALL_CHUNKS])
+        .run();
     run.expect(1);
     assert_eq!(pushed_digest(&run), digest);
     let served = stack
@@ -444,8 +435,8 @@ fn multi_layer_image_is_pushed_then_scanned_and_gated() {
     let report = run.json();
     assert_eq!(report["verdict"]["result"], "fail");
     assert_eq!(report["findings"][0]["id"], "CVE-9999-9999");
-    let stderr = run.stderr();
-    assert!(stderr.contains("uploading 4 (325.3 kB)"), "{stderr}");
+    let stderr = &run.stderr;
+    run.assert_stderr("uploading 4 (325.3 kB)");
     assert!(!stderr.contains(PASSWORD), "password printed:\n{stderr}");
 }
 
@@ -460,7 +451,7 @@ fn index_is_pushed_children_first_and_each_platform_is_gated() {
     let digest = layout.finish(&index);
     let proxy = Proxy::start(stack.registry.port(), Faults::default());
 
-    let run = stack.push_via(&proxy.endpoint(), layout.path(), &[], &[]);
+    let run = stack.push_via(&proxy.endpoint(), layout.path()).run();
     run.expect(1);
     assert_eq!(pushed_digest(&run), digest);
     let mut platforms: Vec<String> = vec![
@@ -514,12 +505,11 @@ fn index_is_pushed_children_first_and_each_platform_is_gated() {
 fn re_push_of_an_unchanged_image_skips_every_blob() {
     let stack = Stack::start();
     let (layout, digest) = three_layer_image();
-    stack.push(layout.path(), &[]).expect(1);
+    stack.push(layout.path()).run().expect(1);
 
     let proxy = Proxy::start(stack.registry.port(), Faults::default());
-    let began = Instant::now();
-    let run = stack.push_via(&proxy.endpoint(), layout.path(), &[], &[]);
-    let took = began.elapsed();
+    let run = stack.push_via(&proxy.endpoint(), layout.path()).run();
+    let took = run.elapsed;
     run.expect(1);
     assert_eq!(pushed_digest(&run), digest);
     let requests = proxy.requests();
@@ -541,11 +531,7 @@ fn re_push_of_an_unchanged_image_skips_every_blob() {
         1,
         "only the tag is put again: {requests:#?}"
     );
-    let stderr = run.stderr();
-    assert!(
-        stderr.contains("4 blob(s) (325.3 kB) already in the registry; uploading 0"),
-        "{stderr}"
-    );
+    run.assert_stderr("4 blob(s) (325.3 kB) already in the registry; uploading 0");
     assert!(took < Duration::from_secs(30), "{took:?}");
 }
 
@@ -564,21 +550,13 @@ fn corrupt_layout_is_refused_before_anything_is_pushed() {
     bytes[1000] ^= 0xff;
     std::fs::write(&path, bytes).unwrap();
 
-    let run = stack.push(layout.path(), &[]);
+    let run = stack.push(layout.path()).run();
     run.expect(2);
-    let stderr = run.stderr();
-    assert!(
-        stderr.contains("is corrupt, nothing was pushed"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("layer 2 of"), "{stderr}");
-    assert!(stderr.contains(&format!("declared {victim}")), "{stderr}");
-    assert!(stderr.contains("hint:"), "{stderr}");
-    assert_eq!(
-        stack.api().catalog(),
-        Vec::<String>::new(),
-        "nothing pushed"
-    );
+    run.assert_stderr("is corrupt, nothing was pushed");
+    run.assert_stderr("layer 2 of");
+    run.assert_stderr(&format!("declared {victim}"));
+    run.assert_stderr("hint:");
+    stack.assert_nothing_pushed();
 }
 
 #[test]
@@ -595,16 +573,12 @@ fn missing_blob_is_refused_before_anything_is_pushed() {
         .to_string();
     std::fs::remove_file(layout.blob_path(&gone)).unwrap();
 
-    let run = stack.push(layout.path(), &[]);
+    let run = stack.push(layout.path()).run();
     run.expect(2);
-    let stderr = run.stderr();
-    assert!(stderr.contains("layer 1 of"), "{stderr}");
+    let stderr = &run.stderr;
+    run.assert_stderr("layer 1 of");
     assert!(stderr.contains(&format!("({gone}) is missing")), "{stderr}");
-    assert_eq!(
-        stack.api().catalog(),
-        Vec::<String>::new(),
-        "nothing pushed"
-    );
+    stack.assert_nothing_pushed();
 }
 
 fn digest_in_index(layout: &Layout) -> String {
@@ -620,9 +594,9 @@ fn digest_in_index(layout: &Layout) -> String {
 fn wrong_password_is_a_clear_error() {
     let stack = Stack::with_registry_password("not-what-ecr-hands-out");
     let (layout, _) = three_layer_image();
-    let run = stack.push(layout.path(), &[]);
+    let run = stack.push(layout.path()).run();
     run.expect(2);
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     assert!(
         stderr.contains(&format!(
             "the registry at {} refused the credentials (HTTP 401)",
@@ -630,12 +604,9 @@ fn wrong_password_is_a_clear_error() {
         )),
         "{stderr}"
     );
-    assert!(
-        stderr.contains("hint: the password comes from ecr:GetAuthorizationToken"),
-        "{stderr}"
-    );
+    run.assert_stderr("hint: the password comes from ecr:GetAuthorizationToken");
     assert!(!stderr.contains(PASSWORD), "password printed:\n{stderr}");
-    assert_eq!(stack.api().catalog(), Vec::<String>::new());
+    stack.assert_nothing_pushed();
 }
 
 #[test]
@@ -651,12 +622,10 @@ fn flaky_registry_is_retried_until_the_push_succeeds() {
             drop_every: 7,
         },
     );
-    let run = stack.push_via(
-        &proxy.endpoint(),
-        layout.path(),
-        &["--push-chunk-size", SMALL_CHUNKS],
-        &[],
-    );
+    let run = stack
+        .push_via(&proxy.endpoint(), layout.path())
+        .args(&["--push-chunk-size", SMALL_CHUNKS])
+        .run();
     run.expect(1);
     assert_eq!(pushed_digest(&run), digest);
     assert!(
@@ -664,9 +633,8 @@ fn flaky_registry_is_retried_until_the_push_succeeds() {
         "{} failures injected",
         proxy.injected()
     );
-    let stderr = run.stderr();
-    assert!(stderr.contains("retrying in"), "{stderr}");
-    assert!(stderr.contains("HTTP 503"), "{stderr}");
+    run.assert_stderr("retrying in");
+    run.assert_stderr("HTTP 503");
     assert_eq!(
         stack.api().manifest(REPOSITORY, TAG).expect("tag").digest,
         digest
@@ -681,7 +649,7 @@ fn legacy_docker_save_archive_is_pushed_as_an_oci_image() {
     let archive = dir.path().join("app.tar");
     let diff_ids = docker_save_archive(&archive);
 
-    let run = stack.push(&archive, &[]);
+    let run = stack.push(&archive).run();
     run.expect(1);
     let digest = pushed_digest(&run);
     let served = stack.api().manifest(REPOSITORY, TAG).expect("tag");
@@ -701,11 +669,7 @@ fn legacy_docker_save_archive_is_pushed_as_an_oci_image() {
     for layer in &diff_ids {
         assert_eq!(&digest_of(&stack.api().blob(REPOSITORY, layer)), layer);
     }
-    assert!(
-        run.stderr().contains("docker save archive"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr("docker save archive");
     assert_eq!(reported_digests(&run), vec![digest]);
 }
 
@@ -717,14 +681,13 @@ fn tar_of_an_oci_layout_is_pushed_from_the_archive() {
     let archive = dir.path().join("image.tar");
     tar_of(layout.path(), &archive);
 
-    let run = stack.push(&archive, &["--push-chunk-size", SMALL_CHUNKS]);
+    let run = stack
+        .push(&archive)
+        .args(&["--push-chunk-size", SMALL_CHUNKS])
+        .run();
     run.expect(1);
     assert_eq!(pushed_digest(&run), digest);
-    assert!(
-        run.stderr().contains("OCI image layout archive"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr("OCI image layout archive");
     assert_blobs_served(&stack.api(), &layout);
     assert_eq!(reported_digests(&run), vec![digest]);
 }
@@ -735,30 +698,24 @@ fn image_digest_other_than_the_source_is_refused() {
     let (layout, digest) = three_layer_image();
     let other = format!("{REPOSITORY}@{}", digest_of(b"another image"));
     let endpoint = stack.registry.endpoint();
-    let run = stack.push_image(&other, &endpoint, layout.path(), &[], &[]);
+    let run = stack.push_image(&other, &endpoint, layout.path()).run();
     run.expect(2);
-    let stderr = run.stderr();
-    assert!(
-        stderr.contains(&format!(
-            "but the push source holds {digest}; nothing was pushed"
-        )),
-        "{stderr}"
-    );
-    assert_eq!(stack.api().catalog(), Vec::<String>::new());
+    run.assert_stderr(&format!(
+        "but the push source holds {digest}; nothing was pushed"
+    ));
+    stack.assert_nothing_pushed();
 }
 
 #[test]
 fn password_is_masked_in_github_actions_before_anything_is_printed() {
     let stack = Stack::start();
     let (layout, _) = three_layer_image();
-    let run = stack.push_via(
-        &stack.registry.endpoint(),
-        layout.path(),
-        &[],
-        &[("GITHUB_ACTIONS", "true")],
-    );
+    let run = stack
+        .push(layout.path())
+        .env("GITHUB_ACTIONS", "true")
+        .run();
     run.expect(1);
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     let lines: Vec<&str> = stderr.lines().collect();
     let mask = lines
         .iter()
@@ -798,14 +755,14 @@ fn layout_blob_linked_outside_is_refused_and_its_hash_never_printed() {
     std::fs::remove_file(layout.blob_path(&victim)).unwrap();
     std::os::unix::fs::symlink(&secret, layout.blob_path(&victim)).unwrap();
 
-    let run = stack.push(layout.path(), &[]);
+    let run = stack.push(layout.path()).run();
     run.expect(2);
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     assert!(
         !stderr.contains(secret_digest.trim_start_matches("sha256:")),
         "the outside file's hash was printed:\n{stderr}"
     );
-    assert!(stderr.contains("symbolic link"), "{stderr}");
+    run.assert_stderr("symbolic link");
     assert!(
         stderr.contains(&format!(
             "blobs/sha256/{}",
@@ -813,11 +770,7 @@ fn layout_blob_linked_outside_is_refused_and_its_hash_never_printed() {
         )),
         "{stderr}"
     );
-    assert_eq!(
-        stack.api().catalog(),
-        Vec::<String>::new(),
-        "nothing pushed"
-    );
+    stack.assert_nothing_pushed();
 }
 
 #[test]
@@ -848,10 +801,10 @@ fn docker_save_directory_with_config_linked_outside_pushes_nothing() {
     )
     .unwrap();
 
-    let run = stack.push(dir.path(), &[]);
+    let run = stack.push(dir.path()).run();
     run.expect(2);
-    let stderr = run.stderr();
-    assert!(stderr.contains("symbolic link config.json"), "{stderr}");
+    let stderr = &run.stderr;
+    run.assert_stderr("symbolic link config.json");
     assert!(!stderr.contains("not-for-the-registry"), "{stderr}");
     assert!(
         !stack
@@ -859,11 +812,7 @@ fn docker_save_directory_with_config_linked_outside_pushes_nothing() {
             .has_blob(REPOSITORY, &digest_of(private.as_bytes())),
         "the outside file was uploaded"
     );
-    assert_eq!(
-        stack.api().catalog(),
-        Vec::<String>::new(),
-        "nothing pushed"
-    );
+    stack.assert_nothing_pushed();
 }
 
 #[test]
@@ -875,9 +824,8 @@ fn blobs_directory_linked_outside_is_refused() {
     std::fs::rename(layout.path().join("blobs"), &moved).unwrap();
     std::os::unix::fs::symlink(&moved, layout.path().join("blobs")).unwrap();
 
-    let run = stack.push(layout.path(), &[]);
+    let run = stack.push(layout.path()).run();
     run.expect(2);
-    let stderr = run.stderr();
-    assert!(stderr.contains("symbolic link blobs;"), "{stderr}");
-    assert_eq!(stack.api().catalog(), Vec::<String>::new());
+    run.assert_stderr("symbolic link blobs;");
+    stack.assert_nothing_pushed();
 }

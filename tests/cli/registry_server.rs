@@ -11,9 +11,13 @@
 //! [`Proxy`] forwards one request per connection (it sets `Connection: close`), records each request
 //! line, and can answer every Nth request with 503 or drop its connection without an answer.
 //!
-//! Self-contained (std only, plus `base64`): `benches/push.rs` includes it too.
+//! Self-contained (std only, plus `base64`, and the tests' HTTP client [`http`], declared here):
+//! `benches/push.rs` includes it too.
 
 #![allow(dead_code)]
+
+#[path = "http.rs"]
+pub mod http;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream};
@@ -25,6 +29,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+
+use http::{Response, free_port};
 
 /// Where Debian installs the registry.
 pub const REGISTRY_BINARY: &str = "/usr/bin/docker-registry";
@@ -124,7 +130,7 @@ impl Registry {
                 let text = log.lock().map(|l| l.clone()).unwrap_or_default();
                 return Err(format!("exited with {status}:\n{text}"));
             }
-            if let Ok(response) = http(port, "GET", "/v2/", &[], b"")
+            if let Ok(response) = http::request(port, "GET", "/v2/", &[], b"")
                 && response.status == 401
                 && api.get("/v2/", &[]).is_ok_and(|r| r.status == 200)
             {
@@ -241,7 +247,7 @@ impl RegistryApi {
     ) -> std::io::Result<Response> {
         let mut all = vec![("Authorization", self.authorization.as_str())];
         all.extend_from_slice(headers);
-        http(self.port, method, path, &all, b"")
+        http::request(self.port, method, path, &all, b"")
     }
 
     /// The repositories (`/v2/_catalog`).
@@ -298,89 +304,6 @@ impl RegistryApi {
         assert_eq!(response.status, 200, "blob {digest}");
         response.body
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|l| l.local_addr())
-        .expect("a free port on 127.0.0.1")
-        .port()
-}
-
-/// An HTTP answer.
-#[derive(Debug)]
-pub struct Response {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Response {
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// One HTTP/1.1 request to 127.0.0.1:`port` on a fresh connection (`Connection: close`).
-pub fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> std::io::Result<Response> {
-    let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes())?;
-    stream.write_all(body)?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| bad("no end of headers"))?;
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|line| line.split_whitespace().nth(1))
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| bad("no status line"))?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let mut body = raw[split + 4..].to_vec();
-    if method == "HEAD" {
-        body.clear();
-    } else if let Some(length) = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-    {
-        body.truncate(length);
-    }
-    Ok(Response {
-        status,
-        headers,
-        body,
-    })
 }
 
 /// Failures a [`Proxy`] injects.

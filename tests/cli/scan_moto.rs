@@ -6,12 +6,12 @@
 //! (`CVE-9999-9999` in `moto_fake`), so the default policy (`fail-on = high`) fails. Other answers
 //! (statuses, enhanced findings, a `nextToken`) are injected as moto's one fixed answer per image.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::moto::{ACCOUNT, Moto, REGION, image_manifest};
-use crate::support::{Run, run_with_env};
+use crate::support::Gate;
 
 const REPOSITORY: &str = "team/app";
 const TAG: &str = "v1.2.3";
@@ -40,45 +40,33 @@ fn pushed() -> Pushed {
 }
 
 impl Pushed {
-    /// `scan` with every report written, `AWS_REGION` set to the image's region.
-    fn scan(&self, args: &[&str]) -> (Run, Duration) {
-        self.scan_in(Some(&self.region), args)
+    /// `scan IMAGE` against this moto in the image's region (`AWS_REGION`), every report written.
+    fn scan(&self, image: &str) -> Gate {
+        Gate::scan(image)
+            .moto(&self.moto)
+            .region(&self.region)
+            .reports()
     }
 
-    /// `scan` with every report written; `region`: `AWS_REGION`, if any.
-    fn scan_in(&self, region: Option<&str>, args: &[&str]) -> (Run, Duration) {
-        scan(&self.moto, region, args)
+    /// `doctor IMAGE` against this moto in the image's region.
+    fn doctor(&self, image: &str) -> Gate {
+        Gate::doctor(image).moto(&self.moto).region(&self.region)
+    }
+
+    /// Puts the registry's scanning configuration (moto stores it, and never scans by itself).
+    fn configure_scanning(&self, scan_type: &str, rules: &[(&str, &[&str])]) {
+        self.moto
+            .ecr(&self.region)
+            .put_registry_scanning_configuration(scan_type, rules);
+    }
+
+    fn by_tag(&self) -> String {
+        format!("{REPOSITORY}:{TAG}")
     }
 
     fn by_digest(&self) -> String {
         format!("{REPOSITORY}@{}", self.digest)
     }
-}
-
-fn scan(moto: &Moto, region: Option<&str>, args: &[&str]) -> (Run, Duration) {
-    let endpoint = moto.endpoint();
-    let mut env = vec![
-        ("AWS_ENDPOINT_URL_ECR", endpoint.as_str()),
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-    ];
-    if let Some(region) = region {
-        env.push(("AWS_REGION", region));
-    }
-    let mut all = vec![
-        "scan",
-        "--json",
-        "report.json",
-        "--sarif",
-        "report.sarif",
-        "--markdown",
-        "summary.md",
-    ];
-    all.extend_from_slice(args);
-    let began = Instant::now();
-    let run = run_with_env(tempfile::tempdir().expect("tempdir"), &all, &env);
-    (run, began.elapsed())
 }
 
 fn image(report: &Value) -> &Value {
@@ -111,7 +99,7 @@ fn assert_motos_finding(report: &Value, digest: &str) {
 #[test]
 fn tag_gets_a_manual_basic_scan_and_motos_high_finding_fails_the_gate() {
     let image = pushed();
-    let (run, _) = image.scan(&[&format!("{REPOSITORY}:{TAG}")]);
+    let run = image.scan(&image.by_tag()).run();
     run.expect(1);
     let report = run.json();
     assert_eq!(report["result"], "fail");
@@ -122,16 +110,15 @@ fn tag_gets_a_manual_basic_scan_and_motos_high_finding_fails_the_gate() {
     assert_eq!(scanned["tags"], json!([TAG]));
     assert_eq!(scanned["region"], REGION);
     assert_eq!(report["verdict"]["violations"][0]["id"], "CVE-9999-9999");
-    let stderr = run.stderr();
-    assert!(stderr.contains("MANUAL"), "{stderr}");
-    assert!(stderr.contains("starting a basic scan"), "{stderr}");
-    assert!(stderr.contains("FAIL"), "{stderr}");
+    run.assert_stderr("MANUAL");
+    run.assert_stderr("starting a basic scan");
+    run.assert_stderr("FAIL");
 
     let sarif = run.sarif();
     let results = sarif["runs"][0]["results"].as_array().expect("results");
     assert_eq!(results.len(), 1, "{sarif:#}");
     assert_eq!(results[0]["ruleId"], "CVE-9999-9999");
-    let summary = run.file("summary.md");
+    let summary = run.markdown();
     assert!(summary.contains("CVE-9999-9999"), "{summary}");
 
     // The gate's scan is moto's scan: a manual one was started.
@@ -146,8 +133,8 @@ fn tag_gets_a_manual_basic_scan_and_motos_high_finding_fails_the_gate() {
 #[test]
 fn fail_on_critical_passes_and_report_only_exits_zero_with_the_failing_result() {
     let image = pushed();
-    let reference = format!("{REPOSITORY}:{TAG}");
-    let (run, _) = image.scan(&[&reference, "--fail-on", "critical"]);
+    let reference = image.by_tag();
+    let run = image.scan(&reference).fail_on("critical").run();
     run.expect(0);
     let report = run.json();
     assert_eq!(report["result"], "pass");
@@ -155,7 +142,7 @@ fn fail_on_critical_passes_and_report_only_exits_zero_with_the_failing_result() 
     assert_motos_finding(&report, &image.digest);
     run.sarif();
 
-    let (run, _) = image.scan(&[&reference, "--report-only"]);
+    let run = image.scan(&reference).report_only().run();
     run.expect(0);
     let report = run.json();
     assert_eq!(report["result"], "fail");
@@ -167,7 +154,7 @@ fn fail_on_critical_passes_and_report_only_exits_zero_with_the_failing_result() 
 #[test]
 fn by_digest_the_verdict_is_the_same() {
     let image = pushed();
-    let (run, _) = image.scan(&[&image.by_digest()]);
+    let run = image.scan(&image.by_digest()).run();
     run.expect(1);
     let report = run.json();
     assert_eq!(report["result"], "fail");
@@ -181,7 +168,7 @@ fn by_full_uri_the_region_and_registry_come_from_the_uri() {
     // find no repository.
     let image = pushed_in("eu-west-1");
     let uri = format!("{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/{REPOSITORY}:{TAG}");
-    let (run, _) = image.scan_in(None, &[&uri]);
+    let run = Gate::scan(&uri).moto(&image.moto).reports().run();
     run.expect(1);
     let report = run.json();
     assert_eq!(report["result"], "fail");
@@ -193,14 +180,17 @@ fn by_full_uri_the_region_and_registry_come_from_the_uri() {
         "{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/{}",
         image.by_digest()
     );
-    let (run, _) = image.scan_in(None, &[&uri_digest]);
+    let run = Gate::scan(&uri_digest).moto(&image.moto).reports().run();
     run.expect(1);
     assert_motos_finding(&run.json(), &image.digest);
 
     // Without the URI and without AWS_REGION there is no region at all.
-    let (run, _) = image.scan_in(None, &[&format!("{REPOSITORY}:{TAG}")]);
+    let run = Gate::scan(&image.by_tag())
+        .moto(&image.moto)
+        .reports()
+        .run();
     run.expect(2);
-    assert!(run.stderr().contains("no AWS region"), "{}", run.stderr());
+    run.assert_stderr("no AWS region");
 }
 
 /// The registry id (from the URI, or `--registry-id`) reaches ECR. moto serves only the caller's own
@@ -210,29 +200,20 @@ fn by_full_uri_the_region_and_registry_come_from_the_uri() {
 fn another_registry_id_is_sent_and_the_repository_is_not_found_there() {
     let image = pushed();
     let uri = format!("999999999999.dkr.ecr.{REGION}.amazonaws.com/{REPOSITORY}:{TAG}");
-    let (run, elapsed) = image.scan(&[&uri]);
+    let run = image.scan(&uri).run();
     run.expect(2);
-    let stderr = run.stderr();
-    assert!(
-        stderr.contains("'team/app' does not exist in the registry with id '999999999999'"),
-        "{stderr}"
-    );
-    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
+    run.assert_stderr("'team/app' does not exist in the registry with id '999999999999'");
+    assert!(run.elapsed < Duration::from_secs(15), "{:?}", run.elapsed);
     assert!(!run.exists("report.sarif"), "no SARIF without a verdict");
 
-    let (run, _) = image.scan(&[
-        &format!("{REPOSITORY}:{TAG}"),
-        "--registry-id",
-        "999999999999",
-    ]);
+    let run = image
+        .scan(&image.by_tag())
+        .registry_id("999999999999")
+        .run();
     run.expect(2);
-    assert!(
-        run.stderr().contains("registry with id '999999999999'"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr("registry with id '999999999999'");
 
-    let (run, _) = image.scan(&[&format!("{REPOSITORY}:{TAG}"), "--registry-id", ACCOUNT]);
+    let run = image.scan(&image.by_tag()).registry_id(ACCOUNT).run();
     run.expect(1);
     assert_motos_finding(&run.json(), &image.digest);
 }
@@ -242,15 +223,16 @@ fn another_registry_id_is_sent_and_the_repository_is_not_found_there() {
 #[test]
 fn second_run_hits_limit_exceeded_and_reads_the_existing_scan() {
     let image = pushed();
-    let reference = format!("{REPOSITORY}:{TAG}");
-    let (first, _) = image.scan(&[&reference]);
+    let reference = image.by_tag();
+    let first = image.scan(&reference).run();
     first.expect(1);
     let first = first.json();
     // A new scan would carry a later completion time (moto records seconds).
     std::thread::sleep(Duration::from_millis(1100));
     for mode in ["auto", "start"] {
-        let (second, elapsed) = image.scan(&[&reference, "--scan-mode", mode]);
+        let second = image.scan(&reference).scan_mode(mode).run();
         second.expect(1);
+        let elapsed = second.elapsed;
         let second = second.json();
         assert_motos_finding(&second, &image.digest);
         assert_eq!(
@@ -267,9 +249,9 @@ fn second_run_hits_limit_exceeded_and_reads_the_existing_scan() {
 #[test]
 fn wait_mode_under_manual_scanning_gives_up_at_once_with_exit_3() {
     let image = pushed();
-    let (run, elapsed) = image.scan(&[&format!("{REPOSITORY}:{TAG}"), "--scan-mode", "wait"]);
+    let run = image.scan(&image.by_tag()).scan_mode("wait").run();
     run.expect(3);
-    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
     let report = run.json();
     assert_eq!(report["result"], "incomplete");
     let incomplete = report["incomplete"].to_string();
@@ -290,17 +272,14 @@ fn wait_mode_under_manual_scanning_gives_up_at_once_with_exit_3() {
 #[test]
 fn unknown_tag_is_looked_for_about_30_seconds_then_exit_2_naming_the_image() {
     let image = pushed();
-    let (run, elapsed) = image.scan(&[&format!("{REPOSITORY}:nope")]);
+    let run = image.scan(&format!("{REPOSITORY}:nope")).run();
     run.expect(2);
-    let stderr = run.stderr();
+    run.assert_stderr(&format!("image {REPOSITORY}:nope not found"));
+    run.assert_stderr("ImageNotFound");
     assert!(
-        stderr.contains(&format!("image {REPOSITORY}:nope not found")),
-        "{stderr}"
-    );
-    assert!(stderr.contains("ImageNotFound"), "{stderr}");
-    assert!(
-        (Duration::from_secs(20)..Duration::from_secs(45)).contains(&elapsed),
-        "{elapsed:?}"
+        (Duration::from_secs(20)..Duration::from_secs(45)).contains(&run.elapsed),
+        "{:?}",
+        run.elapsed
     );
     let report = run.json();
     assert!(report["error"].is_string(), "{report:#}");
@@ -311,26 +290,18 @@ fn unknown_tag_is_looked_for_about_30_seconds_then_exit_2_naming_the_image() {
 fn unknown_digest_is_exit_2_naming_the_image() {
     let image = pushed();
     let digest = crate::moto::digest_of(b"never pushed");
-    let (run, _) = image.scan(&[&format!("{REPOSITORY}@{digest}")]);
+    let run = image.scan(&format!("{REPOSITORY}@{digest}")).run();
     run.expect(2);
-    let stderr = run.stderr();
-    assert!(
-        stderr.contains(&format!("image {REPOSITORY}@{digest} not found")),
-        "{stderr}"
-    );
+    run.assert_stderr(&format!("image {REPOSITORY}@{digest} not found"));
 }
 
 #[test]
 fn unknown_repository_is_exit_2_at_once() {
     let image = pushed();
-    let (run, elapsed) = image.scan(&["team/nope:v1"]);
+    let run = image.scan("team/nope:v1").run();
     run.expect(2);
-    let stderr = run.stderr();
-    assert!(
-        stderr.contains("repository team/nope not found"),
-        "{stderr}"
-    );
-    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    run.assert_stderr("repository team/nope not found");
+    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
     assert!(!run.exists("report.sarif"));
 }
 
@@ -339,25 +310,16 @@ fn unknown_repository_is_exit_2_at_once() {
 #[test]
 fn scan_on_push_that_never_comes_is_started_by_the_gate_after_the_grace() {
     let image = pushed();
-    image
-        .moto
-        .ecr(REGION)
-        .put_registry_scanning_configuration("BASIC", &[("SCAN_ON_PUSH", &["team/*"])]);
-    let (run, elapsed) = image.scan(&[&format!("{REPOSITORY}:{TAG}")]);
+    image.configure_scanning("BASIC", &[("SCAN_ON_PUSH", &["team/*"])]);
+    let run = image.scan(&image.by_tag()).run();
     run.expect(1);
     assert_motos_finding(&run.json(), &image.digest);
-    let stderr = run.stderr();
+    run.assert_stderr("SCAN_ON_PUSH (filter `team/*`)");
+    run.assert_stderr("waiting for the scan ECR starts by itself");
     assert!(
-        stderr.contains("SCAN_ON_PUSH (filter `team/*`)"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("waiting for the scan ECR starts by itself"),
-        "{stderr}"
-    );
-    assert!(
-        (Duration::from_secs(28)..Duration::from_secs(60)).contains(&elapsed),
-        "{elapsed:?}"
+        (Duration::from_secs(28)..Duration::from_secs(60)).contains(&run.elapsed),
+        "{:?}",
+        run.elapsed
     );
 }
 
@@ -365,17 +327,12 @@ fn scan_on_push_that_never_comes_is_started_by_the_gate_after_the_grace() {
 #[test]
 fn scan_on_push_that_never_comes_times_out_in_wait_mode() {
     let image = pushed();
-    image
-        .moto
-        .ecr(REGION)
-        .put_registry_scanning_configuration("BASIC", &[("SCAN_ON_PUSH", &["app"])]);
-    let (run, elapsed) = image.scan(&[
-        &format!("{REPOSITORY}:{TAG}"),
-        "--scan-mode",
-        "wait",
-        "--timeout",
-        "5s",
-    ]);
+    image.configure_scanning("BASIC", &[("SCAN_ON_PUSH", &["app"])]);
+    let run = image
+        .scan(&image.by_tag())
+        .scan_mode("wait")
+        .timeout("5s")
+        .run();
     run.expect(3);
     let report = run.json();
     let incomplete = report["incomplete"].to_string();
@@ -385,8 +342,9 @@ fn scan_on_push_that_never_comes_times_out_in_wait_mode() {
         "{incomplete}"
     );
     assert!(
-        (Duration::from_secs(5)..Duration::from_secs(20)).contains(&elapsed),
-        "{elapsed:?}"
+        (Duration::from_secs(5)..Duration::from_secs(20)).contains(&run.elapsed),
+        "{:?}",
+        run.elapsed
     );
     assert!(!run.exists("report.sarif"));
 }
@@ -395,17 +353,12 @@ fn scan_on_push_that_never_comes_times_out_in_wait_mode() {
 #[test]
 fn wait_timeout_message_names_the_timeout_given() {
     let image = pushed();
-    image
-        .moto
-        .ecr(REGION)
-        .put_registry_scanning_configuration("BASIC", &[("SCAN_ON_PUSH", &["app"])]);
-    let (run, _) = image.scan(&[
-        &format!("{REPOSITORY}:{TAG}"),
-        "--scan-mode",
-        "wait",
-        "--timeout",
-        "5s",
-    ]);
+    image.configure_scanning("BASIC", &[("SCAN_ON_PUSH", &["app"])]);
+    let run = image
+        .scan(&image.by_tag())
+        .scan_mode("wait")
+        .timeout("5s")
+        .run();
     run.expect(3);
     let incomplete = run.json()["incomplete"].to_string();
     assert!(incomplete.contains("timed out after 5s"), "{incomplete}");
@@ -424,16 +377,12 @@ fn image_deleted_while_waiting_is_image_not_found_exit_2() {
         std::thread::sleep(Duration::from_secs(4));
         ecr.delete_image(REPOSITORY, &digest);
     });
-    let (run, elapsed) = image.scan(&[&format!("{REPOSITORY}:{TAG}"), "--scan-mode", "wait"]);
+    let run = image.scan(&image.by_tag()).scan_mode("wait").run();
     deleter.join().expect("deleter");
     run.expect(2);
-    let stderr = run.stderr();
     // Named by digest: the manifest was found, the scan's image was not.
-    assert!(
-        stderr.contains(&format!("image {REPOSITORY}@{} not found", image.digest)),
-        "{stderr}"
-    );
-    assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
+    run.assert_stderr(&format!("image {REPOSITORY}@{} not found", image.digest));
+    assert!(run.elapsed < Duration::from_secs(20), "{:?}", run.elapsed);
 }
 
 /// An injected answer for the pushed image, after a scan was started (moto answers
@@ -467,9 +416,9 @@ fn failed_scan_is_exit_3_quickly() {
         json!({}),
         json!({}),
     );
-    let (run, elapsed) = image.scan(&[&format!("{REPOSITORY}:{TAG}")]);
+    let run = image.scan(&image.by_tag()).run();
     run.expect(3);
-    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
     let report = run.json();
     let incomplete = report["incomplete"].to_string();
     assert!(incomplete.contains("FAILED"), "{incomplete}");
@@ -483,16 +432,12 @@ fn failed_scan_reports_ecrs_description() {
     let why =
         "UnsupportedImageError: The operating system and/or package manager are not supported.";
     inject(&image, "FAILED", why, json!({}), json!({}));
-    let (run, _) = image.scan(&[&format!("{REPOSITORY}:{TAG}")]);
+    let run = image.scan(&image.by_tag()).run();
     run.expect(3);
     let report = run.json();
     let incomplete = report["incomplete"].to_string();
     assert!(incomplete.contains("operating system"), "{incomplete}");
-    assert!(
-        run.stderr().contains("operating system"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr("operating system");
 }
 
 #[test]
@@ -500,7 +445,7 @@ fn unsupported_image_and_unknown_statuses_are_exit_3() {
     for status in ["UNSUPPORTED_IMAGE", "SOMETHING_NEWER"] {
         let image = pushed();
         inject(&image, status, "", json!({}), json!({}));
-        let (run, _) = image.scan(&[&format!("{REPOSITORY}:{TAG}"), "--fail-on", "none"]);
+        let run = image.scan(&image.by_tag()).fail_on("none").run();
         run.expect(3);
         let incomplete = run.json()["incomplete"].to_string();
         assert!(incomplete.contains(status), "{status}: {incomplete}");
@@ -523,14 +468,10 @@ fn a_next_token_that_repeats_is_a_paging_error_exit_2() {
         findings,
         json!({ "nextToken": "page-2" }),
     );
-    let (run, elapsed) = image.scan(&[&format!("{REPOSITORY}:{TAG}")]);
+    let run = image.scan(&image.by_tag()).run();
     run.expect(2);
-    let stderr = run.stderr();
-    assert!(
-        stderr.contains("does not follow the previous one"),
-        "{stderr}"
-    );
-    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    run.assert_stderr("does not follow the previous one");
+    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
     assert!(!run.exists("report.sarif"));
 }
 
@@ -540,10 +481,7 @@ fn a_next_token_that_repeats_is_a_paging_error_exit_2() {
 #[test]
 fn enhanced_active_result_settles_and_is_judged() {
     let image = pushed();
-    image
-        .moto
-        .ecr(REGION)
-        .put_registry_scanning_configuration("ENHANCED", &[("CONTINUOUS_SCAN", &["*"])]);
+    image.configure_scanning("ENHANCED", &[("CONTINUOUS_SCAN", &["*"])]);
     let findings = json!({
         "findingSeverityCounts": { "CRITICAL": 1 },
         "enhancedFindings": [{
@@ -576,7 +514,7 @@ fn enhanced_active_result_settles_and_is_judged() {
         findings,
         json!({}),
     );
-    let (run, elapsed) = image.scan(&[&format!("{REPOSITORY}:{TAG}")]);
+    let run = image.scan(&image.by_tag()).run();
     run.expect(1);
     let report = run.json();
     let scanned = self::image(&report);
@@ -590,38 +528,20 @@ fn enhanced_active_result_settles_and_is_judged() {
     assert_eq!(finding["score"], 9.8);
     assert_eq!(finding["package"]["fixed_in"], "3.0.1");
     assert_eq!(finding["fix_available"], true);
-    let stderr = run.stderr();
-    assert!(stderr.contains("CONTINUOUS_SCAN"), "{stderr}");
-    assert!(elapsed >= Duration::from_secs(10), "{elapsed:?}");
-    assert!(elapsed < Duration::from_secs(40), "{elapsed:?}");
+    run.assert_stderr("CONTINUOUS_SCAN");
+    assert!(run.elapsed >= Duration::from_secs(10), "{:?}", run.elapsed);
+    assert!(run.elapsed < Duration::from_secs(40), "{:?}", run.elapsed);
     run.sarif();
-}
-
-fn doctor(pushed: &Pushed, args: &[&str]) -> Run {
-    let endpoint = pushed.moto.endpoint();
-    let env = [
-        ("AWS_ENDPOINT_URL_ECR", endpoint.as_str()),
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-        ("AWS_REGION", pushed.region.as_str()),
-    ];
-    let mut all = vec!["doctor"];
-    all.extend_from_slice(args);
-    run_with_env(tempfile::tempdir().expect("tempdir"), &all, &env)
 }
 
 #[test]
 fn doctor_explains_the_setup_and_checks_permissions() {
     let pushed = pushed();
-    pushed
-        .moto
-        .ecr(&pushed.region)
-        .put_registry_scanning_configuration("BASIC", &[("SCAN_ON_PUSH", &["team/*"])]);
-    let image = format!("{REPOSITORY}:{TAG}");
-    let run = doctor(&pushed, &[image.as_str()]);
+    pushed.configure_scanning("BASIC", &[("SCAN_ON_PUSH", &["team/*"])]);
+    let image = pushed.by_tag();
+    let run = pushed.doctor(&image).run();
     run.expect(0);
-    let out = run.stdout();
+    let out = run.stdout;
     assert!(out.contains("scan type:    BASIC"), "{out}");
     assert!(out.contains("SCAN_ON_PUSH (filter `team/*`)"), "{out}");
     assert!(
@@ -633,12 +553,12 @@ fn doctor_explains_the_setup_and_checks_permissions() {
         "{out}"
     );
     assert!(out.contains("ecr:StartImageScan is not checked"), "{out}");
-    let other = doctor(&pushed, &["other/app"]);
+    let other = pushed.doctor("other/app").run();
     other.expect(0);
     assert!(
-        other.stdout().contains("MANUAL (no filter matches)"),
+        other.stdout.contains("MANUAL (no filter matches)"),
         "{}",
-        other.stdout()
+        other.stdout
     );
-    doctor(&pushed, &["Not/A/Valid:ref:"]).expect(2);
+    pushed.doctor("Not/A/Valid:ref:").run().expect(2);
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -16,25 +16,6 @@ const DESCRIBE: &str = "DescribeImageScanFindings";
 const START: &str = "StartImageScan";
 const BATCH_GET: &str = "BatchGetImage";
 const CONFIG: &str = "GetRegistryScanningConfiguration";
-
-const REPORTS: [&str; 6] = [
-    "--json",
-    "report.json",
-    "--sarif",
-    "report.sarif",
-    "--markdown",
-    "summary.md",
-];
-
-/// Runs `ecr-scan-gate scan ARGS --today TODAY` against the stub.
-fn scan(stub: &EcrStub, args: &[&str]) -> Run {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let env = stub.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let mut all = vec!["scan", "--today", TODAY];
-    all.extend_from_slice(args);
-    run_with_env(dir, &all, &env)
-}
 
 /// Scripts `BatchGetImage` to return a single-image manifest for `repository:tag`.
 fn single_image(stub: &EcrStub, repository: &str, tag: &str, flavour: Flavour) -> Manifest {
@@ -81,15 +62,6 @@ fn digests(requests: &[Request]) -> BTreeSet<String> {
 }
 
 #[track_caller]
-fn assert_stderr(run: &Run, needle: &str) {
-    let stderr = run.stderr();
-    assert!(
-        stderr.contains(needle),
-        "stderr lacks {needle:?}:\n{stderr}"
-    );
-}
-
-#[track_caller]
 fn assert_describe_calls_are_well_formed(stub: &EcrStub, repository: &str) {
     for call in stub.calls(DESCRIBE) {
         assert_eq!(call.body["maxResults"], 1000, "{:?}", call.body);
@@ -129,7 +101,7 @@ fn basic_manual_scan_is_started_once_and_a_high_finding_fails() {
         ],
     );
 
-    let run = scan(&stub, &["team/app:v1.2.3", "--json", "report.json"]);
+    let run = Gate::scan("team/app:v1.2.3").stub(&stub).json().run();
     run.expect(1);
     let report = run.json();
     assert_eq!(report["result"], "fail");
@@ -216,7 +188,7 @@ fn basic_scan_on_push_waits_through_scan_not_found_without_starting_a_scan() {
         ],
     );
 
-    let run = scan(&stub, &["app", "--json", "report.json"]);
+    let run = Gate::scan("app").stub(&stub).json().run();
     run.expect(0);
     let report = run.json();
     assert_eq!(report["result"], "pass");
@@ -243,7 +215,7 @@ fn start_limit_exceeded_reads_the_existing_scan_without_retrying_the_start() {
         ],
     );
 
-    let run = scan(&stub, &["app:v2", "--json", "report.json"]);
+    let run = Gate::scan("app:v2").stub(&stub).json().run();
     run.expect(0);
     let report = run.json();
     assert_eq!(report["result"], "pass");
@@ -286,7 +258,7 @@ fn enhanced_continuous_waits_for_growing_counts_to_settle_and_reads_the_final_se
         ],
     );
 
-    let run = scan(&stub, &["team/api:v7", "--json", "report.json"]);
+    let run = Gate::scan("team/api:v7").stub(&stub).json().run();
     run.expect(1);
     let report = run.json();
     assert_eq!(report["result"], "fail");
@@ -329,10 +301,11 @@ fn enhanced_never_starts_a_scan_even_with_scan_mode_start() {
                 .action(),
         ],
     );
-    let run = scan(
-        &stub,
-        &["web:v1", "--scan-mode", "start", "--json", "report.json"],
-    );
+    let run = Gate::scan("web:v1")
+        .stub(&stub)
+        .scan_mode("start")
+        .json()
+        .run();
     run.expect(0);
     assert_eq!(run.json()["counts"]["medium"], 1);
     assert_eq!(stub.count(START), 0, "{:?}", stub.operations());
@@ -350,10 +323,10 @@ fn enhanced_registry_without_a_matching_filter_is_exit_3_without_polling() {
             rule("SCAN_ON_PUSH", &["*-release"]),
         ],
     );
-    let run = scan(&stub, &["dev/app:v1", "--json", "report.json"]);
+    let run = Gate::scan("dev/app:v1").stub(&stub).json().run();
     run.expect(3);
-    assert_stderr(&run, "no scanning filter matches");
-    assert_stderr(&run, "add a filter");
+    run.assert_stderr("no scanning filter matches");
+    run.assert_stderr("add a filter");
     assert_eq!(run.json()["result"], "incomplete");
     assert_eq!(stub.count(DESCRIBE), 0, "{:?}", stub.operations());
     assert_eq!(stub.count(START), 0);
@@ -385,15 +358,15 @@ fn every_unusable_or_unknown_status_is_exit_3_naming_the_status() {
                     DESCRIBE,
                     vec![ScanPage::new("app", &manifest.digest, status).action()],
                 );
-                let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+                let run = Gate::scan("app:v1").stub(&stub).json().run();
                 (status, run, stub.count(DESCRIBE), stub.count(START))
             })
         })
         .collect();
     for thread in threads {
         let (status, run, describes, starts) = thread.join().expect("status thread");
-        assert_eq!(run.code(), 3, "{status}:\n{}", run.stderr());
-        assert_stderr(&run, status);
+        assert_eq!(run.exit, 3, "{status}:\n{}", run.stderr);
+        run.assert_stderr(status);
         let report = run.json();
         assert_eq!(report["result"], "incomplete", "{status}");
         assert!(
@@ -424,10 +397,10 @@ fn failed_scan_reports_ecr_s_description() {
                 .action(),
         ],
     );
-    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    let run = Gate::scan("app:v1").stub(&stub).json().run();
     run.expect(3);
-    assert_stderr(&run, "FAILED");
-    assert_stderr(&run, "UnsupportedImageError");
+    run.assert_stderr("FAILED");
+    run.assert_stderr("UnsupportedImageError");
 }
 
 #[test]
@@ -439,23 +412,16 @@ fn timeout_while_in_progress_is_exit_3_timed_out() {
         DESCRIBE,
         vec![ScanPage::new("app", &manifest.digest, "IN_PROGRESS").action()],
     );
-    let began = Instant::now();
-    let run = scan(
-        &stub,
-        &[
-            "app:v1",
-            "--timeout",
-            "4s",
-            "--json",
-            "report.json",
-            "--sarif",
-            "report.sarif",
-        ],
-    );
-    let took = began.elapsed();
+    let run = Gate::scan("app:v1")
+        .stub(&stub)
+        .timeout("4s")
+        .json()
+        .sarif()
+        .run();
+    let took = run.elapsed;
     run.expect(3);
-    assert_stderr(&run, "timed out");
-    assert_stderr(&run, "IN_PROGRESS");
+    run.assert_stderr("timed out");
+    run.assert_stderr("IN_PROGRESS");
     assert_eq!(run.json()["result"], "incomplete");
     assert!(!run.exists("report.sarif"), "no SARIF without a verdict");
     assert!(took < Duration::from_secs(12), "took {took:?}");
@@ -473,9 +439,9 @@ fn timeout_message_names_the_configured_timeout() {
         DESCRIBE,
         vec![ScanPage::new("app", &manifest.digest, "IN_PROGRESS").action()],
     );
-    let run = scan(&stub, &["app:v1", "--timeout", "4s"]);
+    let run = Gate::scan("app:v1").stub(&stub).timeout("4s").run();
     run.expect(3);
-    assert_stderr(&run, "timed out after 4s");
+    run.assert_stderr("timed out after 4s");
 }
 
 // ---- Paging ----
@@ -527,7 +493,7 @@ fn three_pages_are_all_read_and_counts_are_not_summed() {
     scan_on_push(&stub);
     three_pages(&stub, "app", &manifest.digest, vec![]);
 
-    let run = scan(&stub, &["app:v3", "--json", "report.json"]);
+    let run = Gate::scan("app:v3").stub(&stub).json().run();
     run.expect(1);
     let report = run.json();
     let findings = report["findings"].as_array().unwrap();
@@ -585,7 +551,7 @@ fn throttled_for(window: Duration, then: Action) -> impl FnMut(&Request) -> Acti
 /// The `N times` of the last "(CODE, N times)" in stderr.
 #[track_caller]
 fn times_named(run: &Run, code: &str) -> usize {
-    let stderr = run.stderr();
+    let stderr = &run.stderr;
     let after = stderr
         .rsplit(&format!("({code}, "))
         .next()
@@ -615,7 +581,7 @@ fn a_throttling_burst_is_absorbed() {
                 .action(),
         ],
     );
-    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    let run = Gate::scan("app:v1").stub(&stub).json().run();
     run.expect(0);
     assert_eq!(run.json()["counts"]["low"], 1);
     assert_eq!(stub.count(DESCRIBE), 4);
@@ -638,13 +604,13 @@ fn throttling_a_500_and_a_dropped_connection_while_polling_are_not_yet_and_the_v
             .action(),
     );
     stub.on(DESCRIBE, script);
-    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    let run = Gate::scan("app:v1").stub(&stub).json().run();
     run.expect(1);
     let report = run.json();
     assert_eq!(report["result"], "fail");
     assert_eq!(report["counts"]["high"], 1);
     assert_eq!(stub.count(DESCRIBE), 9, "{:?}", stub.operations());
-    assert_stderr(&run, "ThrottlingException");
+    run.assert_stderr("ThrottlingException");
     // Throttled polls back off: never faster than the poll schedule's first delay.
     let describes = stub.calls(DESCRIBE);
     for pair in describes.windows(2) {
@@ -680,7 +646,7 @@ fn batch_get_image_throttled_for_seconds_still_reaches_the_verdict() {
                 .action(),
         ],
     );
-    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    let run = Gate::scan("app:v1").stub(&stub).json().run();
     run.expect(0);
     assert_eq!(run.json()["counts"]["low"], 1);
     let gets = stub.calls(BATCH_GET);
@@ -690,7 +656,7 @@ fn batch_get_image_throttled_for_seconds_still_reaches_the_verdict() {
         waited >= Duration::from_secs(15),
         "gave up after {waited:?}"
     );
-    assert_stderr(&run, "BatchGetImage");
+    run.assert_stderr("BatchGetImage");
 }
 
 #[test]
@@ -699,15 +665,10 @@ fn throttled_until_the_deadline_is_exit_3_naming_the_throttling() {
     single_image(&stub, "app", "v1", Flavour::Docker);
     scan_on_push(&stub);
     stub.on(DESCRIBE, vec![Action::throttling()]);
-    let began = Instant::now();
-    let run = scan(
-        &stub,
-        &["app:v1", "--timeout", "8s", "--json", "report.json"],
-    );
-    let took = began.elapsed();
+    let run = Gate::scan("app:v1").stub(&stub).timeout("8s").json().run();
+    let took = run.elapsed;
     run.expect(3);
-    assert_stderr(
-        &run,
+    run.assert_stderr(
         "timed out after 8s: ECR kept throttling DescribeImageScanFindings (ThrottlingException, ",
     );
     assert_eq!(
@@ -736,19 +697,13 @@ fn a_server_error_until_the_deadline_is_exit_3_naming_the_call() {
     for operation in [BATCH_GET, CONFIG, DESCRIBE, START] {
         stub.on(operation, vec![Action::server_error()]);
     }
-    let began = Instant::now();
-    let run = scan(
-        &stub,
-        &["app:v1", "--timeout", "5s", "--json", "report.json"],
-    );
-    let took = began.elapsed();
+    let run = Gate::scan("app:v1").stub(&stub).timeout("5s").json().run();
+    let took = run.elapsed;
     run.expect(3);
-    assert_stderr(
-        &run,
-        "timed out after 5s: ECR kept answering BatchGetImage with server errors (ServerException, ",
+    run.assert_stderr("timed out after 5s: ECR kept answering BatchGetImage with server errors (ServerException, ",
     );
-    assert_stderr(&run, "fetch the image manifest for app:v1");
-    assert_stderr(&run, "Internal error (stub)");
+    run.assert_stderr("fetch the image manifest for app:v1");
+    run.assert_stderr("Internal error (stub)");
     assert_eq!(times_named(&run, "ServerException"), stub.count(BATCH_GET));
     assert_eq!(run.json()["result"], "incomplete");
     assert!(stub.count(BATCH_GET) >= 4, "{}", stub.count(BATCH_GET));
@@ -776,12 +731,11 @@ fn access_denied_is_exit_2_at_once_without_retries() {
         }
         scan_on_push(&stub);
         stub.on(DESCRIBE, vec![Action::access_denied(DESCRIBE)]);
-        let began = Instant::now();
-        let run = scan(&stub, &["app:v1", "--json", "report.json"]);
-        let took = began.elapsed();
+        let run = Gate::scan("app:v1").stub(&stub).json().run();
+        let took = run.elapsed;
         run.expect(2);
-        assert_stderr(&run, &format!("not authorized to perform: ecr:{operation}"));
-        assert_stderr(&run, "hint: the gate needs ecr:BatchGetImage");
+        run.assert_stderr(&format!("not authorized to perform: ecr:{operation}"));
+        run.assert_stderr("hint: the gate needs ecr:BatchGetImage");
         assert_eq!(run.json()["result"], "error");
         assert_eq!(
             stub.count(operation),
@@ -805,7 +759,7 @@ fn a_throttled_second_page_is_retried_never_dropped() {
         vec![Action::throttling(); 7],
     );
 
-    let run = scan(&stub, &["app:v3", "--json", "report.json"]);
+    let run = Gate::scan("app:v3").stub(&stub).json().run();
     run.expect(1);
     assert_eq!(run.json()["counts"]["total"], 6);
     assert_eq!(run.json()["findings"].as_array().unwrap().len(), 6);
@@ -824,7 +778,7 @@ fn a_500_on_the_second_page_is_retried() {
     scan_on_push(&stub);
     three_pages(&stub, "app", &manifest.digest, vec![Action::server_error()]);
 
-    let run = scan(&stub, &["app:v3", "--json", "report.json"]);
+    let run = Gate::scan("app:v3").stub(&stub).json().run();
     run.expect(1);
     assert_eq!(run.json()["counts"]["total"], 6);
     let second: Vec<_> = stub
@@ -852,7 +806,7 @@ fn a_throttled_start_is_retried_and_limit_exceeded_still_means_already_scanned()
                 .action(),
         ],
     );
-    let run = scan(&stub, &["app:v2", "--json", "report.json"]);
+    let run = Gate::scan("app:v2").stub(&stub).json().run();
     run.expect(0);
     assert_eq!(run.json()["counts"]["medium"], 1);
     assert_eq!(stub.count(START), 6, "{:?}", stub.operations());
@@ -877,34 +831,32 @@ fn a_throttled_registry_configuration_is_retried_rather_than_guessed() {
                 .action(),
         ],
     );
-    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    let run = Gate::scan("app:v1").stub(&stub).json().run();
     run.expect(0);
     assert_eq!(stub.count(CONFIG), 8, "{:?}", stub.operations());
-    assert!(!run.stderr().contains("inferring"), "{}", run.stderr());
-    assert_stderr(&run, "(filter `*`)");
+    assert!(!run.stderr.contains("inferring"), "{}", run.stderr);
+    run.assert_stderr("(filter `*`)");
 }
 
 #[test]
 fn a_throttled_authorization_token_is_retried_before_pushing() {
-    use base64::Engine as _;
     let stub = EcrStub::start();
     let password = "eyJwYXlsb2FkIjoic2VjcmV0LXRocm90dGxlIn0";
-    let token =
-        base64::engine::general_purpose::STANDARD.encode(format!("AWS:{password}").as_bytes());
     let mut answers = vec![Action::throttling(); 7];
-    answers.push(Action::json(serde_json::json!({
-        "authorizationData": [{
-            "authorizationToken": token,
-            "expiresAt": NOW + 43_200.0,
-            "proxyEndpoint": format!("https://{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com")
-        }]
-    })));
+    answers.push(Action::json(authorization_token(
+        password,
+        &format!("https://{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"),
+    )));
     stub.on("GetAuthorizationToken", answers);
     // An empty directory: it exists (checked before any AWS call) but holds no image (found after the
     // token came).
     let empty = tempfile::tempdir().expect("tempdir");
     let source = empty.path().display().to_string();
-    let run = scan(&stub, &["app:v1", "--push", &source, "--timeout", "60s"]);
+    let run = Gate::scan("app:v1")
+        .stub(&stub)
+        .push(&source)
+        .timeout("60s")
+        .run();
     // The token came; the push then fails on the empty source (exit 2), not on throttling.
     run.expect(2);
     assert_eq!(
@@ -913,13 +865,13 @@ fn a_throttled_authorization_token_is_retried_before_pushing() {
         "{:?}",
         stub.operations()
     );
-    assert_stderr(&run, "couldn't push the image");
-    assert!(!run.stderr().contains(password), "{}", run.stderr());
+    run.assert_stderr("couldn't push the image");
+    assert!(!run.stderr.contains(password), "{}", run.stderr);
     assert!(
-        !run.stderr()
+        !run.stderr
             .contains("couldn't get a registry authorization token"),
         "{}",
-        run.stderr()
+        run.stderr
     );
 }
 
@@ -944,7 +896,7 @@ fn dropped_connections_are_retried() {
                 .action(),
         ],
     );
-    let run = scan(&stub, &["app:v1"]);
+    let run = Gate::scan("app:v1").stub(&stub).run();
     run.expect(0);
     assert_eq!(stub.count(BATCH_GET), 2, "{:?}", stub.operations());
     assert_eq!(stub.count(DESCRIBE), 2, "{:?}", stub.operations());
@@ -973,15 +925,12 @@ fn a_bare_503_or_an_answer_cut_short_is_not_yet() {
         DESCRIBE,
         vec![Action::Cut(complete.json()), complete.action()],
     );
-    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    let run = Gate::scan("app:v1").stub(&stub).json().run();
     run.expect(1);
     assert_eq!(run.json()["counts"]["high"], 1);
     assert_eq!(stub.count(BATCH_GET), 2, "{:?}", stub.operations());
     assert_eq!(stub.count(DESCRIBE), 2, "{:?}", stub.operations());
-    assert_stderr(
-        &run,
-        "ECR answered BatchGetImage with a server error (HTTP 503)",
-    );
+    run.assert_stderr("ECR answered BatchGetImage with a server error (HTTP 503)");
 }
 
 /// A whole answer that is not ECR's JSON (a captive portal, a wrong endpoint) is an answer: the SDK
@@ -995,12 +944,12 @@ fn a_whole_answer_that_is_not_ecr_json_is_exit_2_at_once() {
         DESCRIBE,
         vec![Action::raw(200, "<html>captive portal</html>")],
     );
-    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    let run = Gate::scan("app:v1").stub(&stub).json().run();
     run.expect(2);
     assert_eq!(stub.count(DESCRIBE), 1, "{:?}", stub.operations());
-    assert_stderr(&run, &manifest.digest);
-    assert_stderr(&run, "HTTP 200");
-    assert_stderr(&run, "AWS_ENDPOINT_URL_ECR");
+    run.assert_stderr(&manifest.digest);
+    run.assert_stderr("HTTP 200");
+    run.assert_stderr("AWS_ENDPOINT_URL_ECR");
 }
 
 /// The visibility retry for a freshly pushed tag stops at the deadline too.
@@ -1012,12 +961,11 @@ fn a_missing_tag_is_not_looked_for_past_the_deadline() {
         vec![Action::json(batch_get_image_not_found("missing"))],
     );
     scan_on_push(&stub);
-    let began = Instant::now();
-    let run = scan(&stub, &["app:missing", "--timeout", "4s"]);
-    let took = began.elapsed();
+    let run = Gate::scan("app:missing").stub(&stub).timeout("4s").run();
+    let took = run.elapsed;
     run.expect(2);
-    assert_stderr(&run, "app:missing");
-    assert_stderr(&run, "not found");
+    run.assert_stderr("app:missing");
+    run.assert_stderr("not found");
     assert!(stub.count(BATCH_GET) >= 2, "{}", stub.count(BATCH_GET));
     assert!(took < Duration::from_secs(10), "took {took:?}");
 }
@@ -1037,15 +985,11 @@ fn a_call_that_never_answers_ends_at_the_deadline_with_exit_3() {
                 .action(),
         )],
     );
-    let began = Instant::now();
-    let run = scan(
-        &stub,
-        &["app:v1", "--timeout", "5s", "--json", "report.json"],
-    );
-    let took = began.elapsed();
+    let run = Gate::scan("app:v1").stub(&stub).timeout("5s").json().run();
+    let took = run.elapsed;
     run.expect(3);
-    assert_stderr(&run, "timed out after 5s");
-    assert_stderr(&run, "DescribeImageScanFindings");
+    run.assert_stderr("timed out after 5s");
+    run.assert_stderr("DescribeImageScanFindings");
     assert_eq!(run.json()["result"], "incomplete");
     assert!(took < Duration::from_secs(15), "took {took:?}");
 }
@@ -1092,7 +1036,7 @@ fn multi_platform(stub: &EcrStub) -> Index {
 fn an_index_scans_both_platform_images_and_never_the_attestation() {
     let stub = EcrStub::start();
     let index = multi_platform(&stub);
-    let run = scan(&stub, &["app:multi", "--json", "report.json"]);
+    let run = Gate::scan("app:multi").stub(&stub).json().run();
     run.expect(1);
     let report = run.json();
     let images = report["images"].as_array().unwrap();
@@ -1132,16 +1076,11 @@ fn an_index_scans_both_platform_images_and_never_the_attestation() {
 fn platform_selects_only_the_arm64_child() {
     let stub = EcrStub::start();
     let index = multi_platform(&stub);
-    let run = scan(
-        &stub,
-        &[
-            "app:multi",
-            "--platform",
-            "linux/arm64",
-            "--json",
-            "report.json",
-        ],
-    );
+    let run = Gate::scan("app:multi")
+        .stub(&stub)
+        .platform("linux/arm64")
+        .json()
+        .run();
     run.expect(0);
     let report = run.json();
     let images = report["images"].as_array().unwrap();
@@ -1158,10 +1097,13 @@ fn platform_selects_only_the_arm64_child() {
 fn a_platform_the_index_lacks_is_exit_2_listing_the_available_ones() {
     let stub = EcrStub::start();
     multi_platform(&stub);
-    let run = scan(&stub, &["app:multi", "--platform", "linux/s390x"]);
+    let run = Gate::scan("app:multi")
+        .stub(&stub)
+        .platform("linux/s390x")
+        .run();
     run.expect(2);
-    assert_stderr(&run, "linux/s390x");
-    assert_stderr(&run, "linux/amd64, linux/arm64/v8");
+    run.assert_stderr("linux/s390x");
+    run.assert_stderr("linux/amd64, linux/arm64/v8");
     assert_eq!(stub.count(DESCRIBE), 0);
     assert_eq!(stub.count(START), 0);
 }
@@ -1176,13 +1118,12 @@ fn a_tag_that_never_appears_is_retried_for_a_while_then_exit_2_naming_the_image(
         vec![Action::json(batch_get_image_not_found("missing"))],
     );
     scan_on_push(&stub);
-    let began = Instant::now();
-    let run = scan(&stub, &["app:missing", "--json", "report.json"]);
-    let took = began.elapsed();
+    let run = Gate::scan("app:missing").stub(&stub).json().run();
+    let took = run.elapsed;
     run.expect(2);
-    assert_stderr(&run, "app:missing");
-    assert_stderr(&run, "not found");
-    assert_stderr(&run, "ImageNotFound");
+    run.assert_stderr("app:missing");
+    run.assert_stderr("not found");
+    run.assert_stderr("ImageNotFound");
     assert_eq!(run.json()["result"], "error");
     let attempts = stub.count(BATCH_GET);
     assert!(attempts >= 5, "{attempts} attempts in {took:?}");
@@ -1214,7 +1155,7 @@ fn a_freshly_pushed_tag_is_found_on_retry() {
                 .action(),
         ],
     );
-    let run = scan(&stub, &["app:fresh", "--json", "report.json"]);
+    let run = Gate::scan("app:fresh").stub(&stub).json().run();
     run.expect(0);
     assert_eq!(run.json()["images"][0]["digest"], manifest.digest.as_str());
     assert_eq!(stub.count(BATCH_GET), 2);
@@ -1238,7 +1179,7 @@ fn an_image_named_by_digest_is_fetched_by_digest() {
         ],
     );
     let reference = format!("app@{}", manifest.digest);
-    let run = scan(&stub, &[&reference, "--json", "report.json"]);
+    let run = Gate::scan(&reference).stub(&stub).json().run();
     run.expect(0);
     let get = &stub.calls(BATCH_GET)[0];
     assert_eq!(
@@ -1267,9 +1208,9 @@ fn unreadable_registry_configuration_is_inferred_by_probing_then_starting() {
                 .action(),
         ],
     );
-    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    let run = Gate::scan("app:v1").stub(&stub).json().run();
     run.expect(1);
-    assert_stderr(&run, "registry scanning configuration not readable");
+    run.assert_stderr("registry scanning configuration not readable");
     assert_eq!(run.json()["counts"]["high"], 1);
     let operations: Vec<String> = stub
         .operations()
@@ -1284,12 +1225,12 @@ fn unreadable_registry_configuration_is_inferred_by_probing_then_starting() {
 fn an_invalid_image_reference_is_exit_2_before_any_request() {
     let stub = EcrStub::start();
     scan_on_push(&stub);
-    let run = scan(&stub, &["Bad/Name", "--json", "report.json"]);
+    let run = Gate::scan("Bad/Name").stub(&stub).json().run();
     run.expect(2);
-    assert_stderr(&run, "Bad/Name");
-    assert_stderr(&run, "REPOSITORY[:TAG]");
-    assert_stderr(&run, "REPOSITORY@sha256:DIGEST");
-    assert_stderr(&run, "dkr.ecr.REGION.amazonaws.com");
+    run.assert_stderr("Bad/Name");
+    run.assert_stderr("REPOSITORY[:TAG]");
+    run.assert_stderr("REPOSITORY@sha256:DIGEST");
+    run.assert_stderr("dkr.ecr.REGION.amazonaws.com");
     assert_eq!(run.json()["result"], "error");
     assert!(stub.requests().is_empty(), "{:?}", stub.operations());
 }
@@ -1310,9 +1251,7 @@ fn report_case(finding: Value, severity: &str) -> (EcrStub, Run) {
                 .action(),
         ],
     );
-    let mut args = vec!["team/app:v9"];
-    args.extend_from_slice(&REPORTS);
-    let run = scan(&stub, &args);
+    let run = Gate::scan("team/app:v9").stub(&stub).reports().run();
     (stub, run)
 }
 
@@ -1324,7 +1263,7 @@ fn reports_are_all_written_and_valid_on_pass() {
     assert_eq!(report["result"], "pass");
     let sarif = run.sarif();
     assert_eq!(sarif["runs"].as_array().unwrap().len(), 1);
-    let markdown = run.file("summary.md");
+    let markdown = run.markdown();
     assert!(markdown.contains("team/app"), "{markdown}");
     assert!(markdown.to_lowercase().contains("pass"), "{markdown}");
 }
@@ -1339,7 +1278,7 @@ fn reports_are_all_written_and_valid_on_fail() {
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 1);
     assert_eq!(results[0]["ruleId"], "CVE-2024-0500");
-    let markdown = run.file("summary.md");
+    let markdown = run.markdown();
     assert!(markdown.contains("CVE-2024-0500"), "{markdown}");
     assert!(markdown.contains("fail-on = high"), "{markdown}");
 }
@@ -1377,7 +1316,7 @@ fn scan_on_push_scan_still_missing_after_the_grace_is_started_once() {
                 std::thread::sleep(Duration::from_millis(20));
             }
         });
-        let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+        let run = Gate::scan("app:v1").stub(&stub).json().run();
         finished.store(true, Ordering::SeqCst);
         run
     });
@@ -1406,7 +1345,7 @@ fn a_clean_enhanced_image_passes_after_settling() {
                 .action(),
         ],
     );
-    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    let run = Gate::scan("app:v1").stub(&stub).json().run();
     run.expect(0);
     let report = run.json();
     assert_eq!(report["result"], "pass");
@@ -1450,7 +1389,7 @@ fn unreadable_configuration_on_an_enhanced_registry_waits_after_the_start_is_ref
                 .action(),
         ],
     );
-    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    let run = Gate::scan("app:v1").stub(&stub).json().run();
     run.expect(1);
     let report = run.json();
     assert_eq!(report["images"][0]["scan"]["type"], "enhanced");
@@ -1477,11 +1416,10 @@ fn unsupported_image_type_on_start_is_reported_promptly() {
         DESCRIBE,
         vec![Action::scan_not_found("app", &manifest.digest)],
     );
-    let began = Instant::now();
-    let run = scan(&stub, &["app:v1", "--timeout", "20s"]);
-    let took = began.elapsed();
+    let run = Gate::scan("app:v1").stub(&stub).timeout("20s").run();
+    let took = run.elapsed;
     run.expect(3);
-    assert_stderr(&run, "not supported");
+    run.assert_stderr("not supported");
     assert!(took < Duration::from_secs(10), "took {took:?}");
 }
 
@@ -1499,9 +1437,9 @@ fn a_missing_repository_is_exit_2_naming_it() {
         )],
     );
     scan_on_push(&stub);
-    let run = scan(&stub, &["nope/app:v1"]);
+    let run = Gate::scan("nope/app:v1").stub(&stub).run();
     run.expect(2);
-    assert_stderr(&run, "repository nope/app not found");
+    run.assert_stderr("repository nope/app not found");
     assert_eq!(stub.count(BATCH_GET), 1, "not retried");
 }
 
@@ -1524,7 +1462,7 @@ fn a_full_uri_addresses_the_registry_and_region_it_names() {
         ],
     );
     let reference = format!("{other}.dkr.ecr.us-west-2.amazonaws.com/team/app:v1");
-    let run = scan(&stub, &[&reference, "--json", "report.json"]);
+    let run = Gate::scan(&reference).stub(&stub).json().run();
     run.expect(0);
     assert_eq!(run.json()["images"][0]["region"], "us-west-2");
     for operation in [BATCH_GET, START, DESCRIBE] {
@@ -1591,16 +1529,17 @@ fn the_same_answer_read_live_and_from_a_file_gives_the_same_findings() {
         .counts(&[("HIGH", 1), ("UNTRIAGED", 2)])
         .json();
     stub.on(DESCRIBE, vec![Action::json(page.clone())]);
-    let live = scan(
-        &stub,
-        &["app:v1", "--fail-on", "critical", "--json", "report.json"],
-    );
+    let live = Gate::scan("app:v1")
+        .stub(&stub)
+        .fail_on("critical")
+        .json()
+        .run();
     live.expect(0);
 
     let saved = tempfile::tempdir().unwrap();
     let file = saved.path().join("findings.json");
     std::fs::write(&file, serde_json::to_vec_pretty(&page).unwrap()).unwrap();
-    let offline = evaluate(&[file], &["--fail-on", "critical"]);
+    let offline = Gate::evaluate(&[file]).reports().fail_on("critical").run();
     offline.expect(0);
 
     let (live, offline) = (live.json(), offline.json());
@@ -1676,7 +1615,7 @@ fn a_nested_index_is_resolved_and_every_image_inside_is_gated() {
             ],
         );
     }
-    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    let run = Gate::scan("app:v1").stub(&stub).json().run();
     run.expect(1);
     let report = run.json();
     let platforms: BTreeSet<String> = report["images"]
@@ -1704,7 +1643,10 @@ fn a_nested_index_is_resolved_and_every_image_inside_is_gated() {
         ])
     );
     // --platform selects inside the nested index too.
-    let only = scan(&stub, &["app:v1", "--platform", "linux/s390x"]);
+    let only = Gate::scan("app:v1")
+        .stub(&stub)
+        .platform("linux/s390x")
+        .run();
     only.expect(1);
 }
 
@@ -1727,9 +1669,9 @@ fn an_index_entry_without_a_digest_is_exit_2_naming_it() {
         vec![Action::json(batch_get_image("app", Some("v1"), &index))],
     );
     scan_on_push(&stub);
-    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    let run = Gate::scan("app:v1").stub(&stub).json().run();
     run.expect(2);
-    assert_stderr(&run, "entry 1 of the image index");
+    run.assert_stderr("entry 1 of the image index");
     assert_eq!(stub.count(DESCRIBE), 0);
 }
 
@@ -1748,9 +1690,9 @@ fn a_live_result_whose_counts_declare_more_than_its_pages_hold_is_exit_3() {
                 .action(),
         ],
     );
-    let run = scan(&stub, &["app:v1", "--report-only", "--json", "report.json"]);
+    let run = Gate::scan("app:v1").stub(&stub).report_only().json().run();
     run.expect(3);
-    assert_stderr(&run, "CRITICAL 3 declared, 0 listed");
+    run.assert_stderr("CRITICAL 3 declared, 0 listed");
     assert_eq!(run.json()["result"], "incomplete");
 }
 
@@ -1758,18 +1700,13 @@ fn a_live_result_whose_counts_declare_more_than_its_pages_hold_is_exit_3() {
 fn a_push_source_that_does_not_exist_is_exit_2_before_any_aws_call() {
     let stub = EcrStub::start();
     scan_on_push(&stub);
-    let run = scan(
-        &stub,
-        &[
-            "team/app:v1",
-            "--push",
-            "missing.tar",
-            "--json",
-            "report.json",
-        ],
-    );
+    let run = Gate::scan("team/app:v1")
+        .stub(&stub)
+        .push("missing.tar")
+        .json()
+        .run();
     run.expect(2);
-    assert_stderr(&run, "push source missing.tar doesn't exist");
+    run.assert_stderr("push source missing.tar doesn't exist");
     assert_eq!(run.json()["result"], "error");
     assert!(stub.requests().is_empty(), "{:?}", stub.operations());
 }
@@ -1807,7 +1744,7 @@ fn an_early_empty_complete_is_not_a_clean_image_when_the_configuration_is_unread
                     .action(),
             ],
         );
-        let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+        let run = Gate::scan("app:v1").stub(&stub).json().run();
         run.expect(1);
         assert_eq!(run.json()["counts"]["high"], 1, "{shape}");
     }
@@ -1826,9 +1763,9 @@ fn findings_of_another_image_or_repository_are_refused() {
             _ => ScanPage::new("clean/app", &manifest.digest, "COMPLETE"),
         };
         stub.on(DESCRIBE, vec![page.basic(vec![]).action()]);
-        let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+        let run = Gate::scan("app:v1").stub(&stub).json().run();
         run.expect(2);
-        assert_stderr(&run, "not of the image asked about");
+        run.assert_stderr("not of the image asked about");
     }
 }
 
@@ -1846,9 +1783,9 @@ fn pages_whose_tokens_go_round_in_a_circle_are_refused_at_once() {
     stub.on(DESCRIBE, vec![page("token-B")]);
     stub.on_token(DESCRIBE, "token-B", vec![page("token-A")]);
     stub.on_token(DESCRIBE, "token-A", vec![page("token-B")]);
-    let run = scan(&stub, &["app:v1", "--json", "report.json"]);
+    let run = Gate::scan("app:v1").stub(&stub).json().run();
     run.expect(2);
-    assert_stderr(&run, "does not follow the previous one");
+    run.assert_stderr("does not follow the previous one");
     // The first page, then B and A; B again is refused before it is asked for, not after thousands of
     // pages.
     assert_eq!(stub.count(DESCRIBE), 3, "{:?}", stub.operations());
@@ -1856,28 +1793,23 @@ fn pages_whose_tokens_go_round_in_a_circle_are_refused_at_once() {
 
 #[test]
 fn a_registry_password_with_a_line_break_is_refused_before_anything_prints_it() {
-    use base64::Engine as _;
     let stub = EcrStub::start();
-    let token = base64::engine::general_purpose::STANDARD.encode(b"AWS:first-line\nsecond-line");
     stub.on(
         "GetAuthorizationToken",
-        vec![Action::json(json!({
-            "authorizationData": [{
-                "authorizationToken": token,
-                "expiresAt": NOW + 43_200.0,
-                "proxyEndpoint": format!("https://{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com")
-            }]
-        }))],
+        vec![Action::json(authorization_token(
+            "first-line\nsecond-line",
+            &format!("https://{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"),
+        ))],
     );
     let empty = tempfile::tempdir().expect("tempdir");
     let source = empty.path().display().to_string();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let env = stub.env();
-    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    env.push(("GITHUB_ACTIONS", "true"));
-    let run = run_with_env(dir, &["scan", "app:v1", "--push", &source], &env);
+    let run = Gate::scan("app:v1")
+        .stub(&stub)
+        .push(&source)
+        .env("GITHUB_ACTIONS", "true")
+        .run();
     run.expect(2);
-    assert_stderr(&run, "control characters");
-    assert!(!run.stderr().contains("second-line"), "{}", run.stderr());
-    assert!(!run.stderr().contains("add-mask"), "{}", run.stderr());
+    run.assert_stderr("control characters");
+    assert!(!run.stderr.contains("second-line"), "{}", run.stderr);
+    assert!(!run.stderr.contains("add-mask"), "{}", run.stderr);
 }
