@@ -32,6 +32,11 @@
 //! before the spawn. A bench process that had ever held the generated document would inflate every
 //! child's peak RSS, so this process stays small (its own peak RSS is printed: a floor for them all).
 
+// A benchmark prints its numbers, and a failed setup may panic.
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+// libc::wait4 reads the child's resource usage.
+#![allow(unsafe_code)]
+
 use std::collections::{BTreeMap, HashSet};
 use std::env;
 use std::ffi::OsString;

@@ -17,6 +17,11 @@
 //! Knobs: `PUSH_BENCH_ROUNDS` (default 3), `PUSH_BENCH_LAYER_MB` (default 100), and the gate's
 //! `PUSH_BENCH_CHUNK_MB` and `PUSH_BENCH_PARALLEL` (default: `PushOptions::default()`).
 
+// A benchmark prints its numbers, and a failed setup may panic.
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+// libc::wait4 reads the child's resource usage.
+#![allow(unsafe_code)]
+
 #[path = "../tests/cli/registry_server.rs"]
 mod registry_server;
 

@@ -22,6 +22,9 @@
 //! `THROTTLE_BENCH_TIMEOUT` (seconds, 150), `THROTTLE_BENCH_DESCRIBE_TPS` (5),
 //! `THROTTLE_BENCH_BIN` (another build of the binary, e.g. `target/debug/ecr-scan-gate`).
 
+// A benchmark prints its numbers, and a failed setup may panic.
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+
 // The stand-in's own tests come along (compiled, never run here).
 #[path = "../tests/cli/ecr_stub.rs"]
 #[allow(unused_imports)]

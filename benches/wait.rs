@@ -9,6 +9,9 @@
 //!
 //! Run: `cargo bench --bench wait` (or `scripts/bench`).
 
+// A benchmark prints its numbers, and a failed setup may panic.
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+
 use std::cell::Cell;
 use std::time::Duration;
 

@@ -11,6 +11,8 @@
 //! `app`, `ecr::client`, `ecr::retry`, `registry`, `github`, `scan::wait` and the binary. Without it
 //! the library is the offline core, which is what the fuzz targets build.
 
+#![forbid(unsafe_code)]
+
 #[cfg(feature = "network")]
 pub mod app;
 pub mod cli;

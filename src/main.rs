@@ -1,3 +1,7 @@
+//! The `ecr-scan-gate` binary: reads the process environment once and hands over to [`app`] (or, as the
+//! GitHub Action, first turns the `INPUT_*` variables into a command line).
+#![forbid(unsafe_code)]
+
 use std::env;
 use std::ffi::OsString;
 use std::io::{self, Write};

@@ -55,7 +55,10 @@ pub(super) fn doctor(args: &DoctorArgs) -> u8 {
     };
     match runtime.block_on(run(args, &reference)) {
         Ok((text, healthy)) => {
-            print!("{text}");
+            #[expect(clippy::print_stdout, reason = "doctor's explanation is its output")]
+            {
+                print!("{text}");
+            }
             if healthy { EXIT_PASS } else { EXIT_ERROR }
         }
         Err(error) => report_error(&error),

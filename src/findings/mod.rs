@@ -9,6 +9,8 @@ mod merge;
 mod merge_tests;
 mod status;
 #[cfg(test)]
+// Some builders serve only the tests of the `network` edges.
+#[cfg_attr(not(feature = "network"), allow(dead_code))]
 pub(crate) mod testing;
 
 pub use merge::{CountCheck, CountGap, ImageScan, merge};

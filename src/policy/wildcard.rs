@@ -8,11 +8,13 @@ pub fn matches(filter: &str, repository: &str) -> bool {
         return repository.contains(filter);
     }
     let parts: Vec<&str> = filter.split('*').collect();
-    let (first, rest) = parts.split_first().expect("split yields at least one part");
+    // A filter with a `*` splits into at least two parts.
+    let [first, middle @ .., last] = parts.as_slice() else {
+        return false;
+    };
     let Some(mut remaining) = repository.strip_prefix(first) else {
         return false;
     };
-    let (last, middle) = rest.split_last().expect("a filter with `*` has two parts");
     for part in middle {
         match remaining.find(part) {
             Some(at) => remaining = &remaining[at + part.len()..],

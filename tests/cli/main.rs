@@ -1,5 +1,8 @@
 //! The one end-to-end test binary: the real `ecr-scan-gate` against fixtures and local servers.
 
+// The harness unwraps like the tests it serves: a failed setup is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod action;
 mod doctor_stub;
 mod ecr_stub;

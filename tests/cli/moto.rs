@@ -217,6 +217,7 @@ impl Drop for Moto {
         }
         if let Ok(pid) = i32::try_from(self.child.id()) {
             // SAFETY: kill(2) on the process group of a child we spawned.
+            #[allow(unsafe_code)]
             unsafe {
                 libc::kill(-pid, libc::SIGKILL);
             }

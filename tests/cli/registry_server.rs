@@ -180,6 +180,7 @@ impl Drop for Registry {
 fn kill_group(child: &mut Child) {
     if let Ok(pid) = i32::try_from(child.id()) {
         // SAFETY: kill(2) on the process group of a child we spawned.
+        #[allow(unsafe_code)]
         unsafe {
             libc::kill(-pid, libc::SIGKILL);
         }
