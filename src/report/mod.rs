@@ -4,7 +4,8 @@
 
 pub mod escape;
 // The hostile-text tests also check the Action's annotations (an edge behind `network`).
-#[cfg(all(test, feature = "network"))]
+#[cfg(test)]
+#[cfg(feature = "network")]
 mod hostile;
 pub mod json;
 pub mod markdown;
