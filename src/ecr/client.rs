@@ -23,12 +23,13 @@ use aws_sdk_ecr::types::{ImageIdentifier, ImageScanFindings};
 use base64::Engine as _;
 use tokio::time::Instant;
 
+use super::convert::{self, SavedScan};
 use super::retry::{Deadline, Transient};
-use super::saved::{
+use super::wire::{
     Count, Number, RawAttribute, RawBasicFinding, RawContainerImage, RawCvss, RawEnhancedFinding,
     RawImageId, RawImageScanFindings, RawPackageVulnerabilityDetails, RawRecommendation,
     RawRemediation, RawResource, RawResourceDetails, RawResponse, RawScoreCvss, RawScoreDetails,
-    RawStatus, RawVulnerablePackage, SavedScan, Text, Timestamp,
+    RawStatus, RawVulnerablePackage, Text, Timestamp,
 };
 use crate::findings::{ScanStatus, ScanType};
 use crate::scan::identify::ACCEPTED_MEDIA_TYPES;
@@ -624,7 +625,7 @@ impl Ecr {
             }
             append(&mut raw, page.image_scan_findings.take());
         }
-        super::saved::classify(raw, true).map_err(|error| EcrError::Call {
+        convert::scan_result(raw, true).map_err(|error| EcrError::Call {
             action: "read scan findings",
             target,
             code: None,

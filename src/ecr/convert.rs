@@ -1,11 +1,193 @@
-//! Converting ECR's response shapes into the core's types.
+//! Converting ECR's wire shapes ([`super::wire`]) into the core's types, for saved output and live
+//! answers alike: [`scan_result`] refuses what is not a whole scan result and says why a result cannot
+//! be gated on (still running, findings missing); [`image_scan`] maps the fields into an [`ImageScan`].
+//! A new wire field is mapped here. Must not read files, call AWS, or decide pass or fail.
 
 use std::collections::BTreeMap;
 
-use super::saved::{
+use super::wire::{
     Number, RawBasicFinding, RawEnhancedFinding, RawResponse, RawVulnerablePackage, Text, Timestamp,
 };
-use crate::findings::{Finding, Image, ImageScan, Package, ScanInfo, ScanType, Severity};
+use crate::findings::{
+    Finding, Image, ImageScan, Package, ScanInfo, ScanStatus, ScanType, Severity, StatusClass,
+};
+
+/// Why a file (or ECR's live answer) could not be read as a scan result (no verdict, exit 2): JSON that
+/// does not parse (from `saved`), or a refusal from [`scan_result`].
+#[derive(Debug, thiserror::Error)]
+pub enum SavedError {
+    #[error("not valid JSON at line {line}, column {column}: {message}")]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("unexpected shape at `{path}` (line {line}, column {column}): {message}")]
+    Shape {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("not a describe-image-scan-findings result: {what}")]
+    NotAScanResult { what: String },
+    #[error(
+        "only part of the findings: the file has a `{key}` ({listed} findings listed{declared}); save the \
+         output of `aws ecr describe-image-scan-findings` without --max-items or --no-paginate so the CLI \
+         joins every page"
+    )]
+    PartialPage {
+        /// `nextToken` (the API's) or `NextToken` (the AWS CLI's, after `--max-items`).
+        key: &'static str,
+        listed: usize,
+        declared: String,
+    },
+    #[error(
+        "status {status} is enhanced scanning but the file has no `enhancedFindings`: it was probably saved \
+         by an AWS CLI or SDK too old to know them (AWS CLI before 2.4.3); save it again with a current CLI"
+    )]
+    EnhancedFindingsMissing { status: String },
+}
+
+/// A scan result that was read completely: a saved file, or every page of a live answer.
+#[derive(Debug)]
+pub struct SavedScan {
+    pub scan: ImageScan,
+    /// `Err(reason)` when the scan did not reach a usable final state (no verdict, exit 3).
+    pub usable: Result<(), String>,
+}
+
+/// The whole scan result in `raw`, and whether it can be gated on; what is not a whole scan result is
+/// refused. `settled`: the caller watched the result settle (live scanning), so an empty result is clean rather
+/// than "not filled in yet".
+pub(super) fn scan_result(raw: RawResponse, settled: bool) -> Result<SavedScan, SavedError> {
+    if raw.image_scan_status.is_none() && raw.image_scan_findings.is_none() {
+        return Err(SavedError::NotAScanResult {
+            what: describe_other(&raw),
+        });
+    }
+    let status_text = raw
+        .image_scan_status
+        .as_ref()
+        .and_then(|s| s.status.clone());
+    let Some(status_text) = status_text else {
+        return Err(SavedError::NotAScanResult {
+            what: "it has no `imageScanStatus.status`, so it cannot tell whether the scan finished"
+                .into(),
+        });
+    };
+    let status = ScanStatus::parse(&status_text);
+    let findings = raw.image_scan_findings.as_ref();
+    let listed = findings.map_or(0, |f| {
+        f.findings.as_ref().map_or(0, Vec::len) + f.enhanced_findings.as_ref().map_or(0, Vec::len)
+    });
+    // NOTE: `aws ecr describe-image-scan-findings --max-items N` prints its resume token as `NextToken`
+    // (botocore's paginator), the API as `nextToken`; either one means the list is partial.
+    let resume_token = [&raw.next_token, &raw.cli_next_token]
+        .into_iter()
+        .flatten()
+        .find(|t| !t.trim().is_empty());
+    if let Some(token) = resume_token {
+        let key = if raw.next_token.as_ref() == Some(token) {
+            "nextToken"
+        } else {
+            "NextToken"
+        };
+        let declared = findings
+            .and_then(|f| f.finding_severity_counts.as_ref())
+            .map(|c| {
+                let total: u64 = c.values().filter_map(|v| v.0).sum();
+                format!(" of {total} counted")
+            })
+            .unwrap_or_default();
+        return Err(SavedError::PartialPage {
+            key,
+            listed,
+            declared,
+        });
+    }
+    let class = status.class();
+    if class == StatusClass::Final
+        && status == ScanStatus::Active
+        && findings.is_some_and(|f| f.enhanced_findings.is_none())
+    {
+        return Err(SavedError::EnhancedFindingsMissing {
+            status: status_text,
+        });
+    }
+    // A count that is not a whole number cannot show whether findings are missing.
+    let unreadable_counts: Vec<String> = findings
+        .and_then(|f| f.finding_severity_counts.as_ref())
+        .map(|counts| {
+            counts
+                .iter()
+                .filter(|(_, count)| count.0.is_none())
+                .map(|(severity, _)| severity.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let scan = image_scan(raw, &status_text);
+    let missing = scan.count_check().missing;
+    let usable = match class {
+        StatusClass::Final if !unreadable_counts.is_empty() => Err(format!(
+            "findingSeverityCounts for {} is not a whole number of findings, so the gate cannot tell \
+             whether findings are missing",
+            unreadable_counts.join(", ")
+        )),
+        StatusClass::Final if !missing.is_empty() => {
+            let gaps: Vec<String> = missing.iter().map(ToString::to_string).collect();
+            Err(format!(
+                "findingSeverityCounts declare more findings than the result lists ({}): findings are \
+                 missing (a page that never came, an AWS CLI or SDK too old to list enhancedFindings, or \
+                 a trimmed file), so no verdict can be reached; read the complete result again",
+                gaps.join("; ")
+            ))
+        }
+        StatusClass::Final => {
+            if !settled
+                && listed == 0
+                && scan.declared_counts.as_ref().is_none_or(|c| c.is_empty())
+                && scan.image.scan.completed_at.is_none()
+            {
+                // NOTE: under enhanced scan-on-push, COMPLETE can come before the findings are filled in
+                // (https://github.com/aws/aws-sdk/issues/289). A finished basic scan always carries
+                // imageScanCompletedAt, so an empty result without one is not a clean bill of health.
+                Err(format!(
+                    "status {status_text} but no findings, no severity counts and no completion time: the \
+                     findings were not filled in yet (enhanced scanning reports COMPLETE early); read them \
+                     again in a minute"
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        StatusClass::Running | StatusClass::Unusable => {
+            let mut reason = format!("status {status_text}: {}", status.explain());
+            if let Some(description) = &scan.image.scan.description {
+                reason.push_str(&format!(" (ECR says: {description})"));
+            }
+            Err(reason)
+        }
+    };
+    Ok(SavedScan { scan, usable })
+}
+
+fn describe_other(raw: &RawResponse) -> String {
+    if let Some(detail_type) = &raw.detail_type {
+        return format!(
+            "it is an EventBridge event (\"{detail_type}\"), which carries at most severity counts; save \
+             `aws ecr describe-image-scan-findings` output for the image instead"
+        );
+    }
+    if raw.package_vulnerability_details.is_some() || raw.finding_arn.is_some() {
+        return "it is a single enhanced finding, not a whole describe-image-scan-findings result"
+            .into();
+    }
+    if raw.image_details.is_some() {
+        return "it is describe-images output; use describe-image-scan-findings".into();
+    }
+    "it has neither `imageScanStatus` nor `imageScanFindings`".into()
+}
 
 /// Inspector's spelling of "no fixed version".
 const NOT_AVAILABLE: &str = "NotAvailable";
