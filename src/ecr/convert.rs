@@ -13,7 +13,7 @@ use crate::findings::{
 };
 
 /// Why a file (or ECR's live answer) could not be read as a scan result (no verdict, exit 2): JSON that
-/// does not parse (from `saved`), or a refusal from [`scan_result`].
+/// does not parse (from `saved`), or a refusal from `scan_result`.
 #[derive(Debug, thiserror::Error)]
 pub enum SavedError {
     #[error("not valid JSON at line {line}, column {column}: {message}")]

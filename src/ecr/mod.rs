@@ -14,6 +14,8 @@
 
 pub mod client;
 mod convert;
+pub mod error;
 pub mod retry;
 pub mod saved;
+mod sdk;
 mod wire;

@@ -1,6 +1,6 @@
 //! Reading saved `aws ecr describe-image-scan-findings` output (AWS CLI v1/v2, or the raw API response)
-//! from bytes: the JSON is parsed into the wire shapes ([`super::wire`]), which [`super::convert`]
-//! turns into a scan result.
+//! from bytes: the JSON is parsed into the wire shapes (`wire`), which `convert` turns into a scan
+//! result.
 //!
 //! Parses tolerantly: every field may be missing or `null`, timestamps may be ISO-8601 strings or epoch
 //! numbers, scores may be strings or numbers, unknown keys are ignored. What is not JSON, or not one
