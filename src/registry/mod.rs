@@ -15,7 +15,6 @@
 //! Owns the credentials it is handed (never printed: [`Password`] redacts itself). Must not call AWS,
 //! read the environment or print: progress goes to the caller's observer.
 
-use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -28,37 +27,11 @@ pub mod source;
 mod upload;
 
 use client::{Client, ClientError};
+/// What the [`client`] sends and how it retries, re-exported for callers of [`push`].
+pub use client::{Credentials, Password, RetryPolicy};
 use digest::Digest;
 use endpoint::EndpointError;
 use source::{Blob, Image, Problem, SourceError, SourceKind};
-
-/// A registry password. `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Password(String);
-
-impl Password {
-    pub fn new(password: impl Into<String>) -> Password {
-        Password(password.into())
-    }
-
-    /// The password itself, for the `Authorization` header (and masking in CI logs).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(***)")
-    }
-}
-
-/// HTTP basic auth credentials (for ECR: `AWS` and the `GetAuthorizationToken` password).
-#[derive(Debug, Clone)]
-pub struct Credentials {
-    pub username: String,
-    pub password: Password,
-}
 
 /// Where to push.
 #[derive(Debug, Clone)]
@@ -71,25 +44,6 @@ pub struct Target {
     pub tag: Option<String>,
     /// The digest the image must have, when the user named one.
     pub digest: Option<String>,
-}
-
-/// How requests are retried (429, 5xx, dropped connections).
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    pub min_delay: Duration,
-    pub max_delay: Duration,
-    /// Retries after the first attempt of a request.
-    pub max_retries: usize,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> RetryPolicy {
-        RetryPolicy {
-            min_delay: Duration::from_millis(200),
-            max_delay: Duration::from_secs(10),
-            max_retries: 6,
-        }
-    }
 }
 
 /// Tuning of a push.
@@ -257,12 +211,13 @@ pub async fn push(
         endpoint: endpoint.as_str().trim_end_matches('/').to_string(),
         source,
     };
+    let on_retry = |error: &ClientError, delay| observe(&PushEvent::Retrying { error, delay });
     let client = Client::new(
         &endpoint,
         &target.repository,
         credentials,
         options.retry,
-        observe,
+        &on_retry,
     )
     .map_err(registry_error)?;
     client.ping().await.map_err(registry_error)?;
