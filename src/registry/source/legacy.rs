@@ -8,9 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Blob, Blobs, Location, MAX_MANIFEST, Manifest, OCI_MANIFEST, SourceError, Store, check_manifest,
-};
+use super::error::SourceError;
+use super::image::{Blob, Blobs, Location, Manifest, OCI_MANIFEST, check_manifest};
+use super::store::{MAX_MANIFEST, Store};
 use crate::registry::digest::Digest;
 
 /// The largest image config read (long build histories make them big, but not this big).
