@@ -6,11 +6,11 @@ use std::fmt::Write as _;
 use super::error::AppError;
 use super::scan::aws_options;
 use crate::cli::DoctorArgs;
-use crate::ecr::client::{Check, Ecr};
+use crate::ecr::client::{Check, Ecr, EcrError};
 use crate::image_ref::ImageRef;
 use crate::report::escape::plain_line;
 use crate::run::{EXIT_ERROR, EXIT_PASS};
-use crate::scan::plan::{self, Plan};
+use crate::scan::plan::{self, Coverage, Plan, RegistryConfig};
 
 /// Every IAM action the gate may call, and why.
 pub const IAM_ACTIONS: &[(&str, &str)] = &[
@@ -81,43 +81,48 @@ async fn run(args: &DoctorArgs, reference: &ImageRef) -> Result<(String, bool), 
         ecr.registry_id().unwrap_or("the caller's account")
     );
     let config = ecr.registry_config().await;
-    let coverage = match &config {
+    let coverage = write_scanning_setup(&mut out, &config, &reference.repository);
+    let plan = plan::plan(coverage.as_ref(), args.scan_mode);
+    let _ = writeln!(out, "scan would:   {}", describe_plan(&plan));
+
+    let _ = writeln!(out, "\nIAM actions the gate needs:");
+    for (action, why) in IAM_ACTIONS {
+        let _ = writeln!(out, "  {action}: {why}");
+    }
+    let _ = writeln!(out, "\nchecked now (calls without side effects):");
+    let checks = ecr
+        .check_permissions(
+            &reference.repository,
+            reference.tag.as_deref(),
+            reference.digest.as_deref(),
+        )
+        .await;
+    let healthy = write_checks(&mut out, &checks);
+    let _ = writeln!(
+        out,
+        "  (ecr:StartImageScan is not checked: calling it would start a scan)"
+    );
+    Ok((out, healthy))
+}
+
+/// Writes the registry's scanning configuration and what it means for `repository`; its coverage,
+/// when the configuration could be read.
+fn write_scanning_setup(
+    out: &mut String,
+    config: &Result<Option<RegistryConfig>, EcrError>,
+    repository: &str,
+) -> Option<Coverage> {
+    match config {
         Ok(Some(config)) => {
             let _ = writeln!(
                 out,
                 "scan type:    {}",
                 config.scan_type.as_str().to_uppercase()
             );
-            if config.rules.is_empty() {
-                let _ = writeln!(out, "rules:        none");
-            }
-            // The filters are ECR's text, printed to stdout where the runner reads workflow commands.
-            for rule in &config.rules {
-                let filters = rule
-                    .filters
-                    .iter()
-                    .map(|f| format!("`{f}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let line = format!(
-                    "rule:         {} for filters {filters}",
-                    rule.frequency.as_str()
-                );
-                let _ = writeln!(out, "{}", plain_line(&line));
-            }
-            let coverage = plan::coverage(config, &reference.repository);
+            write_rules(out, config);
+            let coverage = plan::coverage(config, repository);
             let _ = writeln!(out, "{}", plain_line(&format!("coverage:     {coverage}")));
-            let meaning = match (coverage.not_scanned, coverage.frequency) {
-                (true, _) => "Amazon Inspector never scans images of this repository",
-                (false, plan::Frequency::ScanOnPush) => "ECR scans each image when it is pushed",
-                (false, plan::Frequency::Continuous) => {
-                    "Amazon Inspector scans each image on push and again when new vulnerabilities appear"
-                }
-                (false, plan::Frequency::Manual) => {
-                    "nothing scans images automatically; `scan` starts a basic scan (once per image per 24 h)"
-                }
-            };
-            let _ = writeln!(out, "meaning:      {meaning}");
+            let _ = writeln!(out, "meaning:      {}", coverage_meaning(&coverage));
             Some(coverage)
         }
         Ok(None) => {
@@ -136,9 +141,47 @@ async fn run(args: &DoctorArgs, reference: &ImageRef) -> Result<(String, bool), 
             );
             None
         }
-    };
-    let plan = plan::plan(coverage.as_ref(), args.scan_mode);
-    let what = match &plan {
+    }
+}
+
+/// Writes the registry's scanning rules, one a line.
+fn write_rules(out: &mut String, config: &RegistryConfig) {
+    if config.rules.is_empty() {
+        let _ = writeln!(out, "rules:        none");
+    }
+    // The filters are ECR's text, printed to stdout where the runner reads workflow commands.
+    for rule in &config.rules {
+        let filters = rule
+            .filters
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let line = format!(
+            "rule:         {} for filters {filters}",
+            rule.frequency.as_str()
+        );
+        let _ = writeln!(out, "{}", plain_line(&line));
+    }
+}
+
+/// What a repository's coverage means for its images.
+fn coverage_meaning(coverage: &Coverage) -> &'static str {
+    match (coverage.not_scanned, coverage.frequency) {
+        (true, _) => "Amazon Inspector never scans images of this repository",
+        (false, plan::Frequency::ScanOnPush) => "ECR scans each image when it is pushed",
+        (false, plan::Frequency::Continuous) => {
+            "Amazon Inspector scans each image on push and again when new vulnerabilities appear"
+        }
+        (false, plan::Frequency::Manual) => {
+            "nothing scans images automatically; `scan` starts a basic scan (once per image per 24 h)"
+        }
+    }
+}
+
+/// What `scan` would do under `plan`.
+fn describe_plan(plan: &Plan) -> String {
+    match plan {
         Plan::StartBasicScan => "start a basic scan (StartImageScan), then wait for it".to_string(),
         Plan::Wait {
             grace_for_missing_scan: true,
@@ -152,28 +195,19 @@ async fn run(args: &DoctorArgs, reference: &ImageRef) -> Result<(String, bool), 
                 .to_string()
         }
         Plan::NotScanned { why } => format!("report no verdict (exit 3): {why}"),
-    };
-    let _ = writeln!(out, "scan would:   {what}");
-
-    let _ = writeln!(out, "\nIAM actions the gate needs:");
-    for (action, why) in IAM_ACTIONS {
-        let _ = writeln!(out, "  {action}: {why}");
     }
-    let _ = writeln!(out, "\nchecked now (calls without side effects):");
+}
+
+/// Writes one line per permission check; whether every action the gate cannot do without was
+/// allowed (a denied optional one, or one only `--push` needs, leaves the setup healthy).
+fn write_checks(out: &mut String, checks: &[(&str, Check)]) -> bool {
     let mut healthy = true;
-    for (action, result) in ecr
-        .check_permissions(
-            &reference.repository,
-            reference.tag.as_deref(),
-            reference.digest.as_deref(),
-        )
-        .await
-    {
-        let line = match &result {
+    for (action, result) in checks {
+        let line = match result {
             Check::Allowed(detail) => format!("  ok      {action}: {detail}"),
             Check::Denied(detail) => {
-                if action != "ecr:GetRegistryScanningConfiguration"
-                    && action != "ecr:GetAuthorizationToken"
+                if *action != "ecr:GetRegistryScanningConfiguration"
+                    && *action != "ecr:GetAuthorizationToken"
                 {
                     healthy = false;
                 }
@@ -186,9 +220,5 @@ async fn run(args: &DoctorArgs, reference: &ImageRef) -> Result<(String, bool), 
         };
         let _ = writeln!(out, "{}", plain_line(&line));
     }
-    let _ = writeln!(
-        out,
-        "  (ecr:StartImageScan is not checked: calling it would start a scan)"
-    );
-    Ok((out, healthy))
+    healthy
 }

@@ -1,5 +1,7 @@
-//! The live ECR edge: every AWS SDK call the gate makes, and the conversion of SDK types into the
-//! core's. SDK types never leave this module (the findings pages travel as an opaque [`Page`]).
+//! The live ECR edge: every AWS SDK call the gate makes, its SDK errors as [`EcrError`]s, and the pages
+//! of findings joined into one scan result (`sdk` copies them into the wire shapes that saved
+//! output is read into). SDK types never leave `client` and `sdk` (the findings pages travel as an
+//! opaque [`Page`]).
 //!
 //! Throttling, server errors and transport failures are "not yet" on every call the gate makes: the
 //! calls go through the run's [`Deadline`] ([`super::retry`]), with the SDK's own retries off. Only
@@ -19,17 +21,16 @@ use aws_sdk_ecr::operation::describe_image_scan_findings::{
     DescribeImageScanFindingsError, DescribeImageScanFindingsOutput,
 };
 use aws_sdk_ecr::operation::start_image_scan::StartImageScanError;
-use aws_sdk_ecr::types::{ImageIdentifier, ImageScanFindings};
+use aws_sdk_ecr::types::ImageIdentifier;
 use base64::Engine as _;
 use tokio::time::Instant;
 
-use super::retry::{Deadline, Transient};
-use super::saved::{
-    Count, Number, RawAttribute, RawBasicFinding, RawContainerImage, RawCvss, RawEnhancedFinding,
-    RawImageId, RawImageScanFindings, RawPackageVulnerabilityDetails, RawRecommendation,
-    RawRemediation, RawResource, RawResourceDetails, RawResponse, RawScoreCvss, RawScoreDetails,
-    RawStatus, RawVulnerablePackage, SavedScan, Text, Timestamp,
-};
+use super::convert::{self, SavedScan};
+/// Re-exported: every call here fails with it.
+pub use super::error::EcrError;
+use super::retry::Deadline;
+use super::sdk::raw_response;
+use super::wire::{RawImageScanFindings, RawResponse};
 use crate::findings::{ScanStatus, ScanType};
 use crate::scan::identify::ACCEPTED_MEDIA_TYPES;
 use crate::scan::lifecycle::Observation;
@@ -57,101 +58,6 @@ pub struct AwsOptions {
     pub profile: Option<String>,
     /// The registry (account id) to address; `None` for the caller's own.
     pub registry_id: Option<String>,
-}
-
-/// An ECR call that failed.
-#[derive(Debug, thiserror::Error)]
-pub enum EcrError {
-    #[error(
-        "no AWS region configured: set AWS_REGION, pass --region, or name the image by its full ECR URI"
-    )]
-    NoRegion,
-    #[error("couldn't {action} for {target}: {message}")]
-    Call {
-        action: &'static str,
-        target: String,
-        /// The AWS error code, when the service sent one (`AccessDeniedException`, …).
-        code: Option<String>,
-        message: String,
-    },
-    #[error("image {target} not found in ECR{}", detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
-    ImageNotFound {
-        target: String,
-        detail: Option<String>,
-    },
-    #[error("repository {repository} not found in registry {registry}")]
-    RepositoryNotFound {
-        repository: String,
-        registry: String,
-    },
-    #[error("ECR returned a page of findings for {target} that does not follow the previous one")]
-    Paging { target: String },
-    /// Throttling, a server error or a transport failure: "not yet" ([`super::retry`]).
-    #[error("couldn't {action} for {target}: {message}")]
-    Unavailable {
-        action: &'static str,
-        target: String,
-        kind: Transient,
-        /// What ECR said: its error code, `HTTP 503`, `connection failed`.
-        label: String,
-        message: String,
-    },
-    /// An attempt that got no answer before the deadline.
-    #[error("no answer from ECR to {operation} before the deadline")]
-    NoAnswer { operation: &'static str },
-    /// Still "not yet" at the run's deadline: no verdict (exit 3).
-    #[error("{summary}")]
-    OutOfTime {
-        operation: &'static str,
-        /// What ECR did most.
-        kind: Transient,
-        /// "ECR kept throttling DescribeImageScanFindings (ThrottlingException, 14 times)".
-        summary: String,
-        #[source]
-        last: Box<EcrError>,
-    },
-}
-
-impl EcrError {
-    /// `Some((kind, label))` when the failure is "not yet": throttling, a server error, a transport
-    /// failure.
-    pub fn transient(&self) -> Option<(Transient, String)> {
-        match self {
-            EcrError::Unavailable { kind, label, .. } => Some((*kind, label.clone())),
-            EcrError::NoAnswer { .. } => Some((Transient::Transport, "no answer".into())),
-            _ => None,
-        }
-    }
-
-    /// What the user can do about it.
-    pub fn hint(&self) -> Option<&'static str> {
-        match self {
-            EcrError::OutOfTime { kind, .. } | EcrError::Unavailable { kind, .. } => {
-                Some(kind.advice())
-            }
-            EcrError::NoAnswer { .. } => Some(Transient::Transport.advice()),
-            EcrError::Call {
-                code: Some(code), ..
-            } if code.contains("AccessDenied") => Some(
-                "the gate needs ecr:BatchGetImage, ecr:DescribeImageScanFindings, ecr:StartImageScan and \
-                 (optionally) ecr:GetRegistryScanningConfiguration; `ecr-scan-gate doctor` checks them",
-            ),
-            EcrError::Call {
-                code: Some(code), ..
-            } if code.contains("Token")
-                || code.contains("Signature")
-                || code.contains("Credentials") =>
-            {
-                Some(
-                    "check the AWS credentials (environment, profile, or OIDC role) the gate runs with",
-                )
-            }
-            EcrError::Call { code: None, .. } => Some(
-                "no usable answer from ECR: check the network, the region, and AWS_ENDPOINT_URL_ECR if set",
-            ),
-            _ => None,
-        }
-    }
 }
 
 /// An SDK error as an [`EcrError`]: [`EcrError::Unavailable`] when it is "not yet"
@@ -624,7 +530,7 @@ impl Ecr {
             }
             append(&mut raw, page.image_scan_findings.take());
         }
-        super::saved::classify(raw, true).map_err(|error| EcrError::Call {
+        convert::scan_result(raw, true).map_err(|error| EcrError::Call {
             action: "read scan findings",
             target,
             code: None,
@@ -897,146 +803,5 @@ fn append(raw: &mut RawResponse, more: Option<RawImageScanFindings>) {
         all.enhanced_findings
             .get_or_insert_with(Vec::new)
             .extend(enhanced);
-    }
-}
-
-// ---- SDK types → the raw response shapes shared with saved output ----
-
-fn text(value: Option<String>) -> Option<Text> {
-    value.map(Text)
-}
-
-fn time(value: Option<aws_sdk_ecr::primitives::DateTime>) -> Option<Timestamp> {
-    value.map(|t| Timestamp::Epoch(t.as_secs_f64()))
-}
-
-fn raw_response(output: DescribeImageScanFindingsOutput) -> RawResponse {
-    RawResponse {
-        registry_id: text(output.registry_id),
-        repository_name: text(output.repository_name),
-        image_id: output.image_id.map(|id| RawImageId {
-            image_digest: text(id.image_digest),
-            image_tag: text(id.image_tag),
-        }),
-        image_scan_status: output.image_scan_status.map(|s| RawStatus {
-            status: s.status.map(|s| s.as_str().to_string()),
-            description: s.description,
-        }),
-        image_scan_findings: output.image_scan_findings.map(raw_findings),
-        next_token: output.next_token,
-        cli_next_token: None,
-        detail_type: None,
-        package_vulnerability_details: None,
-        finding_arn: None,
-        image_details: None,
-    }
-}
-
-fn raw_findings(findings: ImageScanFindings) -> RawImageScanFindings {
-    RawImageScanFindings {
-        image_scan_completed_at: time(findings.image_scan_completed_at),
-        vulnerability_source_updated_at: time(findings.vulnerability_source_updated_at),
-        finding_severity_counts: findings.finding_severity_counts.map(|counts| {
-            counts
-                .into_iter()
-                .map(|(k, v)| (k.as_str().to_string(), Count(u64::try_from(v).ok())))
-                .collect()
-        }),
-        findings: findings.findings.map(|list| {
-            list.into_iter()
-                .map(|f| RawBasicFinding {
-                    name: text(f.name),
-                    description: f.description,
-                    uri: f.uri,
-                    severity: f.severity.map(|s| s.as_str().to_string()),
-                    attributes: f.attributes.map(|attributes| {
-                        attributes
-                            .into_iter()
-                            .map(|a| RawAttribute {
-                                key: Some(a.key),
-                                value: text(a.value),
-                            })
-                            .collect()
-                    }),
-                })
-                .collect()
-        }),
-        enhanced_findings: findings
-            .enhanced_findings
-            .map(|list| list.into_iter().map(raw_enhanced).collect()),
-    }
-}
-
-fn raw_enhanced(f: aws_sdk_ecr::types::EnhancedImageScanFinding) -> RawEnhancedFinding {
-    RawEnhancedFinding {
-        description: f.description,
-        finding_arn: f.finding_arn,
-        package_vulnerability_details: f.package_vulnerability_details.map(|d| {
-            RawPackageVulnerabilityDetails {
-                vulnerability_id: text(d.vulnerability_id),
-                cvss: d.cvss.map(|list| {
-                    list.into_iter()
-                        .map(|c| RawCvss {
-                            base_score: Some(Number(Some(c.base_score))),
-                            scoring_vector: c.scoring_vector,
-                            version: text(c.version),
-                        })
-                        .collect()
-                }),
-                reference_urls: d
-                    .reference_urls
-                    .map(|urls| urls.into_iter().map(Some).collect()),
-                source_url: d.source_url,
-                vulnerable_packages: d.vulnerable_packages.map(|packages| {
-                    packages
-                        .into_iter()
-                        .map(|p| RawVulnerablePackage {
-                            name: text(p.name),
-                            version: text(p.version),
-                            release: text(p.release),
-                            epoch: p.epoch.map(|e| Text(e.to_string())),
-                            fixed_in_version: text(p.fixed_in_version),
-                            package_manager: text(p.package_manager),
-                            file_path: text(p.file_path),
-                        })
-                        .collect()
-                }),
-            }
-        }),
-        remediation: f.remediation.map(|r| RawRemediation {
-            recommendation: r.recommendation.map(|r| RawRecommendation { url: r.url }),
-        }),
-        resources: f.resources.map(|resources| {
-            resources
-                .into_iter()
-                .map(|r| RawResource {
-                    details: r.details.map(|d| RawResourceDetails {
-                        aws_ecr_container_image: d.aws_ecr_container_image.map(|i| {
-                            RawContainerImage {
-                                architecture: i.architecture,
-                                image_tags: i
-                                    .image_tags
-                                    .map(|tags| tags.into_iter().map(|t| Some(Text(t))).collect()),
-                            }
-                        }),
-                    }),
-                    id: r.id,
-                })
-                .collect()
-        }),
-        // NOTE: the SDK reads an absent score as 0.0; the converter (shared with saved output) treats a
-        // bare 0.0 as "no score", so nothing is decided here.
-        score: Some(Number(Some(f.score))),
-        score_details: f.score_details.map(|s| RawScoreDetails {
-            cvss: s.cvss.map(|c| RawScoreCvss {
-                score: Some(Number(Some(c.score))),
-                scoring_vector: c.scoring_vector,
-            }),
-        }),
-        severity: f.severity,
-        status: f.status,
-        title: f.title,
-        fix_available: f.fix_available,
-        exploit_available: f.exploit_available,
     }
 }

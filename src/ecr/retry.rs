@@ -10,7 +10,7 @@
 //! whole run. Every attempt is bounded by the deadline too, so a call that never answers cannot hold
 //! the gate past it.
 //!
-//! [`classify`] decides what is transient the way the SDK's standard retry classifiers do. The SDK's
+//! `classify` decides what is transient the way the SDK's standard retry classifiers do. The SDK's
 //! own retries are off for the gate's calls: its few attempts and its retry quota end a call under
 //! sustained throttling, and retrying at two layers multiplies the calls against a quota that is
 //! already spent. This module never prints: each retry is reported to an observer.
@@ -27,7 +27,7 @@ use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
 use backon::BackoffBuilder;
 use tokio::time::Instant;
 
-use super::client::EcrError;
+use super::error::{EcrError, Transient};
 use crate::scan::wait::backoff;
 
 /// How long an attempt made at (or after) the deadline may take: the last try gets a fair chance.
@@ -44,57 +44,6 @@ const MAX_DETAIL: usize = 200;
 // SDKs retry: throttling codes, transient codes, and HTTP 500, 502, 503 and 504.
 const TRANSIENT_STATUSES: [u16; 4] = [500, 502, 503, 504];
 
-/// What kind of "not yet" a failed call was (the SDK's [`ErrorKind`], without client errors).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transient {
-    /// ECR throttled the call (`ThrottlingException`, …): the account's quota for the operation is
-    /// spent for now.
-    Throttling,
-    /// A server error (HTTP 500, 502, 503, 504).
-    Server,
-    /// No usable answer: the connection failed or dropped, the call timed out, the response was cut.
-    Transport,
-}
-
-impl Transient {
-    /// "ECR throttled DescribeImageScanFindings" (once) or "ECR kept throttling …" (again and again).
-    fn describe(self, operation: &str, kept: bool) -> String {
-        match (self, kept) {
-            (Transient::Throttling, false) => format!("ECR throttled {operation}"),
-            (Transient::Throttling, true) => format!("ECR kept throttling {operation}"),
-            (Transient::Server, false) => format!("ECR answered {operation} with a server error"),
-            (Transient::Server, true) => {
-                format!("ECR kept answering {operation} with server errors")
-            }
-            (Transient::Transport, false) => format!("ECR did not answer {operation}"),
-            (Transient::Transport, true) => format!("ECR kept failing to answer {operation}"),
-        }
-    }
-
-    /// What the user can do when it lasts until the deadline.
-    pub fn advice(self) -> &'static str {
-        match self {
-            Transient::Throttling => {
-                "raise --timeout, or run fewer gates at once in this account and region (ECR's API \
-                 quotas are per account, region and operation)"
-            }
-            Transient::Server => "raise --timeout, or try again later",
-            Transient::Transport => {
-                "check the network, the region, and AWS_ENDPOINT_URL_ECR if set, or raise --timeout"
-            }
-        }
-    }
-
-    fn of(kind: ErrorKind) -> Option<Transient> {
-        match kind {
-            ErrorKind::ThrottlingError => Some(Transient::Throttling),
-            ErrorKind::ServerError => Some(Transient::Server),
-            ErrorKind::TransientError => Some(Transient::Transport),
-            _ => None,
-        }
-    }
-}
-
 /// How the SDK's standard retry mode classifies a failed call: `Some((kind, label))` when it is
 /// "not yet", with a label for what ECR said (its error code, `HTTP 503`, `connection failed`);
 /// `None` for an answer that stands.
@@ -109,7 +58,7 @@ where
             let code = ProvideErrorMetadata::code(err);
             let kind = err
                 .retryable_error_kind()
-                .and_then(Transient::of)
+                .and_then(transient_of)
                 .or_else(|| {
                     code.and_then(|code| {
                         if THROTTLING_ERRORS.contains(&code) {
@@ -138,12 +87,22 @@ where
             } else if failure.is_io() {
                 Some((Transient::Transport, "connection failed".into()))
             } else {
-                let kind = failure.as_other().and_then(Transient::of)?;
+                let kind = failure.as_other().and_then(transient_of)?;
                 Some((kind, "connection failed".into()))
             }
         }
         SdkError::TimeoutError(_) => Some((Transient::Transport, "timed out".into())),
         SdkError::ResponseError(_) => Some((Transient::Transport, "unreadable response".into())),
+        _ => None,
+    }
+}
+
+/// The kind of "not yet" of an SDK [`ErrorKind`]; `None` for client errors.
+fn transient_of(kind: ErrorKind) -> Option<Transient> {
+    match kind {
+        ErrorKind::ThrottlingError => Some(Transient::Throttling),
+        ErrorKind::ServerError => Some(Transient::Server),
+        ErrorKind::TransientError => Some(Transient::Transport),
         _ => None,
     }
 }
@@ -289,7 +248,7 @@ impl Deadline {
     }
 
     /// One attempt, cut off at the deadline ([`EcrError::NoAnswer`]); one started at or after it
-    /// gets [`LAST_ATTEMPT`].
+    /// gets `LAST_ATTEMPT`.
     pub async fn attempt<T>(
         &self,
         operation: &'static str,

@@ -16,7 +16,7 @@ use std::fmt;
 use jiff::civil::Date;
 
 use crate::findings::Severity;
-use raw::{Located, Location, RawDate, RawPolicy};
+use raw::{Located, Location, RawDate, RawIgnore, RawPolicy};
 
 /// The lowest severity that violates; `None` means nothing violates by severity alone.
 pub type Threshold = Option<Severity>;
@@ -236,98 +236,131 @@ fn validate(raw: RawPolicy, problems: &mut Vec<Problem>) -> Policy {
         }
     }
     for (severity, count) in raw.max {
-        let key = format!("gate.max.{}", severity.value);
-        let Some(parsed) = parse_severity(&severity.value) else {
-            problems.push(Problem::new(
-                severity.at,
-                &key,
-                &format!("not a severity; expected one of: {}", severity_names()),
-            ));
-            continue;
-        };
-        match usize::try_from(count.value) {
-            Ok(n) => {
-                policy.max.insert(parsed, n);
-            }
-            Err(_) => problems.push(Problem::new(count.at, &key, "must be 0 or more")),
+        if let Some((severity, n)) = validate_max(severity, count, problems) {
+            policy.max.insert(severity, n);
         }
     }
     for (n, entry) in raw.ignores.into_iter().enumerate() {
-        let key = |name: &str| format!("ignore[{n}].{name}");
-        let id = match entry.id {
-            Some(id) if !id.value.trim().is_empty() => Some(id.value.trim().to_string()),
-            Some(id) => {
-                problems.push(Problem::new(id.at, &key("id"), "must not be empty"));
-                None
-            }
-            None => {
-                problems.push(Problem::new(entry.at, &key("id"), "is required"));
-                None
-            }
-        };
-        let reason = match entry.reason {
-            Some(reason) if !reason.value.trim().is_empty() => {
-                Some(reason.value.trim().to_string())
-            }
-            Some(reason) => {
-                problems.push(Problem::new(
-                    reason.at,
-                    &key("reason"),
-                    "must say why the finding is ignored",
-                ));
-                None
-            }
-            None => {
-                problems.push(Problem::new(
-                    entry.at,
-                    &key("reason"),
-                    "is required: say why the finding is ignored",
-                ));
-                None
-            }
-        };
-        let expires = match entry.expires {
-            Some(Located { value, at }) => match parse_date(&value) {
-                Ok(date) => Some(date),
-                Err(message) => {
-                    problems.push(Problem::new(at, &key("expires"), &message));
-                    None
-                }
-            },
-            None => {
-                problems.push(Problem::new(
-                    entry.at,
-                    &key("expires"),
-                    "is required: the last day the ignore applies, like 2027-03-31",
-                ));
-                None
-            }
-        };
-        let non_empty =
-            |value: Option<Located<String>>, name: &str, problems: &mut Vec<Problem>| {
-                value.and_then(|v| {
-                    if v.value.trim().is_empty() {
-                        problems.push(Problem::new(v.at, &key(name), "must not be empty"));
-                        None
-                    } else {
-                        Some(v.value.trim().to_string())
-                    }
-                })
-            };
-        let package = non_empty(entry.package, "package", problems);
-        let repository = non_empty(entry.repository, "repository", problems);
-        if let (Some(id), Some(reason), Some(expires)) = (id, reason, expires) {
-            policy.ignores.push(Ignore {
-                id,
-                reason,
-                expires: Some(expires),
-                package,
-                repository,
-                line: Some(entry.at.line),
-            });
+        if let Some(ignore) = validate_ignore(n, entry, problems) {
+            policy.ignores.push(ignore);
         }
     }
     policy
+}
+
+/// One `gate.max` entry: a severity (not `unknown`) and a count of 0 or more.
+fn validate_max(
+    severity: Located<String>,
+    count: Located<i64>,
+    problems: &mut Vec<Problem>,
+) -> Option<(Severity, usize)> {
+    let key = format!("gate.max.{}", severity.value);
+    let Some(parsed) = parse_severity(&severity.value) else {
+        problems.push(Problem::new(
+            severity.at,
+            &key,
+            &format!("not a severity; expected one of: {}", severity_names()),
+        ));
+        return None;
+    };
+    match usize::try_from(count.value) {
+        Ok(n) => Some((parsed, n)),
+        Err(_) => {
+            problems.push(Problem::new(count.at, &key, "must be 0 or more"));
+            None
+        }
+    }
+}
+
+/// The `n`th `[[ignore]]` entry: an id, a reason and the last day it applies are required, a package
+/// or a repository narrows it. `None` when it is not valid (its problems are reported).
+fn validate_ignore(n: usize, entry: RawIgnore, problems: &mut Vec<Problem>) -> Option<Ignore> {
+    let key = |name: &str| format!("ignore[{n}].{name}");
+    let id = required_text(
+        entry.id,
+        entry.at,
+        &key("id"),
+        ("must not be empty", "is required"),
+        problems,
+    );
+    let reason = required_text(
+        entry.reason,
+        entry.at,
+        &key("reason"),
+        (
+            "must say why the finding is ignored",
+            "is required: say why the finding is ignored",
+        ),
+        problems,
+    );
+    let expires = match entry.expires {
+        Some(Located { value, at }) => match parse_date(&value) {
+            Ok(date) => Some(date),
+            Err(message) => {
+                problems.push(Problem::new(at, &key("expires"), &message));
+                None
+            }
+        },
+        None => {
+            problems.push(Problem::new(
+                entry.at,
+                &key("expires"),
+                "is required: the last day the ignore applies, like 2027-03-31",
+            ));
+            None
+        }
+    };
+    let package = optional_text(entry.package, &key("package"), problems);
+    let repository = optional_text(entry.repository, &key("repository"), problems);
+    let (Some(id), Some(reason), Some(expires)) = (id, reason, expires) else {
+        return None;
+    };
+    Some(Ignore {
+        id,
+        reason,
+        expires: Some(expires),
+        package,
+        repository,
+        line: Some(entry.at.line),
+    })
+}
+
+/// A required text, trimmed. `(if_blank, if_absent)`: the problems reported when it is blank (at
+/// the value) or absent (at the entry `entry`).
+fn required_text(
+    value: Option<Located<String>>,
+    entry: Location,
+    key: &str,
+    (if_blank, if_absent): (&str, &str),
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    match value {
+        Some(value) if !value.value.trim().is_empty() => Some(value.value.trim().to_string()),
+        Some(value) => {
+            problems.push(Problem::new(value.at, key, if_blank));
+            None
+        }
+        None => {
+            problems.push(Problem::new(entry, key, if_absent));
+            None
+        }
+    }
+}
+
+/// An optional text, trimmed; blank is a problem.
+fn optional_text(
+    value: Option<Located<String>>,
+    key: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    value.and_then(|v| {
+        if v.value.trim().is_empty() {
+            problems.push(Problem::new(v.at, key, "must not be empty"));
+            None
+        } else {
+            Some(v.value.trim().to_string())
+        }
+    })
 }
 
 fn parse_date(raw: &RawDate) -> Result<Date, String> {

@@ -10,6 +10,7 @@
 //!
 //! See <https://github.com/opencontainers/distribution-spec/blob/main/spec.md>.
 
+use std::fmt;
 use std::future::Future;
 use std::io::SeekFrom;
 use std::time::Duration;
@@ -24,7 +25,6 @@ use tokio_util::io::ReaderStream;
 
 use super::digest::Digest;
 use super::source::Location;
-use super::{Credentials, PushEvent, RetryPolicy};
 
 /// The buffer an upload body is read through.
 const BODY_BUFFER: usize = 256 << 10;
@@ -34,6 +34,53 @@ const MAX_ERROR_BODY: usize = 64 << 10;
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 /// `Docker-Content-Digest`: the digest the registry stored.
 const CONTENT_DIGEST: &str = "docker-content-digest";
+
+/// A registry password. `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(password: impl Into<String>) -> Password {
+        Password(password.into())
+    }
+
+    /// The password itself, for the `Authorization` header (and masking in CI logs).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// HTTP basic auth credentials (for ECR: `AWS` and the `GetAuthorizationToken` password).
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub username: String,
+    pub password: Password,
+}
+
+/// How requests are retried (429, 5xx, dropped connections).
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+    /// Retries after the first attempt of a request.
+    pub max_retries: usize,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy {
+            min_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(10),
+            max_retries: 6,
+        }
+    }
+}
 
 /// A registry request that failed.
 #[derive(Debug, thiserror::Error)]
@@ -153,7 +200,8 @@ pub struct Client<'a> {
     repository: String,
     authorization: HeaderValue,
     retry: RetryPolicy,
-    observe: &'a (dyn Fn(&PushEvent<'_>) + Sync),
+    /// Hears about every retry: the failure, and the pause before the next attempt.
+    on_retry: &'a (dyn Fn(&ClientError, Duration) + Sync),
 }
 
 impl<'a> Client<'a> {
@@ -163,7 +211,7 @@ impl<'a> Client<'a> {
         repository: &str,
         credentials: &Credentials,
         retry: RetryPolicy,
-        observe: &'a (dyn Fn(&PushEvent<'_>) + Sync),
+        on_retry: &'a (dyn Fn(&ClientError, Duration) + Sync),
     ) -> Result<Client<'a>, ClientError> {
         let token = STANDARD.encode(format!(
             "{}:{}",
@@ -189,7 +237,7 @@ impl<'a> Client<'a> {
             repository: repository.to_string(),
             authorization,
             retry,
-            observe,
+            on_retry,
         })
     }
 
@@ -222,14 +270,14 @@ impl<'a> Client<'a> {
             .adjust(|error, delay| {
                 delay.map(|d| error.retry_after().map_or(d, |r| r.min(MAX_RETRY_AFTER)))
             })
-            .notify(|error, delay| (self.observe)(&PushEvent::Retrying { error, delay }))
+            .notify(|error, delay| (self.on_retry)(error, delay))
             .await
     }
 
     /// Waits out one step of the retry schedule between upload sessions, saying why.
     pub async fn pause(&self, error: &ClientError, attempt: usize) {
         let delay = self.retry.delay(attempt);
-        (self.observe)(&PushEvent::Retrying { error, delay });
+        (self.on_retry)(error, delay);
         tokio::time::sleep(delay).await;
     }
 

@@ -3,23 +3,24 @@
 //!
 //! [`push`] runs in this order, and nothing is written to the registry before step 4:
 //!
-//! 1. read the source ([`source`]): manifests whole (digests and sizes checked), blobs only located;
-//! 2. check the API and the credentials (`GET /v2/`), then `HEAD` every blob: what exists is skipped;
+//! 1. read the source (`open_source`, [`source`]): manifests whole (digests and sizes checked), blobs only located;
+//! 2. check the API and the credentials (`GET /v2/`), then `HEAD` every blob: what exists is skipped
+//!    (`missing_blobs`);
 //! 3. hash every blob that must be uploaded (fixed-size buffers, in parallel) and refuse the whole
-//!    push on any missing blob, size or digest mismatch;
+//!    push on any missing blob, size or digest mismatch (`verify`);
 //! 4. upload the missing blobs, streamed from disk, a few at a time, large ones in chunks where the
-//!    registry handles chunks (`upload`);
+//!    registry handles chunks (`upload_all`, `upload`);
 //! 5. push the manifests, children before the index, the tag last; check the digest the registry
-//!    stored each under.
+//!    stored each under (`push_manifests`).
 //!
 //! Owns the credentials it is handed (never printed: [`Password`] redacts itself). Must not call AWS,
 //! read the environment or print: progress goes to the caller's observer.
 
-use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
 use futures_util::{StreamExt as _, TryStreamExt as _, stream};
+use reqwest::Url;
 
 pub mod client;
 pub mod digest;
@@ -28,37 +29,11 @@ pub mod source;
 mod upload;
 
 use client::{Client, ClientError};
+/// What the [`client`] sends and how it retries, re-exported for callers of [`push`].
+pub use client::{Credentials, Password, RetryPolicy};
 use digest::Digest;
 use endpoint::EndpointError;
 use source::{Blob, Image, Problem, SourceError, SourceKind};
-
-/// A registry password. `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Password(String);
-
-impl Password {
-    pub fn new(password: impl Into<String>) -> Password {
-        Password(password.into())
-    }
-
-    /// The password itself, for the `Authorization` header (and masking in CI logs).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(***)")
-    }
-}
-
-/// HTTP basic auth credentials (for ECR: `AWS` and the `GetAuthorizationToken` password).
-#[derive(Debug, Clone)]
-pub struct Credentials {
-    pub username: String,
-    pub password: Password,
-}
 
 /// Where to push.
 #[derive(Debug, Clone)]
@@ -71,25 +46,6 @@ pub struct Target {
     pub tag: Option<String>,
     /// The digest the image must have, when the user named one.
     pub digest: Option<String>,
-}
-
-/// How requests are retried (429, 5xx, dropped connections).
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    pub min_delay: Duration,
-    pub max_delay: Duration,
-    /// Retries after the first attempt of a request.
-    pub max_retries: usize,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> RetryPolicy {
-        RetryPolicy {
-            min_delay: Duration::from_millis(200),
-            max_delay: Duration::from_secs(10),
-            max_retries: 6,
-        }
-    }
 }
 
 /// Tuning of a push.
@@ -229,40 +185,21 @@ pub async fn push(
     options: &PushOptions,
     observe: &(dyn Fn(&PushEvent<'_>) + Sync),
 ) -> Result<Pushed, PushError> {
-    let image = {
-        let path = source.to_path_buf();
-        let tag = target.tag.clone();
-        tokio::task::spawn_blocking(move || source::open(&path, tag.as_deref()))
-            .await
-            .map_err(PushError::Task)??
-    };
+    let image = open_source(source, target, observe).await?;
     let top = image.top().clone();
-    observe(&PushEvent::Opened {
-        kind: image.kind,
-        manifests: image.manifests.len(),
-        blobs: image.blobs.len(),
-        digest: &top.digest,
-    });
-    if let Some(wanted) = &target.digest
-        && wanted != top.digest.as_str()
-    {
-        return Err(PushError::DigestDiffers {
-            wanted: wanted.clone(),
-            found: top.digest.to_string(),
-        });
-    }
 
     let endpoint = endpoint::parse(&target.endpoint)?;
     let registry_error = |source| PushError::Registry {
         endpoint: endpoint.as_str().trim_end_matches('/').to_string(),
         source,
     };
+    let on_retry = |error: &ClientError, delay| observe(&PushEvent::Retrying { error, delay });
     let client = Client::new(
         &endpoint,
         &target.repository,
         credentials,
         options.retry,
-        observe,
+        &on_retry,
     )
     .map_err(registry_error)?;
     client.ping().await.map_err(registry_error)?;
@@ -283,54 +220,19 @@ pub async fn push(
         missing_bytes: missing.iter().map(|b| b.size).sum(),
     });
 
-    let mut uploads: Vec<&Blob> = missing.clone();
-    uploads.sort_by_key(|b| std::cmp::Reverse(b.size));
-    // NOTE: ECR drops the data of every PATCH after the first one of an upload (answering 201 and a
-    // Range that no longer advances), so blobs go to ECR in one streamed request each:
-    // https://github.com/aws/containers-roadmap/issues/2831
-    let chunk_size = if endpoint::is_ecr(&endpoint) {
-        u64::MAX
-    } else {
-        options.chunk_size.max(MIN_CHUNK_SIZE)
-    };
-    stream::iter(uploads)
-        .map(|blob| {
-            let client = &client;
-            async move {
-                // `verify` refused every blob without a location.
-                let Some(location) = &blob.location else {
-                    return Ok(());
-                };
-                upload::upload(client, blob, location, chunk_size).await?;
-                observe(&PushEvent::Uploaded { blob });
-                Ok(())
-            }
-        })
-        .buffer_unordered(options.parallel_uploads.max(1))
-        .try_collect::<Vec<()>>()
+    let chunk_size = chunk_size(&endpoint, options);
+    upload_all(
+        &client,
+        &missing,
+        chunk_size,
+        options.parallel_uploads,
+        observe,
+    )
+    .await
+    .map_err(registry_error)?;
+    push_manifests(&client, &image, target.tag.as_deref(), observe)
         .await
         .map_err(registry_error)?;
-
-    let last = image.manifests.len() - 1;
-    for (n, manifest) in image.manifests.iter().enumerate() {
-        let reference = match (&target.tag, n == last) {
-            (Some(tag), true) => tag.clone(),
-            _ => manifest.digest.to_string(),
-        };
-        client
-            .put_manifest(
-                &reference,
-                &manifest.media_type,
-                &manifest.bytes,
-                &manifest.digest,
-            )
-            .await
-            .map_err(registry_error)?;
-        observe(&PushEvent::ManifestPushed {
-            reference: &reference,
-            digest: &manifest.digest,
-        });
-    }
 
     Ok(Pushed {
         digest: top.digest,
@@ -342,6 +244,104 @@ pub async fn push(
         skipped: present.len(),
         skipped_bytes: present.iter().map(|b| b.size).sum(),
     })
+}
+
+/// Reads the source's manifests (on a blocking thread: it reads files), reports what it holds, and
+/// refuses it when it is not the image with the digest `target` names.
+async fn open_source(
+    source: &Path,
+    target: &Target,
+    observe: &(dyn Fn(&PushEvent<'_>) + Sync),
+) -> Result<Image, PushError> {
+    let path = source.to_path_buf();
+    let tag = target.tag.clone();
+    let image = tokio::task::spawn_blocking(move || source::open(&path, tag.as_deref()))
+        .await
+        .map_err(PushError::Task)??;
+    let top = image.top();
+    observe(&PushEvent::Opened {
+        kind: image.kind,
+        manifests: image.manifests.len(),
+        blobs: image.blobs.len(),
+        digest: &top.digest,
+    });
+    if let Some(wanted) = &target.digest
+        && wanted != top.digest.as_str()
+    {
+        return Err(PushError::DigestDiffers {
+            wanted: wanted.clone(),
+            found: top.digest.to_string(),
+        });
+    }
+    Ok(image)
+}
+
+/// The size of upload chunks at `endpoint`.
+fn chunk_size(endpoint: &Url, options: &PushOptions) -> u64 {
+    // NOTE: ECR drops the data of every PATCH after the first one of an upload (answering 201 and a
+    // Range that no longer advances), so blobs go to ECR in one streamed request each:
+    // https://github.com/aws/containers-roadmap/issues/2831
+    if endpoint::is_ecr(endpoint) {
+        u64::MAX
+    } else {
+        options.chunk_size.max(MIN_CHUNK_SIZE)
+    }
+}
+
+/// Uploads the `missing` blobs, largest first, `parallel` at a time.
+async fn upload_all(
+    client: &Client<'_>,
+    missing: &[&Blob],
+    chunk_size: u64,
+    parallel: usize,
+    observe: &(dyn Fn(&PushEvent<'_>) + Sync),
+) -> Result<(), ClientError> {
+    let mut uploads: Vec<&Blob> = missing.to_vec();
+    uploads.sort_by_key(|b| std::cmp::Reverse(b.size));
+    stream::iter(uploads)
+        .map(|blob| async move {
+            // `verify` refused every blob without a location.
+            let Some(location) = &blob.location else {
+                return Ok(());
+            };
+            upload::upload(client, blob, location, chunk_size).await?;
+            observe(&PushEvent::Uploaded { blob });
+            Ok(())
+        })
+        .buffer_unordered(parallel.max(1))
+        .try_collect::<Vec<()>>()
+        .await?;
+    Ok(())
+}
+
+/// Pushes every manifest, children before the index, each by digest but the last (the image itself),
+/// which goes under `tag` when there is one.
+async fn push_manifests(
+    client: &Client<'_>,
+    image: &Image,
+    tag: Option<&str>,
+    observe: &(dyn Fn(&PushEvent<'_>) + Sync),
+) -> Result<(), ClientError> {
+    let last = image.manifests.len() - 1;
+    for (n, manifest) in image.manifests.iter().enumerate() {
+        let reference = match (tag, n == last) {
+            (Some(tag), true) => tag.to_string(),
+            _ => manifest.digest.to_string(),
+        };
+        client
+            .put_manifest(
+                &reference,
+                &manifest.media_type,
+                &manifest.bytes,
+                &manifest.digest,
+            )
+            .await?;
+        observe(&PushEvent::ManifestPushed {
+            reference: &reference,
+            digest: &manifest.digest,
+        });
+    }
+    Ok(())
 }
 
 /// The blobs the repository lacks (`HEAD`, a few at a time), in the image's order.

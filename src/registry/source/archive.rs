@@ -8,7 +8,9 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use super::{Location, SourceError, normalize};
+use super::contained::normalize;
+use super::error::SourceError;
+use super::image::Location;
 
 /// Links followed before giving up (a loop).
 const MAX_LINKS: usize = 16;

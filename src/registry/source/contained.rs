@@ -10,7 +10,8 @@
 //!
 //! The source directory itself may be a link: the user named it. Hard links are regular files of the
 //! directory and are read (Linux's `fs.protected_hardlinks` keeps others from linking files they cannot
-//! read). Paths come in normalized (`super::normalize`): no `..`, `.` or empty components.
+//! read). Paths come in normalized ([`normalize`]): no `..`, `.` or empty components, and never above
+//! the source's root.
 
 use std::fs::File;
 use std::io;
@@ -111,6 +112,21 @@ pub(super) fn open(root: &Path, relative: &str) -> Result<File, Refusal> {
         }
     }
     File::open(&path).map_err(Refusal::Io)
+}
+
+/// `a/./b//c/../d` → `a/b/d`; `None` when `..` would leave the root.
+pub(super) fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 #[cfg(all(test, unix))]
@@ -215,5 +231,18 @@ mod tests {
                 "{relative}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod paths {
+    use super::*;
+
+    #[test]
+    fn normalize_keeps_paths_inside_the_root() {
+        assert_eq!(normalize("./a//b/./c").as_deref(), Some("a/b/c"));
+        assert_eq!(normalize("a/../b").as_deref(), Some("b"));
+        assert_eq!(normalize("/index.json").as_deref(), Some("index.json"));
+        assert_eq!(normalize("../etc/passwd"), None);
     }
 }

@@ -8,17 +8,18 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::Deserialize;
 
-use super::{
-    Blob, Blobs, DOCKER_LIST, DOCKER_MANIFEST, MAX_MANIFEST, Manifest, OCI_INDEX, OCI_MANIFEST,
-    Problem, SourceError, Store, blob_path, check_manifest,
+use super::error::{Problem, SourceError};
+use super::image::{
+    Blob, Blobs, DOCKER_LIST, DOCKER_MANIFEST, Manifest, OCI_INDEX, OCI_MANIFEST, check_manifest,
 };
+use super::store::{MAX_MANIFEST, Store};
 use crate::registry::digest::Digest;
 
 /// How deep indexes may nest.
 const MAX_DEPTH: usize = 4;
 
 /// `org.opencontainers.image.ref.name`: the tag (or full reference) an image is stored under.
-const REF_NAME: &str = "org.opencontainers.image.ref.name";
+pub(super) const REF_NAME: &str = "org.opencontainers.image.ref.name";
 /// containerd's (and Docker's) full image name annotation.
 const IMAGE_NAME: &str = "io.containerd.image.name";
 
@@ -320,118 +321,7 @@ impl Walk<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use std::path::Path;
-
-    use serde_json::{Value, json};
-
-    use super::super::{Problem, SourceError, open};
-    use super::*;
-
-    fn write_blob(dir: &Path, bytes: &[u8]) -> Value {
-        let digest = Digest::of(bytes);
-        std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
-        std::fs::write(dir.join("blobs/sha256").join(digest.hex()), bytes).unwrap();
-        json!({ "digest": digest.as_str(), "size": bytes.len() })
-    }
-
-    /// An image manifest with one layer; its descriptor.
-    fn image(dir: &Path, seed: &str) -> Value {
-        let config = write_blob(dir, format!("{{\"seed\":\"{seed}\"}}").as_bytes());
-        let layer = write_blob(dir, format!("layer {seed}").as_bytes());
-        let manifest = json!({
-            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-            "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": config["digest"], "size": config["size"] },
-            "layers": [{ "mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer["digest"], "size": layer["size"] }],
-        });
-        let mut descriptor = write_blob(dir, manifest.to_string().as_bytes());
-        descriptor["mediaType"] = json!(OCI_MANIFEST);
-        descriptor
-    }
-
-    fn index_json(dir: &Path, manifests: Vec<Value>) {
-        let index = json!({ "schemaVersion": 2, "manifests": manifests });
-        std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
-    }
-
-    fn named(mut descriptor: Value, name: &str) -> Value {
-        descriptor["annotations"] = json!({ REF_NAME: name });
-        descriptor
-    }
-
-    #[test]
-    fn the_tag_picks_one_of_several_named_images() {
-        let dir = tempfile::tempdir().unwrap();
-        let one = image(dir.path(), "one");
-        let two = image(dir.path(), "two");
-        index_json(dir.path(), vec![named(one, "v1"), named(two.clone(), "v2")]);
-        let image = open(dir.path(), Some("v2")).unwrap();
-        assert_eq!(image.top().digest.as_str(), two["digest"]);
-        assert_eq!(image.blobs.len(), 2);
-        let error = open(dir.path(), Some("v3")).unwrap_err();
-        assert!(
-            matches!(&error, SourceError::Ambiguous { count: 2, names, .. } if names == "v1, v2"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn an_index_json_of_platform_images_is_the_index_itself() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut amd64 = image(dir.path(), "amd64");
-        amd64["platform"] = json!({ "os": "linux", "architecture": "amd64" });
-        let mut arm64 = image(dir.path(), "arm64");
-        arm64["platform"] = json!({ "os": "linux", "architecture": "arm64", "variant": "v8" });
-        index_json(dir.path(), vec![amd64, arm64]);
-        let image = open(dir.path(), Some("latest")).unwrap();
-        assert_eq!(image.manifests.len(), 3);
-        assert_eq!(image.top().media_type, OCI_INDEX);
-        let bytes = std::fs::read(dir.path().join("index.json")).unwrap();
-        assert_eq!(image.top().digest, Digest::of(&bytes));
-        assert_eq!(
-            image.manifests[1].platform.as_deref(),
-            Some("linux/arm64/v8")
-        );
-    }
-
-    #[test]
-    fn a_manifest_that_does_not_match_its_digest_is_corrupt() {
-        let dir = tempfile::tempdir().unwrap();
-        let descriptor = image(dir.path(), "x");
-        let digest = Digest::parse(descriptor["digest"].as_str().unwrap()).unwrap();
-        let path = dir.path().join("blobs/sha256").join(digest.hex());
-        let mut bytes = std::fs::read(&path).unwrap();
-        bytes[0] = b' ';
-        std::fs::write(&path, bytes).unwrap();
-        index_json(dir.path(), vec![descriptor]);
-        let error = open(dir.path(), None).unwrap_err();
-        let SourceError::Corrupt { problems, .. } = error else {
-            panic!("{error}");
-        };
-        assert!(matches!(&problems[..], [Problem::Digest { declared, .. }] if *declared == digest));
-    }
-
-    #[test]
-    fn media_types_that_disagree_are_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut descriptor = image(dir.path(), "x");
-        descriptor["mediaType"] = json!(DOCKER_MANIFEST);
-        index_json(dir.path(), vec![descriptor]);
-        let error = open(dir.path(), None).unwrap_err();
-        assert!(matches!(error, SourceError::Invalid { .. }), "{error}");
-    }
-
-    #[test]
-    fn blobs_are_located_not_read_and_listed_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let descriptor = image(dir.path(), "x");
-        index_json(dir.path(), vec![descriptor.clone(), descriptor]);
-        let image = open(dir.path(), None).unwrap();
-        assert_eq!(image.manifests.len(), 1);
-        let roles: Vec<&str> = image.blobs.iter().map(|b| b.role.as_str()).collect();
-        assert!(roles[0].starts_with("config of "), "{roles:?}");
-        assert!(roles[1].starts_with("layer 1 of "), "{roles:?}");
-        assert!(image.blobs.iter().all(|b| b.location.is_some()));
-    }
+/// The layout path of a blob.
+pub(super) fn blob_path(digest: &Digest) -> String {
+    format!("blobs/sha256/{}", digest.hex())
 }

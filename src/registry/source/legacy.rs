@@ -8,9 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Blob, Blobs, Location, MAX_MANIFEST, Manifest, OCI_MANIFEST, SourceError, Store, check_manifest,
-};
+use super::error::SourceError;
+use super::image::{Blob, Blobs, Location, Manifest, OCI_MANIFEST, check_manifest};
+use super::store::{MAX_MANIFEST, Store};
 use crate::registry::digest::Digest;
 
 /// The largest image config read (long build histories make them big, but not this big).
@@ -62,39 +62,72 @@ struct OutDescriptor<'a> {
 /// manifest.
 pub(super) fn read(store: &Store, tag: Option<&str>) -> Result<(Manifest, Vec<Blob>), SourceError> {
     let path = store.name();
+    let entry = read_entry(store, tag, &path)?;
+    let config = read_config(store, &entry, &path)?;
+    let mut blobs = Blobs::default();
+    blobs.add(Blob {
+        digest: config.digest.clone(),
+        size: config.location.len,
+        media_type: OCI_CONFIG.into(),
+        role: "config".into(),
+        location: Some(config.location.clone()),
+    });
+    let layers = locate_layers(store, &entry.layers, &config.diff_ids, &path, &mut blobs)?;
+    let manifest = write_manifest(&config, &layers, &path)?;
+    Ok((manifest, blobs.list))
+}
+
+/// The entry of `manifest.json` to push ([`select`]).
+fn read_entry(store: &Store, tag: Option<&str>, path: &str) -> Result<RawEntry, SourceError> {
     let Some((bytes, _)) = store.read("manifest.json", "manifest.json", MAX_MANIFEST)? else {
-        return Err(SourceError::NotAnImage { path });
+        return Err(SourceError::NotAnImage {
+            path: path.to_string(),
+        });
     };
     let entries: Vec<RawEntry> =
         serde_json::from_slice(&bytes).map_err(|source| SourceError::Malformed {
-            path: path.clone(),
+            path: path.to_string(),
             what: "manifest.json".into(),
             source,
         })?;
-    let entry = select(entries, tag, &path)?;
+    select(entries, tag, path)
+}
 
+/// An image's config: where it is, its digest, and the diff ids of its layers.
+struct Config {
+    digest: Digest,
+    location: Location,
+    diff_ids: Vec<String>,
+}
+
+/// Reads the entry's config, checked against the image id its name carries, with one diff id per
+/// layer.
+fn read_config(store: &Store, entry: &RawEntry, path: &str) -> Result<Config, SourceError> {
     let what = format!("config {}", entry.config);
-    let Some((config, config_location)) = store.read(&entry.config, &what, MAX_CONFIG)? else {
-        return missing_file(&path, &entry.config);
+    let Some((config, location)) = store.read(&entry.config, &what, MAX_CONFIG)? else {
+        return missing_file(path, &entry.config);
     };
-    let config_digest = Digest::of(&config);
+    let digest = Digest::of(&config);
     // The config's file name is the image id, the sha256 of its bytes.
     if let Some(named) = id_in_name(&entry.config) {
         let problems = check_manifest(&what, &named, None, &config);
         if !problems.is_empty() {
-            return Err(SourceError::Corrupt { path, problems });
+            return Err(SourceError::Corrupt {
+                path: path.to_string(),
+                problems,
+            });
         }
     }
     let raw: RawConfig =
         serde_json::from_slice(&config).map_err(|source| SourceError::Malformed {
-            path: path.clone(),
+            path: path.to_string(),
             what: what.clone(),
             source,
         })?;
     let diff_ids = raw.rootfs.map(|r| r.diff_ids).unwrap_or_default();
     if diff_ids.len() != entry.layers.len() {
         return Err(SourceError::Invalid {
-            path,
+            path: path.to_string(),
             what,
             problem: format!(
                 "it lists {} diff ids for the {} layers manifest.json names",
@@ -103,25 +136,31 @@ pub(super) fn read(store: &Store, tag: Option<&str>) -> Result<(Manifest, Vec<Bl
             ),
         });
     }
+    Ok(Config {
+        digest,
+        location,
+        diff_ids,
+    })
+}
 
-    let mut blobs = Blobs::default();
-    blobs.add(Blob {
-        digest: config_digest.clone(),
-        size: config_location.len,
-        media_type: OCI_CONFIG.into(),
-        role: "config".into(),
-        location: Some(config_location.clone()),
-    });
-    let mut layers: Vec<(Digest, Location)> = Vec::new();
-    for (n, (layer, diff_id)) in entry.layers.iter().zip(&diff_ids).enumerate() {
+/// Locates every layer tar, adding it to `blobs` under its diff id.
+fn locate_layers(
+    store: &Store,
+    layers: &[String],
+    diff_ids: &[String],
+    path: &str,
+    blobs: &mut Blobs,
+) -> Result<Vec<(Digest, Location)>, SourceError> {
+    let mut located: Vec<(Digest, Location)> = Vec::new();
+    for (n, (layer, diff_id)) in layers.iter().zip(diff_ids).enumerate() {
         let role = format!("layer {} ({layer})", n + 1);
         let digest = Digest::parse(diff_id).map_err(|source| SourceError::BadDigest {
-            path: path.clone(),
+            path: path.to_string(),
             what: format!("diff id {} of the config", n + 1),
             source,
         })?;
         let Some(location) = store.locate(layer, &role)? else {
-            return missing_file(&path, layer);
+            return missing_file(path, layer);
         };
         blobs.add(Blob {
             digest: digest.clone(),
@@ -130,16 +169,24 @@ pub(super) fn read(store: &Store, tag: Option<&str>) -> Result<(Manifest, Vec<Bl
             role,
             location: Some(location.clone()),
         });
-        layers.push((digest, location));
+        located.push((digest, location));
     }
+    Ok(located)
+}
 
+/// The OCI image manifest for the config and the layer tars.
+fn write_manifest(
+    config: &Config,
+    layers: &[(Digest, Location)],
+    path: &str,
+) -> Result<Manifest, SourceError> {
     let manifest = OutManifest {
         schema_version: 2,
         media_type: OCI_MANIFEST,
         config: OutDescriptor {
             media_type: OCI_CONFIG,
-            digest: config_digest.as_str(),
-            size: config_location.len,
+            digest: config.digest.as_str(),
+            size: config.location.len,
         },
         layers: layers
             .iter()
@@ -151,19 +198,16 @@ pub(super) fn read(store: &Store, tag: Option<&str>) -> Result<(Manifest, Vec<Bl
             .collect(),
     };
     let bytes = serde_json::to_vec(&manifest).map_err(|source| SourceError::Malformed {
-        path: path.clone(),
+        path: path.to_string(),
         what: "the manifest written for it".into(),
         source,
     })?;
-    Ok((
-        Manifest {
-            digest: Digest::of(&bytes),
-            media_type: OCI_MANIFEST.into(),
-            bytes,
-            platform: None,
-        },
-        blobs.list,
-    ))
+    Ok(Manifest {
+        digest: Digest::of(&bytes),
+        media_type: OCI_MANIFEST.into(),
+        bytes,
+        platform: None,
+    })
 }
 
 fn missing_file<T>(path: &str, file: &str) -> Result<T, SourceError> {

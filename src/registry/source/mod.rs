@@ -8,297 +8,35 @@
 //! extracted to disk and no network is touched.
 //!
 //! A source never reads outside itself. A tar archive is a closed world (its links resolve to its own
-//! members). A directory's files are opened by [`contained`], which follows no symbolic link below the
+//! members). A directory's files are opened by `contained`, which follows no symbolic link below the
 //! directory — not even one that points back inside: such a file is refused with a message that names
 //! the link and nothing about its target. Paths that manifests name (`manifest.json`'s config and
 //! layers) must stay inside too: `..` that would leave the source is refused, and a leading `/` means
 //! the source's root.
+//!
+//! Where things are: what a source is read into, `image`; what can go wrong, `error`; the two formats,
+//! `layout` and `legacy`, which read files through a `store` (a directory, or a tar `archive`);
+//! staying inside the source, `contained`. Only [`open`] is here.
 
-use std::collections::HashSet;
-use std::fmt;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
-
-use super::digest::{Digest, DigestError};
+use std::io::{self, Read};
+use std::path::Path;
 
 mod archive;
 mod contained;
+mod error;
+mod image;
 mod layout;
 mod legacy;
+mod store;
 
 use archive::Archive;
-
-/// OCI image index.
-pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-/// Docker manifest list.
-pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
-/// OCI image manifest.
-pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-/// Docker image manifest (schema 2).
-pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
-
-/// The largest manifest (or `index.json`, `manifest.json`) read: the size registries must accept at
-/// least, per the OCI distribution spec.
-const MAX_MANIFEST: u64 = 4 << 20;
-
-/// A byte range of a file on disk that holds a blob: a layout's `blobs/sha256/<hex>` file, or a
-/// member of a tar archive.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    /// The file, for messages: the archive, or the file inside the directory.
-    pub file: PathBuf,
-    pub offset: u64,
-    pub len: u64,
-    /// For a file of a directory source: the directory and the file's path in it, opened again on
-    /// every [`Location::open`] without following links.
-    within: Option<(PathBuf, String)>,
-}
-
-impl Location {
-    /// Opens the file that holds the range (positioned at its start, not at `offset`). A file of a
-    /// directory source is opened as [`contained`] does, so a link put there since it was located is
-    /// refused.
-    pub fn open(&self) -> io::Result<File> {
-        let Some((root, relative)) = &self.within else {
-            return File::open(&self.file);
-        };
-        contained::open(root, relative).map_err(|refusal| match refusal {
-            contained::Refusal::Io(error) => error,
-            contained::Refusal::NotFound => {
-                io::Error::new(io::ErrorKind::NotFound, "the file is gone")
-            }
-            contained::Refusal::Link { entry } => io::Error::other(format!(
-                "{entry} became a symbolic link, which is not followed"
-            )),
-            contained::Refusal::NotRegular { entry } => {
-                io::Error::other(format!("{entry} is no longer a regular file"))
-            }
-        })
-    }
-}
-
-/// A blob (config or layer) that a manifest references.
-#[derive(Debug, Clone)]
-pub struct Blob {
-    pub digest: Digest,
-    /// The size the manifest declares.
-    pub size: u64,
-    pub media_type: String,
-    /// What it is, for messages: `layer 2 of sha256:… (linux/arm64)`.
-    pub role: String,
-    /// Where its bytes are; `None` when the source does not hold it (the registry may).
-    pub location: Option<Location>,
-}
-
-/// A manifest to push, with its exact bytes (its digest is their sha256).
-#[derive(Debug, Clone)]
-pub struct Manifest {
-    pub digest: Digest,
-    pub media_type: String,
-    pub bytes: Vec<u8>,
-    /// `os/arch[/variant]` when an index names it.
-    pub platform: Option<String>,
-}
-
-/// What kind of source was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceKind {
-    /// An OCI image layout directory.
-    LayoutDir,
-    /// A tar of an OCI image layout.
-    LayoutArchive,
-    /// A legacy `docker save` archive (or such an archive extracted into a directory).
-    DockerArchive,
-}
-
-impl fmt::Display for SourceKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SourceKind::LayoutDir => "OCI image layout",
-            SourceKind::LayoutArchive => "OCI image layout archive",
-            SourceKind::DockerArchive => "docker save archive",
-        })
-    }
-}
-
-/// An image read from a source.
-#[derive(Debug, Clone)]
-pub struct Image {
-    pub kind: SourceKind,
-    /// Every manifest, children before the index that lists them; the last one is the image itself.
-    pub manifests: Vec<Manifest>,
-    /// Every blob the manifests reference, once each, in the order first referenced.
-    pub blobs: Vec<Blob>,
-}
-
-impl Image {
-    /// The manifest the tag points at (the index, or the single image manifest).
-    pub fn top(&self) -> &Manifest {
-        // `open` never returns an image without manifests.
-        &self.manifests[self.manifests.len() - 1]
-    }
-}
-
-/// One thing wrong with a source's content.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
-    /// Referenced, but neither in the source nor in the registry.
-    Missing { what: String, digest: Digest },
-    /// Its size is not the one its descriptor declares.
-    Size {
-        what: String,
-        digest: Digest,
-        declared: u64,
-        found: u64,
-    },
-    /// Its content does not hash to its digest.
-    Digest {
-        what: String,
-        declared: Digest,
-        found: Digest,
-    },
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Problem::Missing { what, digest } => write!(f, "{what} ({digest}) is missing"),
-            Problem::Size {
-                what,
-                digest,
-                declared,
-                found,
-            } => write!(
-                f,
-                "{what} ({digest}) is {found} bytes, not the {declared} its descriptor declares"
-            ),
-            Problem::Digest {
-                what,
-                declared,
-                found,
-            } => write!(
-                f,
-                "{what} does not match its digest: declared {declared}, content hashes to {found}"
-            ),
-        }
-    }
-}
-
-/// Why a source could not be read, or was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum SourceError {
-    #[error("couldn't open the push source {path}")]
-    Open {
-        path: String,
-        #[source]
-        source: io::Error,
-    },
-    #[error(
-        "the push source {path} is a {format}-compressed file; decompress it first (the gate reads \
-         blobs in place from an uncompressed tar)"
-    )]
-    Compressed { path: String, format: &'static str },
-    #[error(
-        "the push source {path} is neither an OCI image layout (no index.json) nor a docker save \
-         archive (no manifest.json)"
-    )]
-    NotAnImage { path: String },
-    #[error("couldn't read the tar archive {path}")]
-    Tar {
-        path: String,
-        #[source]
-        source: io::Error,
-    },
-    #[error("the tar archive {path} holds {what} as a sparse file, which cannot be read in place")]
-    Sparse { path: String, what: String },
-    #[error(
-        "{what} in the push source {path} is reached through the symbolic link {entry}; links in a \
-         source directory are not followed, so that nothing outside it is read: put the file itself \
-         there"
-    )]
-    Link {
-        path: String,
-        what: String,
-        /// The link's path inside the source.
-        entry: String,
-    },
-    #[error("{what} in the push source {path} is not a regular file ({entry})")]
-    NotAFile {
-        path: String,
-        what: String,
-        entry: String,
-    },
-    #[error("{what} in {path} is named `{name}`, a path that leaves the push source")]
-    Outside {
-        path: String,
-        what: String,
-        name: String,
-    },
-    #[error("couldn't read {what} in {path}")]
-    Read {
-        path: String,
-        what: String,
-        #[source]
-        source: io::Error,
-    },
-    #[error("{what} in {path} is larger than {limit} bytes")]
-    TooLarge {
-        path: String,
-        what: String,
-        limit: u64,
-    },
-    #[error("{what} in {path} is not JSON of the expected shape")]
-    Malformed {
-        path: String,
-        what: String,
-        #[source]
-        source: serde_json::Error,
-    },
-    #[error("{what} in {path} is invalid: {problem}")]
-    Invalid {
-        path: String,
-        what: String,
-        problem: String,
-    },
-    #[error("{what} in {path} has a bad digest")]
-    BadDigest {
-        path: String,
-        what: String,
-        #[source]
-        source: DigestError,
-    },
-    #[error("{what} in {path} has media type {media_type}, which the gate cannot push")]
-    Unsupported {
-        path: String,
-        what: String,
-        media_type: String,
-    },
-    #[error(
-        "the push source {path} holds {count} images ({names}); make IMAGE's tag name one of them"
-    )]
-    Ambiguous {
-        path: String,
-        count: usize,
-        names: String,
-    },
-    #[error(
-        "the push source {path} is corrupt, nothing was pushed: {}",
-        list(problems)
-    )]
-    Corrupt {
-        path: String,
-        problems: Vec<Problem>,
-    },
-}
-
-fn list(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(Problem::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
-}
+pub use error::{Problem, SourceError};
+pub use image::{
+    Blob, DOCKER_LIST, DOCKER_MANIFEST, Image, Location, Manifest, OCI_INDEX, OCI_MANIFEST,
+    SourceKind,
+};
+use store::Store;
 
 /// Opens a source and reads its manifests. `tag` (the destination tag) picks one image when the
 /// source holds several named ones.
@@ -379,188 +117,9 @@ fn read_up_to(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// Where a source's files are: a directory, or members of a tar archive.
-enum Store {
-    Dir(PathBuf),
-    Archive(Archive),
-}
-
-impl Store {
-    /// The source's path, for messages.
-    fn name(&self) -> String {
-        match self {
-            Store::Dir(dir) => dir.display().to_string(),
-            Store::Archive(archive) => archive.path().display().to_string(),
-        }
-    }
-
-    /// Whether the source holds a file by that path (a link there is an error, not a no).
-    fn exists(&self, relative: &str) -> Result<bool, SourceError> {
-        Ok(self.locate(relative, relative)?.is_some())
-    }
-
-    /// The byte range of a file of the source, `None` when it has none by that path. `relative`
-    /// uses `/`; `..` may not leave the source.
-    fn locate(&self, relative: &str, what: &str) -> Result<Option<Location>, SourceError> {
-        let Some(normal) = normalize(relative) else {
-            return Err(SourceError::Outside {
-                path: self.name(),
-                what: what.to_string(),
-                name: relative.to_string(),
-            });
-        };
-        match self {
-            Store::Dir(dir) => {
-                let read_error = |source| SourceError::Read {
-                    path: self.name(),
-                    what: what.to_string(),
-                    source,
-                };
-                let file = match contained::open(dir, &normal) {
-                    Ok(file) => file,
-                    Err(contained::Refusal::NotFound) => return Ok(None),
-                    Err(contained::Refusal::Link { entry }) => {
-                        return Err(SourceError::Link {
-                            path: self.name(),
-                            what: what.to_string(),
-                            entry,
-                        });
-                    }
-                    Err(contained::Refusal::NotRegular { entry }) => {
-                        return Err(SourceError::NotAFile {
-                            path: self.name(),
-                            what: what.to_string(),
-                            entry,
-                        });
-                    }
-                    Err(contained::Refusal::Io(error)) => return Err(read_error(error)),
-                };
-                let len = file.metadata().map_err(read_error)?.len();
-                Ok(Some(Location {
-                    file: dir.join(&normal),
-                    offset: 0,
-                    len,
-                    within: Some((dir.clone(), normal)),
-                }))
-            }
-            Store::Archive(archive) => archive.locate(&normal, what),
-        }
-    }
-
-    /// A small file of the source, whole; `None` when absent.
-    fn read(
-        &self,
-        relative: &str,
-        what: &str,
-        limit: u64,
-    ) -> Result<Option<(Vec<u8>, Location)>, SourceError> {
-        let Some(location) = self.locate(relative, what)? else {
-            return Ok(None);
-        };
-        if location.len > limit {
-            return Err(SourceError::TooLarge {
-                path: self.name(),
-                what: what.to_string(),
-                limit,
-            });
-        }
-        let read_error = |source| SourceError::Read {
-            path: self.name(),
-            what: what.to_string(),
-            source,
-        };
-        let mut file = location.open().map_err(read_error)?;
-        file.seek(SeekFrom::Start(location.offset))
-            .map_err(read_error)?;
-        let mut bytes = Vec::with_capacity(usize::try_from(location.len).unwrap_or(0));
-        file.take(location.len)
-            .read_to_end(&mut bytes)
-            .map_err(read_error)?;
-        if (bytes.len() as u64) < location.len {
-            return Err(read_error(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the file ends early",
-            )));
-        }
-        Ok(Some((bytes, location)))
-    }
-}
-
-/// `a/./b//c/../d` → `a/b/d`; `None` when `..` would leave the root.
-fn normalize(path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    Some(parts.join("/"))
-}
-
-/// The layout path of a blob.
-fn blob_path(digest: &Digest) -> String {
-    format!("blobs/sha256/{}", digest.hex())
-}
-
-/// Checks a manifest's bytes against its descriptor; collects what is wrong.
-fn check_manifest(
-    what: &str,
-    digest: &Digest,
-    declared_size: Option<u64>,
-    bytes: &[u8],
-) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    if let Some(declared) = declared_size
-        && declared != bytes.len() as u64
-    {
-        problems.push(Problem::Size {
-            what: what.to_string(),
-            digest: digest.clone(),
-            declared,
-            found: bytes.len() as u64,
-        });
-    }
-    let found = Digest::of(bytes);
-    if &found != digest {
-        problems.push(Problem::Digest {
-            what: what.to_string(),
-            declared: digest.clone(),
-            found,
-        });
-    }
-    problems
-}
-
-/// Blobs in first-referenced order, once each.
-#[derive(Default)]
-struct Blobs {
-    seen: HashSet<Digest>,
-    list: Vec<Blob>,
-}
-
-impl Blobs {
-    fn add(&mut self, blob: Blob) {
-        if self.seen.insert(blob.digest.clone()) {
-            self.list.push(blob);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn normalize_keeps_paths_inside_the_root() {
-        assert_eq!(normalize("./a//b/./c").as_deref(), Some("a/b/c"));
-        assert_eq!(normalize("a/../b").as_deref(), Some("b"));
-        assert_eq!(normalize("/index.json").as_deref(), Some("index.json"));
-        assert_eq!(normalize("../etc/passwd"), None);
-    }
 
     #[test]
     fn compressed_archives_are_refused_with_the_format() {
@@ -585,10 +144,13 @@ mod tests {
     #[cfg(unix)]
     mod outside {
         use std::os::unix::fs::symlink;
+        use std::path::PathBuf;
 
         use serde_json::{Value, json};
 
         use super::*;
+        use crate::registry::digest::Digest;
+        use crate::registry::source::layout::blob_path;
 
         /// A one-layer OCI layout in a fresh directory; its layer's digest.
         fn layout() -> (tempfile::TempDir, Digest) {
@@ -800,6 +362,125 @@ mod tests {
             symlink(&secret_path, &path).unwrap();
             let error = location.open().unwrap_err();
             assert!(error.to_string().contains("symbolic link"), "{error}");
+        }
+    }
+
+    /// OCI image layouts: which image a tag picks, and what is checked on the way.
+    mod layouts {
+        use std::path::Path;
+
+        use serde_json::{Value, json};
+
+        use super::*;
+        use crate::registry::digest::Digest;
+        use crate::registry::source::layout::REF_NAME;
+
+        fn write_blob(dir: &Path, bytes: &[u8]) -> Value {
+            let digest = Digest::of(bytes);
+            std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
+            std::fs::write(dir.join("blobs/sha256").join(digest.hex()), bytes).unwrap();
+            json!({ "digest": digest.as_str(), "size": bytes.len() })
+        }
+
+        /// An image manifest with one layer; its descriptor.
+        fn image(dir: &Path, seed: &str) -> Value {
+            let config = write_blob(dir, format!("{{\"seed\":\"{seed}\"}}").as_bytes());
+            let layer = write_blob(dir, format!("layer {seed}").as_bytes());
+            let manifest = json!({
+                "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": config["digest"], "size": config["size"] },
+                "layers": [{ "mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer["digest"], "size": layer["size"] }],
+            });
+            let mut descriptor = write_blob(dir, manifest.to_string().as_bytes());
+            descriptor["mediaType"] = json!(OCI_MANIFEST);
+            descriptor
+        }
+
+        fn index_json(dir: &Path, manifests: Vec<Value>) {
+            let index = json!({ "schemaVersion": 2, "manifests": manifests });
+            std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+        }
+
+        fn named(mut descriptor: Value, name: &str) -> Value {
+            descriptor["annotations"] = json!({ REF_NAME: name });
+            descriptor
+        }
+
+        #[test]
+        fn the_tag_picks_one_of_several_named_images() {
+            let dir = tempfile::tempdir().unwrap();
+            let one = image(dir.path(), "one");
+            let two = image(dir.path(), "two");
+            index_json(dir.path(), vec![named(one, "v1"), named(two.clone(), "v2")]);
+            let image = open(dir.path(), Some("v2")).unwrap();
+            assert_eq!(image.top().digest.as_str(), two["digest"]);
+            assert_eq!(image.blobs.len(), 2);
+            let error = open(dir.path(), Some("v3")).unwrap_err();
+            assert!(
+                matches!(&error, SourceError::Ambiguous { count: 2, names, .. } if names == "v1, v2"),
+                "{error}"
+            );
+        }
+
+        #[test]
+        fn an_index_json_of_platform_images_is_the_index_itself() {
+            let dir = tempfile::tempdir().unwrap();
+            let mut amd64 = image(dir.path(), "amd64");
+            amd64["platform"] = json!({ "os": "linux", "architecture": "amd64" });
+            let mut arm64 = image(dir.path(), "arm64");
+            arm64["platform"] = json!({ "os": "linux", "architecture": "arm64", "variant": "v8" });
+            index_json(dir.path(), vec![amd64, arm64]);
+            let image = open(dir.path(), Some("latest")).unwrap();
+            assert_eq!(image.manifests.len(), 3);
+            assert_eq!(image.top().media_type, OCI_INDEX);
+            let bytes = std::fs::read(dir.path().join("index.json")).unwrap();
+            assert_eq!(image.top().digest, Digest::of(&bytes));
+            assert_eq!(
+                image.manifests[1].platform.as_deref(),
+                Some("linux/arm64/v8")
+            );
+        }
+
+        #[test]
+        fn a_manifest_that_does_not_match_its_digest_is_corrupt() {
+            let dir = tempfile::tempdir().unwrap();
+            let descriptor = image(dir.path(), "x");
+            let digest = Digest::parse(descriptor["digest"].as_str().unwrap()).unwrap();
+            let path = dir.path().join("blobs/sha256").join(digest.hex());
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes[0] = b' ';
+            std::fs::write(&path, bytes).unwrap();
+            index_json(dir.path(), vec![descriptor]);
+            let error = open(dir.path(), None).unwrap_err();
+            let SourceError::Corrupt { problems, .. } = error else {
+                panic!("{error}");
+            };
+            assert!(
+                matches!(&problems[..], [Problem::Digest { declared, .. }] if *declared == digest)
+            );
+        }
+
+        #[test]
+        fn media_types_that_disagree_are_refused() {
+            let dir = tempfile::tempdir().unwrap();
+            let mut descriptor = image(dir.path(), "x");
+            descriptor["mediaType"] = json!(DOCKER_MANIFEST);
+            index_json(dir.path(), vec![descriptor]);
+            let error = open(dir.path(), None).unwrap_err();
+            assert!(matches!(error, SourceError::Invalid { .. }), "{error}");
+        }
+
+        #[test]
+        fn blobs_are_located_not_read_and_listed_once() {
+            let dir = tempfile::tempdir().unwrap();
+            let descriptor = image(dir.path(), "x");
+            index_json(dir.path(), vec![descriptor.clone(), descriptor]);
+            let image = open(dir.path(), None).unwrap();
+            assert_eq!(image.manifests.len(), 1);
+            let roles: Vec<&str> = image.blobs.iter().map(|b| b.role.as_str()).collect();
+            assert!(roles[0].starts_with("config of "), "{roles:?}");
+            assert!(roles[1].starts_with("layer 1 of "), "{roles:?}");
+            assert!(image.blobs.iter().all(|b| b.location.is_some()));
         }
     }
 }
