@@ -5,18 +5,19 @@
 //! file's text and today's date.
 
 mod evaluate;
+mod problem;
 pub mod raw;
 pub mod wildcard;
 
 pub use evaluate::{FindingState, Outcome, Rule, Verdict, evaluate};
+pub use problem::{Location, Problem};
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use jiff::civil::Date;
 
 use crate::findings::Severity;
-use raw::{Located, Location, RawDate, RawIgnore, RawPolicy};
+use raw::{Located, RawDate, RawIgnore, RawPolicy};
 
 /// The lowest severity that violates; `None` means nothing violates by severity alone.
 pub type Threshold = Option<Severity>;
@@ -140,37 +141,6 @@ fn policy_severities() -> impl Iterator<Item = Severity> {
 /// A severity a policy can name.
 fn parse_severity(text: &str) -> Option<Severity> {
     Severity::parse_name(text).filter(|severity| policy_severities().any(|s| s == *severity))
-}
-
-/// A problem in a policy file, with where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub line: usize,
-    pub column: usize,
-    /// The key the problem is about (`gate.fail-on`, `ignore[2].expires`); empty for syntax errors.
-    pub key: String,
-    pub message: String,
-}
-
-impl Problem {
-    fn new(at: Location, key: &str, message: &str) -> Problem {
-        Problem {
-            line: at.line,
-            column: at.column,
-            key: key.to_string(),
-            message: message.to_string(),
-        }
-    }
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, column {}: ", self.line, self.column)?;
-        if !self.key.is_empty() {
-            write!(f, "{}: ", self.key)?;
-        }
-        f.write_str(&self.message)
-    }
 }
 
 /// Why a policy file could not be used.

@@ -3,14 +3,7 @@
 
 use toml::de::{DeTable, DeValue};
 
-use super::Problem;
-
-/// Where a value sits in the policy file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Location {
-    pub line: usize,
-    pub column: usize,
-}
+use super::problem::{Location, Problem};
 
 /// A value and where it was written.
 #[derive(Debug, Clone, PartialEq)]
