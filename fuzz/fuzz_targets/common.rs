@@ -5,7 +5,8 @@
 use ecr_scan_gate::findings::ScanSet;
 use ecr_scan_gate::policy::{self, Policy, Verdict};
 use ecr_scan_gate::report::markdown::{self, COMMENT_LIMIT_CHARS, SUMMARY_LIMIT_BYTES, Variant};
-use ecr_scan_gate::report::{Context, Judgement, json, sarif};
+use ecr_scan_gate::report::{Context, json, sarif};
+use ecr_scan_gate::run::{Conclusion, Fatal, RunResult};
 
 /// The fixed "today" of every evaluation, so runs are reproducible.
 pub fn today() -> jiff::civil::Date {
@@ -31,18 +32,34 @@ pub fn evaluate_and_render(set: &ScanSet, policy: &Policy) -> Verdict {
     {
         assert!(i < policy.ignores.len(), "ignore index in range");
     }
-    render_all(set, policy, Judgement::Verdict(&verdict));
+    render_all(set, policy, || Conclusion::Verdict(verdict.clone()));
     verdict
 }
 
-/// Renders every report for `judgement`; SARIF only when there is a verdict (as the app does).
-pub fn render_all(set: &ScanSet, policy: &Policy, judgement: Judgement<'_>) {
+/// An error that stops a run, for the error reports (rendered by the findings target only).
+#[allow(dead_code)]
+#[derive(Debug)]
+pub struct FuzzError;
+
+impl std::fmt::Display for FuzzError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("fuzz: an error")
+    }
+}
+
+impl std::error::Error for FuzzError {}
+
+impl Fatal for FuzzError {}
+
+/// Renders every report for the conclusion `conclude` gives; SARIF only when there is a verdict (as
+/// the app does).
+pub fn render_all(set: &ScanSet, policy: &Policy, conclude: impl Fn() -> Conclusion) {
     for report_only in [false, true] {
+        let result = RunResult::new(conclude(), report_only);
         let ctx = Context {
             set,
             policy,
-            judgement,
-            report_only,
+            result: &result,
             tool_version: "0.0.0-fuzz",
         };
         render_markdown(&ctx);

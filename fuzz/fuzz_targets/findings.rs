@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use ecr_scan_gate::ecr::saved;
 use ecr_scan_gate::findings::merge;
 use ecr_scan_gate::policy::{self, Policy};
-use ecr_scan_gate::report::Judgement;
+use ecr_scan_gate::run::{Conclusion, Incomplete, Reason};
 use libfuzzer_sys::fuzz_target;
 
 /// A policy that reaches the branches the default does not: allowances, min-score, only-fixed,
@@ -56,11 +56,18 @@ fuzz_target!(|data: &[u8]| {
     match &saved.usable {
         Ok(()) => {}
         Err(reason) => {
-            let reasons = [format!("{}: {reason}", scan.image.label())];
-            common::render_all(&set, &Policy::default(), Judgement::Incomplete(&reasons));
+            let image = Incomplete {
+                image: Some(scan.image.label()),
+                reason: Reason::Unusable(reason.clone()),
+            };
+            common::render_all(&set, &Policy::default(), || {
+                Conclusion::Incomplete(vec![image.clone()])
+            });
         }
     }
-    common::render_all(&set, &Policy::default(), Judgement::Error("fuzz: an error"));
+    common::render_all(&set, &Policy::default(), || {
+        Conclusion::Error(vec![Box::new(common::FuzzError)])
+    });
 
     // The same scan twice (two platforms of one tag): every finding merges with its twin.
     let mut twin = scan.clone();
