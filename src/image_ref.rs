@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::digest::Digest;
+
 /// The forms accepted, for error messages.
 pub const ACCEPTED_FORMS: &str = "REPOSITORY[:TAG], REPOSITORY@sha256:DIGEST, or \
 ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:TAG|@sha256:DIGEST]";
@@ -23,7 +25,7 @@ pub struct ImageRef {
     /// The tag, when given (or `latest` when neither tag nor digest is given).
     pub tag: Option<String>,
     /// The digest, when given; it takes precedence over the tag.
-    pub digest: Option<String>,
+    pub digest: Option<Digest>,
 }
 
 /// Why a reference was refused.
@@ -49,14 +51,14 @@ impl ImageRef {
             return Err(fail("leave out the scheme (https://)"));
         }
         let (rest, digest) = match trimmed.split_once('@') {
-            Some((rest, digest)) => {
-                if !is_digest(digest) {
+            Some((rest, digest)) => match Digest::parse(digest) {
+                Ok(digest) => (rest, Some(digest)),
+                Err(_) => {
                     return Err(fail(
                         "the digest must be sha256: followed by 64 lowercase hex digits",
                     ));
                 }
-                (rest, Some(digest.to_string()))
-            }
+            },
             None => (trimmed, None),
         };
         let (host, path) = match rest.split_once('/') {
@@ -124,16 +126,6 @@ impl fmt::Display for ImageRef {
         }
         Ok(())
     }
-}
-
-/// `sha256:` + 64 lowercase hex digits.
-pub fn is_digest(text: &str) -> bool {
-    text.strip_prefix("sha256:").is_some_and(|hex| {
-        hex.len() == 64
-            && hex
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    })
 }
 
 /// A registry id: the 12-digit AWS account id that owns the registry (ASCII digits only).
@@ -230,10 +222,13 @@ mod tests {
         let r = ImageRef::parse("team/app:v1.2.3").unwrap();
         assert_eq!(r.tag.as_deref(), Some("v1.2.3"));
         let r = ImageRef::parse(&format!("team/app@{DIGEST}")).unwrap();
-        assert_eq!((r.tag, r.digest.as_deref()), (None, Some(DIGEST)));
+        assert_eq!(
+            (r.tag, r.digest.as_ref().map(Digest::as_str)),
+            (None, Some(DIGEST))
+        );
         let r = ImageRef::parse(&format!("team/app:v1@{DIGEST}")).unwrap();
         assert_eq!(
-            (r.tag.as_deref(), r.digest.as_deref()),
+            (r.tag.as_deref(), r.digest.as_ref().map(Digest::as_str)),
             (Some("v1"), Some(DIGEST))
         );
     }

@@ -16,6 +16,7 @@
 #[cfg(feature = "network")]
 pub mod app;
 pub mod cli;
+pub mod digest;
 pub mod ecr;
 pub mod findings;
 #[cfg(feature = "network")]

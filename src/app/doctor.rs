@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use super::error::AppError;
 use super::scan::aws_options;
 use crate::cli::DoctorArgs;
+use crate::digest::Digest;
 use crate::ecr::client::{Check, Ecr, EcrError};
 use crate::image_ref::ImageRef;
 use crate::report::escape::plain_line;
@@ -94,7 +95,7 @@ async fn run(args: &DoctorArgs, reference: &ImageRef) -> Result<(String, bool), 
         .check_permissions(
             &reference.repository,
             reference.tag.as_deref(),
-            reference.digest.as_deref(),
+            reference.digest.as_ref().map(Digest::as_str),
         )
         .await;
     let healthy = write_checks(&mut out, &checks);

@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use super::error::AppError;
 use super::gate::{fail_early, judge, prepare};
 use crate::cli::ScanArgs;
+use crate::digest::Digest;
 use crate::ecr::client::{AwsOptions, Ecr, EcrError, Manifest};
 use crate::ecr::retry::Deadline;
 use crate::findings::{ImageScan, ScanType};
@@ -411,7 +412,7 @@ async fn push(
     let pushed = registry::push(source, &target, &credentials, &options, &observe).await?;
     note(&format!("pushed {destination} {}", pushed.digest));
     let mut pinned = reference.clone();
-    pinned.digest = Some(pushed.digest.to_string());
+    pinned.digest = Some(pushed.digest);
     Ok(pinned)
 }
 
@@ -449,7 +450,7 @@ async fn fetch_manifest(ecr: &Ecr, reference: &ImageRef) -> Result<Manifest, Ecr
             .manifest(
                 &reference.repository,
                 reference.tag.as_deref(),
-                reference.digest.as_deref(),
+                reference.digest.as_ref().map(Digest::as_str),
             )
             .await
         {

@@ -23,8 +23,8 @@ use reqwest::{Method, Response, StatusCode, Url};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use super::digest::Digest;
 use super::source::Location;
+use crate::digest::Digest;
 
 /// The buffer an upload body is read through.
 const BODY_BUFFER: usize = 256 << 10;

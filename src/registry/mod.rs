@@ -23,15 +23,14 @@ use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 use reqwest::Url;
 
 pub mod client;
-pub mod digest;
 pub mod endpoint;
 pub mod source;
 mod upload;
 
+use crate::digest::Digest;
 use client::{Client, ClientError};
 /// What the [`client`] sends and how it retries, re-exported for callers of [`push`].
 pub use client::{Credentials, Password, RetryPolicy};
-use digest::Digest;
 use endpoint::EndpointError;
 use source::{Blob, Image, Problem, SourceError, SourceKind};
 
@@ -45,7 +44,7 @@ pub struct Target {
     /// The tag to push the image under; `None` pushes by digest only.
     pub tag: Option<String>,
     /// The digest the image must have, when the user named one.
-    pub digest: Option<String>,
+    pub digest: Option<Digest>,
 }
 
 /// Tuning of a push.
@@ -131,7 +130,7 @@ pub enum PushError {
     #[error(
         "the image names digest {wanted}, but the push source holds {found}; nothing was pushed"
     )]
-    DigestDiffers { wanted: String, found: String },
+    DigestDiffers { wanted: Digest, found: Digest },
     #[error("couldn't push to the registry at {endpoint}")]
     Registry {
         endpoint: String,
@@ -266,11 +265,11 @@ async fn open_source(
         digest: &top.digest,
     });
     if let Some(wanted) = &target.digest
-        && wanted != top.digest.as_str()
+        && *wanted != top.digest
     {
         return Err(PushError::DigestDiffers {
             wanted: wanted.clone(),
-            found: top.digest.to_string(),
+            found: top.digest.clone(),
         });
     }
     Ok(image)
@@ -384,21 +383,22 @@ async fn verify(source: &Path, blobs: &[&Blob]) -> Result<(), PushError> {
         }
     }
     let parallel = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
-    let mut hashed: Vec<(usize, &Blob, std::io::Result<digest::Hashed>)> = stream::iter(to_hash)
-        .map(|(n, blob, location)| async move {
-            let result = tokio::task::spawn_blocking(move || {
-                location
-                    .open()
-                    .and_then(|file| digest::hash_range(file, location.offset, location.len))
+    let mut hashed: Vec<(usize, &Blob, std::io::Result<crate::digest::Hashed>)> =
+        stream::iter(to_hash)
+            .map(|(n, blob, location)| async move {
+                let result = tokio::task::spawn_blocking(move || {
+                    location.open().and_then(|file| {
+                        crate::digest::hash_range(file, location.offset, location.len)
+                    })
+                })
+                .await;
+                (n, blob, result)
             })
-            .await;
-            (n, blob, result)
-        })
-        .buffer_unordered(parallel)
-        .map(|(n, blob, result)| result.map(|hashed| (n, blob, hashed)))
-        .try_collect()
-        .await
-        .map_err(PushError::Task)?;
+            .buffer_unordered(parallel)
+            .map(|(n, blob, result)| result.map(|hashed| (n, blob, hashed)))
+            .try_collect()
+            .await
+            .map_err(PushError::Task)?;
     hashed.sort_by_key(|(n, _, _)| *n);
     let path = source.display().to_string();
     for (_, blob, result) in hashed {

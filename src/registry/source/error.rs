@@ -4,7 +4,7 @@
 use std::fmt;
 use std::io;
 
-use crate::registry::digest::{Digest, DigestError};
+use crate::digest::{Digest, DigestError};
 
 /// One thing wrong with a source's content.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use super::contained;
 use super::error::Problem;
-use crate::registry::digest::Digest;
+use crate::digest::Digest;
 
 /// OCI image index.
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";

@@ -13,7 +13,7 @@ use super::image::{
     Blob, Blobs, DOCKER_LIST, DOCKER_MANIFEST, Manifest, OCI_INDEX, OCI_MANIFEST, check_manifest,
 };
 use super::store::{MAX_MANIFEST, Store};
-use crate::registry::digest::Digest;
+use crate::digest::Digest;
 
 /// How deep indexes may nest.
 const MAX_DEPTH: usize = 4;

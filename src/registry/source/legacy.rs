@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::error::SourceError;
 use super::image::{Blob, Blobs, Location, Manifest, OCI_MANIFEST, check_manifest};
 use super::store::{MAX_MANIFEST, Store};
-use crate::registry::digest::Digest;
+use crate::digest::Digest;
 
 /// The largest image config read (long build histories make them big, but not this big).
 const MAX_CONFIG: u64 = 16 << 20;

@@ -149,7 +149,7 @@ mod tests {
         use serde_json::{Value, json};
 
         use super::*;
-        use crate::registry::digest::Digest;
+        use crate::digest::Digest;
         use crate::registry::source::layout::blob_path;
 
         /// A one-layer OCI layout in a fresh directory; its layer's digest.
@@ -372,7 +372,7 @@ mod tests {
         use serde_json::{Value, json};
 
         use super::*;
-        use crate::registry::digest::Digest;
+        use crate::digest::Digest;
         use crate::registry::source::layout::REF_NAME;
 
         fn write_blob(dir: &Path, bytes: &[u8]) -> Value {
