@@ -258,13 +258,8 @@ fn summary_of_an_incomplete_scan_gives_the_reasons_and_no_verdict() {
     let reasons =
         vec!["payments/api:1.4.2 (linux/arm64): scan FAILED: UnsupportedImageError".to_string()];
     let policy = enhanced_policy();
-    let result = crate::run::testing::incomplete(&reasons);
-    let ctx = Context {
-        set: &set,
-        policy: &policy,
-        result: &result,
-        tool_version: VERSION,
-    };
+    let result = testing::incomplete(&reasons);
+    let ctx = context(&set, &policy, &result);
     let md = render(&ctx, Variant::Summary);
     assert!(md.contains("no verdict (incomplete)"));
     assert!(!md.contains("Violating findings"));
@@ -278,13 +273,8 @@ fn summary_of_an_error_shows_the_message() {
     let policy = Policy::default();
     let message = "policy file ecr-scan-gate.toml has 2 problem(s):\n  ecr-scan-gate.toml:line 3, column 11: \
                    gate.fail-on: `severe` is not a severity\n  ecr-scan-gate.toml:line 9, column 1: ignore[0].reason: is required";
-    let result = crate::run::testing::error(message);
-    let ctx = Context {
-        set: &set,
-        policy: &policy,
-        result: &result,
-        tool_version: VERSION,
-    };
+    let result = testing::error(message);
+    let ctx = context(&set, &policy, &result);
     let md = render(&ctx, Variant::Summary);
     assert!(md.starts_with("## 🛑 ecr-scan-gate: error\n"));
     assert_tables_well_formed(&md);
