@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
+use futures_util::future::try_join_all;
 use reqwest::Url;
 use tokio::time::Instant;
 
@@ -23,10 +24,13 @@ use crate::report::escape::{plain_line, workflow_command_data};
 use crate::run::{Incomplete, Reason};
 use crate::scan::identify;
 use crate::scan::plan::{self, Coverage, WaitStart};
-use crate::scan::wait::{Progress, Waited, wait_for_scan};
+use crate::scan::wait::{Progress, Shared, Waited, wait_among};
 
 /// How long a tag that is not visible yet (right after a push) is looked for.
 const IMAGE_VISIBILITY_WINDOW: Duration = Duration::from_secs(30);
+
+/// The most ECR calls the waits for an index's images make at once.
+const MAX_CALLS_IN_FLIGHT: usize = 4;
 
 /// What the live part produced for the judge.
 #[derive(Default)]
@@ -138,25 +142,57 @@ async fn run(args: &ScanArgs, reference: &ImageRef, in_actions: bool) -> Result<
         began,
         in_actions,
     };
-    let mut scanned = Scanned::default();
-    for target in &targets {
+    // Every image's wait begins at once (each starts or confirms its scan first), under the one
+    // timeout; the results come back in the index's order.
+    let shared = Shared::new(MAX_CALLS_IN_FLIGHT);
+    let concurrent = targets.len() > 1;
+    if in_actions && concurrent {
+        eprintln!(
+            "::group::{}",
+            workflow_command_data(&format!(
+                "ecr-scan-gate: waiting for the scans of {} images",
+                targets.len()
+            ))
+        );
+    }
+    let waits = targets.iter().map(|target| {
         let label = match &target.platform {
             Some(platform) => format!("{}@{} ({platform})", reference.repository, target.digest),
             None => format!("{}@{}", reference.repository, target.digest),
         };
+        let start = plan
+            .wait_start(enhanced, args.scan_mode)
+            .map_err(|why| Reason::NotScanned(why.to_string()));
+        let live = &live;
+        let shared = &shared;
+        async move {
+            let result = match start {
+                Ok(start) => {
+                    let image = Image {
+                        target,
+                        label: &label,
+                        start,
+                        enhanced,
+                        concurrent,
+                    };
+                    live.scan_image(&image, shared).await?
+                }
+                Err(reason) => ImageResult::NoResult(reason),
+            };
+            Ok::<_, AppError>((label, result))
+        }
+    });
+    let results = try_join_all(waits).await;
+    if in_actions && concurrent {
+        eprintln!("::endgroup::");
+    }
+    let mut scanned = Scanned::default();
+    for (label, result) in results? {
         let incomplete = |reason| Incomplete {
             image: Some(label.clone()),
             reason,
         };
-        let start = match plan.wait_start(enhanced, args.scan_mode) {
-            Ok(start) => start,
-            Err(why) => {
-                let reason = Reason::NotScanned(why.to_string());
-                scanned.incomplete.push(incomplete(reason));
-                continue;
-            }
-        };
-        match live.scan_image(target, &label, start, enhanced).await? {
+        match result {
             ImageResult::Read { scan, unusable } => {
                 if let Some(reason) = unusable {
                     scanned
@@ -169,6 +205,16 @@ async fn run(args: &ScanArgs, reference: &ImageRef, in_actions: bool) -> Result<
         }
     }
     Ok(scanned)
+}
+
+/// One image to wait for.
+struct Image<'a> {
+    target: &'a identify::Target,
+    label: &'a str,
+    start: WaitStart,
+    enhanced: bool,
+    /// Other images are waited for at the same time: progress only when something changes.
+    concurrent: bool,
 }
 
 /// What the live part works with for each image.
@@ -193,28 +239,49 @@ enum ImageResult {
 }
 
 impl Live<'_> {
-    /// Waits for one image's scan (in a log group in GitHub Actions) and reads every page of its result.
+    /// Waits for one image's scan (in a log group of its own in GitHub Actions when it is the only
+    /// image) and reads every page of its result, its calls within `shared`'s bound.
     async fn scan_image(
         &self,
-        target: &identify::Target,
-        label: &str,
-        start: WaitStart,
-        enhanced: bool,
+        image: &Image<'_>,
+        shared: &Shared,
     ) -> Result<ImageResult, AppError> {
         let (ecr, args, repository) = (self.ecr, self.args, &self.reference.repository);
+        let Image {
+            target,
+            label,
+            ref start,
+            enhanced,
+            concurrent,
+        } = *image;
         let remaining = args.timeout.saturating_sub(self.began.elapsed());
         let api = ecr.scan_of(repository, &target.digest, enhanced);
-        if self.in_actions {
+        let grouped = self.in_actions && !concurrent;
+        if grouped {
             eprintln!(
                 "::group::{}",
                 workflow_command_data(&format!("ecr-scan-gate: waiting for the scan of {label}"))
             );
         }
-        let waited = wait_for_scan(&api, start.lifecycle(), remaining, start.start_first, |p| {
-            progress(label, p)
-        })
+        let mut last = None;
+        let report = |p: &Progress| {
+            let seen = (p.status.clone(), p.unavailable.clone());
+            if !concurrent || last.as_ref() != Some(&seen) {
+                progress(label, p);
+                last = Some(seen);
+            }
+        };
+        let lifecycle = start.lifecycle();
+        let waited = wait_among(
+            &api,
+            lifecycle,
+            remaining,
+            start.start_first,
+            shared,
+            report,
+        )
         .await;
-        if self.in_actions {
+        if grouped {
             eprintln!("::endgroup::");
         }
         // ECR kept throttling (or failing) until the deadline: this image has no verdict.
@@ -238,7 +305,8 @@ impl Live<'_> {
                 }));
             }
         };
-        let saved = match ecr.read_all(repository, &target.digest, page).await {
+        let read = ecr.read_all(repository, &target.digest, page);
+        let saved = match shared.call(read).await {
             Err(error @ EcrError::OutOfTime { .. }) => {
                 return Ok(ImageResult::NoResult(out_of_time(args.timeout, &error)));
             }

@@ -743,7 +743,8 @@ impl ScanApi for ImageScanApi<'_> {
     async fn start(&self) -> Result<StartOutcome, EcrError> {
         Ok(
             match self.ecr.start_scan(self.repository, self.digest).await? {
-                Started::Started | Started::AlreadyScanned => StartOutcome::Started,
+                Started::Started => StartOutcome::Started,
+                Started::AlreadyScanned => StartOutcome::Exists,
                 Started::Refused(_) => StartOutcome::Refused,
                 Started::Unscannable(reason) => {
                     StartOutcome::Unscannable(format!("ECR cannot scan this image: {reason}"))

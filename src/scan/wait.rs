@@ -7,13 +7,15 @@ use std::future::Future;
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
+use tokio::sync::{Notify, Semaphore};
 use tokio::time::Instant;
 
 use super::lifecycle::{ENHANCED_GRACE, Lifecycle, Observation, Step};
 
 /// The polling schedule: first delay, growth factor and cap. With backon's jitter each delay is drawn
 /// from `[d, 2d)`, so the cap of 2.5 s gives polls every 2.5–5 s once running: a lower median lag than
-/// the AWS CLI waiter's fixed 5 s at no more than 1.5× its calls.
+/// the AWS CLI waiter's fixed 5 s at no more than 1.5× its calls. A scan the gate has just started is
+/// first polled one step of it later (a scan started this instant is never complete).
 pub fn schedule() -> ExponentialBuilder {
     ExponentialBuilder::default()
         .with_min_delay(Duration::from_millis(1250))
@@ -53,28 +55,63 @@ pub trait ScanApi {
 /// What starting a scan achieved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartOutcome {
-    /// A scan was started, or one from the last 24 h exists.
+    /// A scan was started just now: it is first polled one step of the schedule later.
     Started,
+    /// A scan from the last 24 h exists (`LimitExceededException`): it is polled at once.
+    Exists,
     /// ECR does not take manual scans here (enhanced scanning): Inspector scans by itself, later.
     Refused,
     /// ECR cannot scan this image at all (unsupported image type): no verdict.
     Unscannable(String),
 }
 
-/// Starts a scan and records the outcome; `Some(reason)` when the image can never be scanned.
+/// Starts a scan and records the outcome; `Err(reason)` when the image can never be scanned, else
+/// whether a scan was started just now.
 async fn start<A: ScanApi>(
     api: &A,
     lifecycle: &mut Lifecycle,
     at: Duration,
-) -> Result<Option<String>, A::Error> {
-    match api.start().await? {
-        StartOutcome::Started => lifecycle.scan_started(at),
+) -> Result<Result<bool, String>, A::Error> {
+    let fresh = match api.start().await? {
+        StartOutcome::Started => true,
+        StartOutcome::Exists => false,
         // NOTE: ECR refuses manual scans under enhanced scanning
         // (https://github.com/aws/containers-roadmap/issues/1605); Inspector scans by itself, later.
-        StartOutcome::Refused => lifecycle.start_refused(at, ENHANCED_GRACE),
-        StartOutcome::Unscannable(reason) => return Ok(Some(reason)),
+        StartOutcome::Refused => {
+            lifecycle.start_refused(at, ENHANCED_GRACE);
+            return Ok(Ok(false));
+        }
+        StartOutcome::Unscannable(reason) => return Ok(Err(reason)),
+    };
+    lifecycle.scan_started(at);
+    Ok(Ok(fresh))
+}
+
+/// What the concurrent waits for the images of one run share: a bound on the ECR calls in flight, and
+/// a nudge when one image's scan is ready. Scans started together finish together: the others poll at
+/// once rather than at their next step (unless they are backing off from throttling). One poll that
+/// replaces the next one: no more calls for scans that finished together.
+#[derive(Debug)]
+pub struct Shared {
+    calls: Semaphore,
+    ready: Notify,
+}
+
+impl Shared {
+    /// At most `in_flight` calls at once (at least one).
+    pub fn new(in_flight: usize) -> Shared {
+        Shared {
+            calls: Semaphore::new(in_flight.max(1)),
+            ready: Notify::new(),
+        }
     }
-    Ok(None)
+
+    /// Runs one ECR call (or a sequence of them: the pages of one result) within the bound.
+    pub async fn call<T>(&self, call: impl Future<Output = T>) -> T {
+        // The semaphore is never closed: a permit always comes.
+        let _permit = self.calls.acquire().await.ok();
+        call.await
+    }
 }
 
 /// How the wait ended.
@@ -105,24 +142,57 @@ pub struct Progress {
 /// Waits until the scan is usable, gives up, or `timeout` passes.
 pub async fn wait_for_scan<A: ScanApi>(
     api: &A,
+    lifecycle: Lifecycle,
+    timeout: Duration,
+    start_first: bool,
+    progress: impl FnMut(&Progress),
+) -> Result<Waited<A::Page>, A::Error> {
+    let shared = Shared::new(1);
+    wait_among(api, lifecycle, timeout, start_first, &shared, progress).await
+}
+
+/// [`wait_for_scan`] for one of several images waited for at once: its calls within `shared`'s bound,
+/// nudged when another image's scan is ready.
+pub async fn wait_among<A: ScanApi>(
+    api: &A,
     mut lifecycle: Lifecycle,
     timeout: Duration,
     start_first: bool,
+    shared: &Shared,
     mut progress: impl FnMut(&Progress),
 ) -> Result<Waited<A::Page>, A::Error> {
     let began = Instant::now();
     let deadline = began + timeout;
     let mut delays = schedule().build();
     let mut backoffs = backoff().build();
-    if start_first && let Some(reason) = start(api, &mut lifecycle, Duration::ZERO).await? {
-        return Ok(Waited::Incomplete(reason));
+    if start_first {
+        match shared
+            .call(start(api, &mut lifecycle, Duration::ZERO))
+            .await?
+        {
+            Err(reason) => return Ok(Waited::Incomplete(reason)),
+            // No poll now: a scan started this instant is never complete.
+            Ok(true) => {
+                let first = delays.next().unwrap_or(Duration::from_secs(2));
+                let wake = (Instant::now() + first).min(deadline);
+                progress(&Progress {
+                    elapsed: began.elapsed(),
+                    status: "scan started".to_string(),
+                    unavailable: None,
+                    next_poll: Some(wake - Instant::now()),
+                });
+                sleep_or_nudge(wake, shared).await;
+            }
+            Ok(false) => {}
+        }
     }
     loop {
-        let (observation, page) = api.poll().await?;
+        let (observation, page) = shared.call(api.poll()).await?;
         let elapsed = began.elapsed();
         let step = lifecycle.next_step(&observation, elapsed);
         match step {
             Step::Read => {
+                shared.ready.notify_waiters();
                 return match page {
                     Some(page) => Ok(Waited::Ready(page)),
                     None => Ok(Waited::Incomplete(
@@ -132,7 +202,8 @@ pub async fn wait_for_scan<A: ScanApi>(
             }
             Step::GiveUp(reason) => return Ok(Waited::Incomplete(reason)),
             Step::StartScan => {
-                if let Some(reason) = start(api, &mut lifecycle, began.elapsed()).await? {
+                let started = shared.call(start(api, &mut lifecycle, began.elapsed()));
+                if let Err(reason) = started.await? {
                     return Ok(Waited::Incomplete(reason));
                 }
             }
@@ -146,7 +217,8 @@ pub async fn wait_for_scan<A: ScanApi>(
             });
         }
         let mut delay = delays.next().unwrap_or(Duration::from_secs(5));
-        if lifecycle.unavailable().is_some() {
+        let backing_off = lifecycle.unavailable().is_some();
+        if backing_off {
             delay = delay.max(backoffs.next().unwrap_or(Duration::from_secs(5)));
         } else {
             backoffs = backoff().build();
@@ -159,7 +231,19 @@ pub async fn wait_for_scan<A: ScanApi>(
             unavailable: lifecycle.unavailable().map(str::to_string),
             next_poll: Some(wake - now),
         });
-        tokio::time::sleep_until(wake).await;
+        if backing_off {
+            tokio::time::sleep_until(wake).await;
+        } else {
+            sleep_or_nudge(wake, shared).await;
+        }
+    }
+}
+
+/// Sleeps until `wake`, or until another image's scan is ready.
+async fn sleep_or_nudge(wake: Instant, shared: &Shared) {
+    tokio::select! {
+        () = tokio::time::sleep_until(wake) => {}
+        () = shared.ready.notified() => {}
     }
 }
 
@@ -250,6 +334,107 @@ mod tests {
         .unwrap();
         assert!(matches!(waited, Waited::Ready(3)));
         assert_eq!(*script.starts.borrow(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_scan_started_just_now_is_first_polled_one_step_later() {
+        let script = Script::new(vec![status("IN_PROGRESS"), status("COMPLETE")]);
+        let mut seen = Vec::new();
+        wait_for_scan(
+            &script,
+            Lifecycle::new(BASIC_GRACE, true),
+            Duration::from_secs(60),
+            true,
+            |p| seen.push(p.clone()),
+        )
+        .await
+        .unwrap();
+        let first = script.polls.borrow()[0];
+        assert!(
+            first >= Duration::from_millis(1250) && first < Duration::from_millis(2500),
+            "{first:?}"
+        );
+        assert_eq!(seen[0].status, "scan started");
+    }
+
+    /// A script whose start answers "a scan from the last 24 h exists".
+    struct Existing(Script);
+
+    impl ScanApi for Existing {
+        type Page = usize;
+        type Error = String;
+
+        async fn poll(&self) -> Result<(Observation, Option<usize>), String> {
+            self.0.poll().await
+        }
+
+        async fn start(&self) -> Result<StartOutcome, String> {
+            Ok(StartOutcome::Exists)
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_scan_that_exists_already_is_polled_at_once() {
+        let script = Existing(Script::new(vec![status("COMPLETE")]));
+        let waited = wait_for_scan(
+            &script,
+            Lifecycle::new(BASIC_GRACE, true),
+            Duration::from_secs(60),
+            true,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert!(matches!(waited, Waited::Ready(1)));
+        assert_eq!(script.0.polls.borrow()[0], Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_ready_scan_nudges_the_others_to_poll_at_once() {
+        let shared = Shared::new(2);
+        let fast = Script::new(vec![status("COMPLETE")]);
+        let slow = Script::new(vec![status("IN_PROGRESS"), status("COMPLETE")]);
+        let wait = |api| {
+            wait_among(
+                api,
+                Lifecycle::new(BASIC_GRACE, true),
+                Duration::from_secs(60),
+                false,
+                &shared,
+                |_| {},
+            )
+        };
+        // The fast one polls first: it waits a little before its first poll.
+        let delayed_fast = async {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            wait(&fast).await
+        };
+        let (fast_waited, slow_waited) = tokio::join!(delayed_fast, wait(&slow));
+        assert!(matches!(fast_waited.unwrap(), Waited::Ready(1)));
+        assert!(matches!(slow_waited.unwrap(), Waited::Ready(2)));
+        // The slow one's second poll came with the fast one's ready scan, not a schedule step later.
+        assert_eq!(
+            *slow.polls.borrow(),
+            vec![Duration::ZERO, Duration::from_millis(500)]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_bound_holds_calls_beyond_it_until_one_ends() {
+        let shared = Shared::new(1);
+        let order = RefCell::new(Vec::new());
+        let call = |name: &'static str| {
+            let order = &order;
+            shared.call(async move {
+                order.borrow_mut().push((name, Instant::now()));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            })
+        };
+        let began = Instant::now();
+        tokio::join!(call("a"), call("b"));
+        let order = order.borrow();
+        assert_eq!(order[0].1 - began, Duration::ZERO);
+        assert_eq!(order[1].1 - began, Duration::from_secs(1));
     }
 
     #[tokio::test(start_paused = true)]

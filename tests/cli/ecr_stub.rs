@@ -783,6 +783,36 @@ pub fn oci_index(seed: &str) -> Index {
     }
 }
 
+/// An OCI image index of one image per platform (`("arm64", Some("v8"))`), in the order given: the
+/// index and its images.
+pub fn platform_index(seed: &str, platforms: &[(&str, Option<&str>)]) -> (Manifest, Vec<Manifest>) {
+    let images: Vec<Manifest> = platforms
+        .iter()
+        .map(|(arch, _)| image_manifest(Flavour::Oci, &format!("{seed}/{arch}")))
+        .collect();
+    let manifests: Vec<Value> = images
+        .iter()
+        .zip(platforms)
+        .map(|(image, (arch, variant))| {
+            let mut platform = json!({"architecture": arch, "os": "linux"});
+            if let Some(variant) = variant {
+                platform["variant"] = json!(variant);
+            }
+            json!({
+                "mediaType": image.media_type,
+                "digest": image.digest,
+                "size": image.text.len(),
+                "platform": platform
+            })
+        })
+        .collect();
+    let index = Manifest::new(
+        &json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests}),
+        OCI_INDEX,
+    );
+    (index, images)
+}
+
 // ---- Response bodies ----
 
 /// `BatchGetImage` output with one image.

@@ -1813,3 +1813,215 @@ fn a_registry_password_with_a_line_break_is_refused_before_anything_prints_it() 
     assert!(!run.stderr.contains("second-line"), "{}", run.stderr);
     assert!(!run.stderr.contains("add-mask"), "{}", run.stderr);
 }
+
+// ---- Several platforms at once ----
+
+const THREE_PLATFORMS: [(&str, Option<&str>); 3] =
+    [("amd64", None), ("arm64", Some("v8")), ("s390x", None)];
+
+/// A three-platform index under `app:multi` in a registry that scans nothing by itself: the gate
+/// starts every scan. Platform `i`'s scan is `COMPLETE` `scans[i]` after its own `StartImageScan`
+/// (with `findings[i]`, one of the severity given), `IN_PROGRESS` before.
+fn three_manual_scans(
+    stub: &EcrStub,
+    scans: [Duration; 3],
+    findings: [(Value, &str); 3],
+) -> Vec<Manifest> {
+    let (index, images) = platform_index("app:multi", &THREE_PLATFORMS);
+    stub.on(
+        BATCH_GET,
+        vec![Action::json(batch_get_image("app", Some("multi"), &index))],
+    );
+    registry(stub, "BASIC", vec![]);
+    let started = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::<
+        String,
+        Duration,
+    >::new()));
+    {
+        let started = std::sync::Arc::clone(&started);
+        stub.on_fn(
+            START,
+            |_| true,
+            move |request: &Request| {
+                let digest = request.digest().unwrap_or_default().to_string();
+                started
+                    .lock()
+                    .unwrap()
+                    .entry(digest.clone())
+                    .or_insert(request.at);
+                Action::json(start_image_scan("app", &digest))
+            },
+        );
+    }
+    for ((image, scan), (finding, severity)) in images.iter().zip(scans).zip(findings) {
+        let (digest, wanted) = (image.digest.clone(), image.digest.clone());
+        let started = std::sync::Arc::clone(&started);
+        let complete = ScanPage::new("app", &digest, "COMPLETE")
+            .basic(vec![finding])
+            .counts(&[(severity, 1)])
+            .action();
+        stub.on_fn(
+            DESCRIBE,
+            move |body| body["imageId"]["imageDigest"].as_str() == Some(wanted.as_str()),
+            move |request: &Request| match started.lock().unwrap().get(&digest) {
+                None => Action::scan_not_found("app", &digest),
+                Some(at) if request.at < *at + scan => {
+                    ScanPage::new("app", &digest, "IN_PROGRESS").action()
+                }
+                Some(_) => complete.clone(),
+            },
+        );
+    }
+    images
+}
+
+#[test]
+fn every_platform_s_scan_is_started_first_then_all_are_waited_for_at_once() {
+    let stub = EcrStub::start();
+    // The last platform's scan finishes first, the first one's last.
+    let images = three_manual_scans(
+        &stub,
+        [6, 4, 2].map(Duration::from_secs),
+        [
+            (high("CVE-2026-0001"), "HIGH"),
+            (low("CVE-2026-0002"), "LOW"),
+            (low("CVE-2026-0003"), "LOW"),
+        ],
+    );
+    let run = Gate::scan("app:multi").stub(&stub).json().run();
+    run.expect(1);
+    let report = run.json();
+    assert_eq!(report["result"], "fail");
+    // The report lists the images in the index's order, whatever order their scans finished in.
+    let listed: Vec<&str> = report["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["digest"].as_str().unwrap_or_default())
+        .collect();
+    let expected: Vec<&str> = images.iter().map(|i| i.digest.as_str()).collect();
+    assert_eq!(listed, expected);
+    assert_eq!(report["counts"]["high"], 1);
+    assert_eq!(report["counts"]["low"], 2);
+    // Every scan is started once, all before the first poll; a scan started just now is not polled
+    // at once.
+    let starts = stub.calls(START);
+    assert_eq!(starts.len(), 3);
+    assert_eq!(digests(&starts).len(), 3);
+    let describes = stub.calls(DESCRIBE);
+    let last_start = starts.iter().map(|r| r.at).max().unwrap();
+    let first_poll = describes.iter().map(|r| r.at).min().unwrap();
+    assert!(first_poll > last_start, "{:?}", stub.operations());
+    for start in &starts {
+        let first = describes
+            .iter()
+            .filter(|r| r.digest() == start.digest())
+            .map(|r| r.at)
+            .min()
+            .unwrap();
+        assert!(
+            first - start.at >= Duration::from_millis(1200),
+            "polled {:?} after its start",
+            first - start.at
+        );
+    }
+    // Waited for at once: the first platform's scan is still being polled after the others ended, and
+    // the whole wait is about the longest scan, not the sum (12 s) of them.
+    let last_poll = |digest: &str| {
+        describes
+            .iter()
+            .filter(|r| r.digest() == Some(digest))
+            .map(|r| r.at)
+            .max()
+            .unwrap()
+    };
+    assert!(last_poll(&images[2].digest) <= last_poll(&images[0].digest));
+    assert!(
+        last_poll(&images[0].digest) - last_start < Duration::from_secs(12),
+        "{:?}",
+        describes
+            .iter()
+            .map(|r| (r.at, r.digest().map(str::to_string)))
+            .collect::<Vec<_>>()
+    );
+    assert_describe_calls_are_well_formed(&stub, "app");
+}
+
+#[test]
+fn one_platform_s_failed_scan_is_exit_3_naming_it_while_the_others_are_judged() {
+    let stub = EcrStub::start();
+    let (index, images) = platform_index("app:multi", &THREE_PLATFORMS);
+    stub.on(
+        BATCH_GET,
+        vec![Action::json(batch_get_image("app", Some("multi"), &index))],
+    );
+    scan_on_push(&stub);
+    for (i, image) in images.iter().enumerate() {
+        let page = |status| ScanPage::new("app", &image.digest, status);
+        let last = if i == 1 {
+            page("FAILED")
+                .description("UnsupportedImageError: The operating system is not supported.")
+                .action()
+        } else {
+            page("COMPLETE")
+                .basic(vec![low(&format!("CVE-2026-000{i}"))])
+                .counts(&[("LOW", 1)])
+                .action()
+        };
+        stub.on_digest(
+            DESCRIBE,
+            &image.digest,
+            vec![page("IN_PROGRESS").action(), last],
+        );
+    }
+    let run = Gate::scan("app:multi").stub(&stub).json().run();
+    run.expect(3);
+    run.assert_stderr(&images[1].digest);
+    run.assert_stderr("linux/arm64/v8");
+    run.assert_stderr("UnsupportedImageError");
+    let report = run.json();
+    assert_eq!(report["result"], "incomplete");
+    let judged: BTreeSet<&str> = report["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["digest"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        judged,
+        BTreeSet::from([images[0].digest.as_str(), images[2].digest.as_str()])
+    );
+    assert_eq!(stub.count(START), 0);
+}
+
+#[test]
+fn one_timeout_covers_every_platform_waited_for_at_once() {
+    let stub = EcrStub::start();
+    let (index, images) = platform_index("app:multi", &THREE_PLATFORMS);
+    stub.on(
+        BATCH_GET,
+        vec![Action::json(batch_get_image("app", Some("multi"), &index))],
+    );
+    scan_on_push(&stub);
+    for image in &images {
+        stub.on_digest(
+            DESCRIBE,
+            &image.digest,
+            vec![ScanPage::new("app", &image.digest, "IN_PROGRESS").action()],
+        );
+    }
+    let run = Gate::scan("app:multi")
+        .stub(&stub)
+        .timeout("4s")
+        .json()
+        .run();
+    let took = run.elapsed;
+    run.expect(3);
+    for image in &images {
+        run.assert_stderr(&image.digest);
+    }
+    run.assert_stderr("timed out after 4s");
+    assert_eq!(run.json()["result"], "incomplete");
+    // One timeout for all three, not one after another (12 s).
+    assert!(took < Duration::from_secs(9), "took {took:?}");
+}
