@@ -25,6 +25,8 @@
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 // The stand-in's own tests come along (compiled, never run here).
+mod support;
+
 #[path = "../tests/cli/ecr_stub.rs"]
 #[allow(unused_imports)]
 mod ecr_stub;
@@ -36,6 +38,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::{knob, median};
 
 use ecr_stub::{
     Action, EcrStub, Manifest, Request, ScanPage, basic_finding, batch_get_image, platform_index,
@@ -299,24 +302,4 @@ fn main() -> ExitCode {
         }
         ExitCode::FAILURE
     }
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
-}
-
-fn knob(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
