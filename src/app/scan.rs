@@ -143,7 +143,7 @@ async fn run(args: &ScanArgs, reference: &ImageRef, in_actions: bool) -> Result<
         in_actions,
     };
     // Every image's wait begins at once (each starts or confirms its scan first), under the one
-    // timeout; the results come back in the index's order.
+    // timeout, one image polling at a time (`Shared`); the results come back in the index's order.
     let shared = Shared::new(MAX_CALLS_IN_FLIGHT);
     let concurrent = targets.len() > 1;
     if in_actions && concurrent {

@@ -125,6 +125,11 @@ impl Lifecycle {
         self.unavailable.as_deref()
     }
 
+    /// The scan has a final status and only settles (enhanced results) before it is read.
+    pub fn settling(&self) -> bool {
+        self.settling.is_some()
+    }
+
     /// Decides the next step from an observation made `elapsed` after waiting began.
     pub fn next_step(&mut self, observation: &Observation, elapsed: Duration) -> Step {
         self.unavailable = None;

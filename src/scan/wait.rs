@@ -7,7 +7,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
 use super::lifecycle::{ENHANCED_GRACE, Lifecycle, Observation, Step};
@@ -87,13 +87,19 @@ async fn start<A: ScanApi>(
     Ok(Ok(fresh))
 }
 
-/// What the concurrent waits for the images of one run share: a bound on the ECR calls in flight, and
-/// a nudge when one image's scan is ready. Scans started together finish together: the others poll at
-/// once rather than at their next step (unless they are backing off from throttling). One poll that
-/// replaces the next one: no more calls for scans that finished together.
+/// What the concurrent waits for the images of one run share: a bound on the ECR calls in flight, the
+/// turn to poll, and a nudge when one image's scan is ready.
+///
+/// Scans started together finish together, so polling all of them on the schedule would multiply the
+/// calls by the number of images for no earlier verdict. Instead one image at a time holds the turn and
+/// polls on the schedule; the others wait, unpolled. When the holder's scan is ready (or has a final
+/// status and only settles), it hands the turn on, and its readiness nudges every waiting image to poll
+/// once at once: those whose scans finished too are read without waiting for a turn. At the deadline
+/// each image polls once, turn or not, so a timeout never leaves a finished scan unread.
 #[derive(Debug)]
 pub struct Shared {
     calls: Semaphore,
+    turn: Semaphore,
     ready: Notify,
 }
 
@@ -102,6 +108,7 @@ impl Shared {
     pub fn new(in_flight: usize) -> Shared {
         Shared {
             calls: Semaphore::new(in_flight.max(1)),
+            turn: Semaphore::new(1),
             ready: Notify::new(),
         }
     }
@@ -111,6 +118,33 @@ impl Shared {
         // The semaphore is never closed: a permit always comes.
         let _permit = self.calls.acquire().await.ok();
         call.await
+    }
+}
+
+/// One image's place in the polling order.
+enum Turn<'a> {
+    /// Waiting to poll on the schedule; polls only when nudged or at the deadline.
+    Queued,
+    /// Polling on the schedule; the others wait.
+    Held { _permit: SemaphorePermit<'a> },
+    /// Its scan has a final status and only settles: polls on the schedule without holding the turn.
+    Passed,
+}
+
+/// Why a queued image stopped waiting.
+enum Woken<'a> {
+    Turn(SemaphorePermit<'a>),
+    /// Another image's scan is ready, or the deadline came.
+    PollOnce,
+}
+
+/// Waits for the turn, a nudge or the deadline.
+async fn queue<'a>(shared: &'a Shared, deadline: Instant) -> Woken<'a> {
+    tokio::select! {
+        // The semaphore is never closed: a permit always comes.
+        Ok(permit) = shared.turn.acquire() => Woken::Turn(permit),
+        () = shared.ready.notified() => Woken::PollOnce,
+        () = tokio::time::sleep_until(deadline) => Woken::PollOnce,
     }
 }
 
@@ -152,7 +186,8 @@ pub async fn wait_for_scan<A: ScanApi>(
 }
 
 /// [`wait_for_scan`] for one of several images waited for at once: its calls within `shared`'s bound,
-/// nudged when another image's scan is ready.
+/// polling on the schedule only while it holds the turn (see [`Shared`]). The lifecycle's clock (its
+/// grace for a missing scan) runs only while the image is watched, not while it waits for the turn.
 pub async fn wait_among<A: ScanApi>(
     api: &A,
     mut lifecycle: Lifecycle,
@@ -165,6 +200,8 @@ pub async fn wait_among<A: ScanApi>(
     let deadline = began + timeout;
     let mut delays = schedule().build();
     let mut backoffs = backoff().build();
+    // The earliest time of the next poll on the schedule.
+    let mut wake = began;
     if start_first {
         match shared
             .call(start(api, &mut lifecycle, Duration::ZERO))
@@ -174,22 +211,40 @@ pub async fn wait_among<A: ScanApi>(
             // No poll now: a scan started this instant is never complete.
             Ok(true) => {
                 let first = delays.next().unwrap_or(Duration::from_secs(2));
-                let wake = (Instant::now() + first).min(deadline);
+                let now = Instant::now();
+                wake = (now + first).min(deadline);
                 progress(&Progress {
-                    elapsed: began.elapsed(),
+                    elapsed: now - began,
                     status: "scan started".to_string(),
                     unavailable: None,
-                    next_poll: Some(wake - Instant::now()),
+                    next_poll: Some(wake - now),
                 });
-                sleep_or_nudge(wake, shared).await;
             }
             Ok(false) => {}
         }
     }
+    let mut turn = Turn::Queued;
+    // Time spent waiting for the turn: not counted by the lifecycle.
+    let mut queued = Duration::ZERO;
     loop {
+        if matches!(turn, Turn::Queued) {
+            let from = Instant::now();
+            if let Woken::Turn(permit) = queue(shared, deadline).await {
+                turn = Turn::Held { _permit: permit };
+            }
+            queued += from.elapsed();
+        }
+        let backing_off = lifecycle.unavailable().is_some();
+        if !matches!(turn, Turn::Queued) || backing_off {
+            if backing_off {
+                tokio::time::sleep_until(wake).await;
+            } else {
+                sleep_or_nudge(wake, shared).await;
+            }
+        }
         let (observation, page) = shared.call(api.poll()).await?;
-        let elapsed = began.elapsed();
-        let step = lifecycle.next_step(&observation, elapsed);
+        let watched = began.elapsed().saturating_sub(queued);
+        let step = lifecycle.next_step(&observation, watched);
         match step {
             Step::Read => {
                 shared.ready.notify_waiters();
@@ -202,12 +257,16 @@ pub async fn wait_among<A: ScanApi>(
             }
             Step::GiveUp(reason) => return Ok(Waited::Incomplete(reason)),
             Step::StartScan => {
-                let started = shared.call(start(api, &mut lifecycle, began.elapsed()));
+                let started = shared.call(start(api, &mut lifecycle, watched));
                 if let Err(reason) = started.await? {
                     return Ok(Waited::Incomplete(reason));
                 }
             }
             Step::Poll => {}
+        }
+        if lifecycle.settling() && matches!(turn, Turn::Held { .. }) {
+            // Only settling is left: the next image may poll.
+            turn = Turn::Passed;
         }
         let now = Instant::now();
         if now >= deadline {
@@ -217,25 +276,20 @@ pub async fn wait_among<A: ScanApi>(
             });
         }
         let mut delay = delays.next().unwrap_or(Duration::from_secs(5));
-        let backing_off = lifecycle.unavailable().is_some();
-        if backing_off {
+        if lifecycle.unavailable().is_some() {
             delay = delay.max(backoffs.next().unwrap_or(Duration::from_secs(5)));
         } else {
             backoffs = backoff().build();
         }
         // The last poll happens at the deadline rather than being skipped.
-        let wake = (now + delay).min(deadline);
+        wake = (now + delay).min(deadline);
         progress(&Progress {
             elapsed: now - began,
             status: lifecycle.last_status().unwrap_or("none").to_string(),
             unavailable: lifecycle.unavailable().map(str::to_string),
-            next_poll: Some(wake - now),
+            // A queued image polls when its turn comes, not on the schedule.
+            next_poll: (!matches!(turn, Turn::Queued)).then(|| wake - now),
         });
-        if backing_off {
-            tokio::time::sleep_until(wake).await;
-        } else {
-            sleep_or_nudge(wake, shared).await;
-        }
     }
 }
 
@@ -254,7 +308,11 @@ mod tests {
 
     use super::*;
     use crate::findings::ScanStatus;
-    use crate::scan::lifecycle::BASIC_GRACE;
+    use crate::scan::lifecycle::{BASIC_GRACE, SETTLE_WINDOW};
+
+    /// The longest gap between two polls on the capped schedule: just under 5 s, plus the millisecond
+    /// the paused clock rounds each wake-up to.
+    const LONGEST_GAP: Duration = Duration::from_millis(5001);
 
     /// Scripted answers: each poll pops the next observation (the last one repeats).
     struct Script {
@@ -389,34 +447,133 @@ mod tests {
         assert_eq!(script.0.polls.borrow()[0], Duration::ZERO);
     }
 
+    /// Waits for each script at once, sharing one [`Shared`], with `lifecycle` and `timeout`.
+    async fn wait_all(
+        scripts: &[&Script],
+        lifecycle: Lifecycle,
+        timeout: Duration,
+    ) -> Vec<Waited<usize>> {
+        let shared = Shared::new(4);
+        let waits = scripts
+            .iter()
+            .map(|script| wait_among(*script, lifecycle.clone(), timeout, false, &shared, |_| {}));
+        futures_util::future::join_all(waits)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    fn is_ready(waited: &Waited<usize>) -> bool {
+        matches!(waited, Waited::Ready(_))
+    }
+
     #[tokio::test(start_paused = true)]
-    async fn a_ready_scan_nudges_the_others_to_poll_at_once() {
-        let shared = Shared::new(2);
-        let fast = Script::new(vec![status("COMPLETE")]);
-        let slow = Script::new(vec![status("IN_PROGRESS"), status("COMPLETE")]);
-        let wait = |api| {
-            wait_among(
-                api,
-                Lifecycle::new(BASIC_GRACE, true),
-                Duration::from_secs(60),
-                false,
-                &shared,
-                |_| {},
-            )
-        };
-        // The fast one polls first: it waits a little before its first poll.
-        let delayed_fast = async {
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            wait(&fast).await
-        };
-        let (fast_waited, slow_waited) = tokio::join!(delayed_fast, wait(&slow));
-        assert!(matches!(fast_waited.unwrap(), Waited::Ready(1)));
-        assert!(matches!(slow_waited.unwrap(), Waited::Ready(2)));
-        // The slow one's second poll came with the fast one's ready scan, not a schedule step later.
-        assert_eq!(
-            *slow.polls.borrow(),
-            vec![Duration::ZERO, Duration::from_millis(500)]
+    async fn one_image_polls_at_a_time_and_the_others_once_its_scan_is_ready() {
+        let lead = Script::new(vec![
+            status("IN_PROGRESS"),
+            status("IN_PROGRESS"),
+            status("IN_PROGRESS"),
+            status("COMPLETE"),
+        ]);
+        let second = Script::new(vec![status("COMPLETE")]);
+        let third = Script::new(vec![status("COMPLETE")]);
+        let waited = wait_all(
+            &[&lead, &second, &third],
+            Lifecycle::new(BASIC_GRACE, true),
+            Duration::from_secs(60),
+        )
+        .await;
+        assert!(waited.iter().all(is_ready), "{waited:?}");
+        let ready_at = lead.polls.borrow()[3];
+        assert!(ready_at > Duration::from_secs(3), "{ready_at:?}");
+        // Unpolled while the lead polled; then one poll each, the moment the lead's scan was ready.
+        assert_eq!(*second.polls.borrow(), vec![ready_at]);
+        assert_eq!(*third.polls.borrow(), vec![ready_at]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_image_not_ready_at_the_nudge_polls_on_the_schedule_after() {
+        let lead = Script::new(vec![status("IN_PROGRESS"), status("COMPLETE")]);
+        let second = Script::new(vec![status("IN_PROGRESS"), status("COMPLETE")]);
+        let waited = wait_all(
+            &[&lead, &second],
+            Lifecycle::new(BASIC_GRACE, true),
+            Duration::from_secs(60),
+        )
+        .await;
+        assert!(waited.iter().all(is_ready), "{waited:?}");
+        let ready_at = lead.polls.borrow()[1];
+        let polls = second.polls.borrow();
+        assert_eq!(polls.len(), 2, "{polls:?}");
+        assert_eq!(polls[0], ready_at);
+        // Its next poll is one step of its own schedule later, not at once.
+        let gap = polls[1] - polls[0];
+        assert!(gap >= Duration::from_millis(1250), "{polls:?}");
+    }
+
+    fn settling_enhanced() -> Observation {
+        Observation::Scan {
+            status: ScanStatus::parse("ACTIVE"),
+            counts: Some([("HIGH".to_string(), 2)].into()),
+            listed: 2,
+            has_completion_time: true,
+            enhanced: true,
+            description: None,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_scan_that_only_settles_hands_the_turn_on() {
+        let lead = Script::new(vec![settling_enhanced()]);
+        let second = Script::new(vec![status("COMPLETE")]);
+        let waited = wait_all(
+            &[&lead, &second],
+            Lifecycle::new(ENHANCED_GRACE, false),
+            Duration::from_secs(300),
+        )
+        .await;
+        assert!(waited.iter().all(is_ready), "{waited:?}");
+        // The second image polled right after the lead's first final answer, long before it settled.
+        assert_eq!(*second.polls.borrow(), vec![Duration::ZERO]);
+        assert!(*lead.polls.borrow().last().unwrap() >= SETTLE_WINDOW);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn at_the_deadline_every_queued_image_polls_once() {
+        let lead = Script::new(vec![status("IN_PROGRESS")]);
+        let second = Script::new(vec![status("COMPLETE")]);
+        let waited = wait_all(
+            &[&lead, &second],
+            Lifecycle::new(BASIC_GRACE, true),
+            Duration::from_secs(10),
+        )
+        .await;
+        assert!(matches!(waited[0], Waited::TimedOut { .. }), "{waited:?}");
+        // A finished scan is never left unread because another image held the turn.
+        assert!(is_ready(&waited[1]), "{waited:?}");
+        assert_eq!(*second.polls.borrow(), vec![Duration::from_secs(10)]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_grace_for_a_missing_scan_counts_from_the_images_own_turn() {
+        let mut answers = vec![status("IN_PROGRESS"); 20];
+        answers.push(status("COMPLETE"));
+        let lead = Script::new(answers);
+        let second = Script::new(vec![Observation::ScanNotFound, status("COMPLETE")]);
+        let waited = wait_all(
+            &[&lead, &second],
+            Lifecycle::new(BASIC_GRACE, false),
+            Duration::from_secs(300),
+        )
+        .await;
+        assert!(
+            lead.polls.borrow()[20] > BASIC_GRACE,
+            "the test needs a long lead"
         );
+        // Not found at its first poll, after the grace had passed since the gate began: still waited for.
+        assert!(waited.iter().all(is_ready), "{waited:?}");
+        assert_eq!(second.polls.borrow().len(), 2);
     }
 
     #[tokio::test(start_paused = true)]
@@ -463,7 +620,7 @@ mod tests {
         assert_eq!(*polls.last().unwrap(), Duration::from_secs(30));
         // Every gap stays within the jittered cap.
         for pair in polls.windows(2) {
-            assert!(pair[1] - pair[0] < Duration::from_secs(5), "{polls:?}");
+            assert!(pair[1] - pair[0] < LONGEST_GAP, "{polls:?}");
         }
     }
 
@@ -601,8 +758,8 @@ mod tests {
         let gaps: Vec<Duration> = polls.windows(2).map(|p| p[1] - p[0]).collect();
         // After IN_PROGRESS (poll 7) the schedule's 2.5–5 s applies again, then the backoff restarts
         // from its first step, below the schedule.
-        assert!(gaps[6] < Duration::from_secs(5), "{gaps:?}");
-        assert!(gaps[7] < Duration::from_secs(5), "{gaps:?}");
+        assert!(gaps[6] < LONGEST_GAP, "{gaps:?}");
+        assert!(gaps[7] < LONGEST_GAP, "{gaps:?}");
     }
 
     #[tokio::test(start_paused = true)]

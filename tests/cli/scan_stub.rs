@@ -1925,19 +1925,24 @@ fn every_platform_s_scan_is_started_first_then_all_are_waited_for_at_once() {
             first - start.at
         );
     }
-    // Waited for at once: the first platform's scan is still being polled after the others ended, and
-    // the whole wait is about the longest scan, not the sum (12 s) of them.
-    let last_poll = |digest: &str| {
+    // Waited for at once, polled one at a time: the first platform polls on the schedule while the
+    // others wait; its ready scan has each of the others polled once, and they are done too. The whole
+    // wait is about the longest scan, not the sum (12 s) of them.
+    let polls = |digest: &str| {
         describes
             .iter()
             .filter(|r| r.digest() == Some(digest))
             .map(|r| r.at)
-            .max()
-            .unwrap()
+            .collect::<Vec<_>>()
     };
-    assert!(last_poll(&images[2].digest) <= last_poll(&images[0].digest));
+    let lead_ready = *polls(&images[0].digest).iter().max().unwrap();
+    for image in &images[1..] {
+        let polled = polls(&image.digest);
+        assert_eq!(polled.len(), 1, "{:?}", stub.operations());
+        assert!(polled[0] >= lead_ready, "{:?}", stub.operations());
+    }
     assert!(
-        last_poll(&images[0].digest) - last_start < Duration::from_secs(12),
+        lead_ready - last_start < Duration::from_secs(12),
         "{:?}",
         describes
             .iter()
@@ -1945,6 +1950,97 @@ fn every_platform_s_scan_is_started_first_then_all_are_waited_for_at_once() {
             .collect::<Vec<_>>()
     );
     assert_describe_calls_are_well_formed(&stub, "app");
+}
+
+#[test]
+fn at_most_four_calls_are_in_flight_for_six_platforms() {
+    let stub = EcrStub::start();
+    const SIX: [(&str, Option<&str>); 6] = [
+        ("amd64", None),
+        ("arm64", Some("v8")),
+        ("ppc64le", None),
+        ("s390x", None),
+        ("386", None),
+        ("arm", Some("v7")),
+    ];
+    let (index, images) = platform_index("app:six", &SIX);
+    stub.on(
+        BATCH_GET,
+        vec![Action::json(batch_get_image("app", Some("six"), &index))],
+    );
+    registry(&stub, "BASIC", vec![]);
+    // Each StartImageScan takes a second to answer: the fifth and sixth wait for a free slot.
+    let slow = Duration::from_secs(1);
+    stub.on_fn(
+        START,
+        |_| true,
+        move |request: &Request| {
+            let digest = request.digest().unwrap_or_default().to_string();
+            Action::delay(slow, Action::json(start_image_scan("app", &digest)))
+        },
+    );
+    for image in &images {
+        stub.on_digest(
+            DESCRIBE,
+            &image.digest,
+            vec![ScanPage::new("app", &image.digest, "COMPLETE").action()],
+        );
+    }
+    let run = Gate::scan("app:six").stub(&stub).json().run();
+    run.expect(0);
+    assert_eq!(run.json()["images"].as_array().map(Vec::len), Some(6));
+    let starts: Vec<Duration> = stub.calls(START).iter().map(|r| r.at).collect();
+    assert_eq!(starts.len(), 6);
+    let first = starts.iter().min().copied().unwrap();
+    let early = starts.iter().filter(|at| **at < first + slow / 2).count();
+    // Four at once, the other two only once one of them was answered.
+    assert_eq!(early, 4, "{starts:?}");
+    assert!(
+        starts.iter().filter(|at| **at >= first + slow).count() == 2,
+        "{starts:?}"
+    );
+}
+
+#[test]
+fn several_platforms_share_one_log_group_in_github_actions() {
+    let stub = EcrStub::start();
+    three_manual_scans(
+        &stub,
+        [2, 2, 2].map(Duration::from_secs),
+        [
+            (low("CVE-2026-0001"), "LOW"),
+            (low("CVE-2026-0002"), "LOW"),
+            (low("CVE-2026-0003"), "LOW"),
+        ],
+    );
+    let run = Gate::scan("app:multi")
+        .stub(&stub)
+        .env("GITHUB_ACTIONS", "true")
+        .run();
+    run.expect(0);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let opened: Vec<usize> = (0..lines.len())
+        .filter(|i| lines[*i].starts_with("::group::"))
+        .collect();
+    let closed: Vec<usize> = (0..lines.len())
+        .filter(|i| lines[*i] == "::endgroup::")
+        .collect();
+    // One group for the three waits, not one per platform, and no group inside it.
+    assert_eq!(opened.len(), 1, "{}", run.stderr);
+    assert_eq!(closed.len(), 1, "{}", run.stderr);
+    assert!(
+        lines[opened[0]].contains("waiting for the scans of 3 images"),
+        "{}",
+        run.stderr
+    );
+    // Every platform's progress is inside it.
+    for platform in ["linux/amd64", "linux/arm64", "linux/s390x"] {
+        let at = lines
+            .iter()
+            .position(|l| l.contains(platform) && l.contains("scan started"))
+            .unwrap_or_else(|| panic!("no progress for {platform}: {}", run.stderr));
+        assert!(opened[0] < at && at < closed[0], "{}", run.stderr);
+    }
 }
 
 #[test]
