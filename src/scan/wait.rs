@@ -88,14 +88,15 @@ async fn start<A: ScanApi>(
 }
 
 /// What the concurrent waits for the images of one run share: a bound on the ECR calls in flight, the
-/// turn to poll, and a nudge when one image's scan is ready.
+/// turn to poll, and a nudge when one image's scan is ready (scans started together finish together:
+/// the others poll at once rather than at their next step, unless they are backing off).
 ///
-/// Scans started together finish together, so polling all of them on the schedule would multiply the
-/// calls by the number of images for no earlier verdict. Instead one image at a time holds the turn and
-/// polls on the schedule; the others wait, unpolled. When the holder's scan is ready (or has a final
-/// status and only settles), it hands the turn on, and its readiness nudges every waiting image to poll
-/// once at once: those whose scans finished too are read without waiting for a turn. At the deadline
-/// each image polls once, turn or not, so a timeout never leaves a finished scan unread.
+/// Waits for scans that ECR started by itself take turns: one image at a time polls on the schedule
+/// while the others wait, unpolled. When the holder's scan is ready (or has a final status and only
+/// settles) it hands the turn on, and its readiness nudges every waiting image to poll once at once:
+/// those whose scans finished too are read without waiting for a turn. At the deadline each image
+/// polls once, turn or not, so a timeout never leaves a finished scan unread. Waits for scans the gate
+/// started itself do not take turns (see [`wait_among`]).
 #[derive(Debug)]
 pub struct Shared {
     calls: Semaphore,
@@ -223,7 +224,16 @@ pub async fn wait_among<A: ScanApi>(
             Ok(false) => {}
         }
     }
-    let mut turn = Turn::Queued;
+    // Scans the gate started itself are polled on each image's own jittered schedule: the images
+    // interleave, so the first to see a result sees it soon and nudges the rest (the lag of several
+    // pollers, for no more calls per image than one image alone). Scans ECR starts by itself (scan on
+    // push, enhanced scanning, a scan found) are polled one image at a time: they are waited for after
+    // the push that started them all, and the calls per image stay those of the first image alone.
+    let mut turn = if start_first {
+        Turn::Passed
+    } else {
+        Turn::Queued
+    };
     // Time spent waiting for the turn: not counted by the lifecycle.
     let mut queued = Duration::ZERO;
     loop {
@@ -574,6 +584,38 @@ mod tests {
         // Not found at its first poll, after the grace had passed since the gate began: still waited for.
         assert!(waited.iter().all(is_ready), "{waited:?}");
         assert_eq!(second.polls.borrow().len(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn scans_the_gate_started_poll_on_their_own_schedules_and_a_ready_one_nudges() {
+        let shared = Shared::new(4);
+        let fast = Script::new(vec![status("COMPLETE")]);
+        let mut answers = vec![status("IN_PROGRESS"); 10];
+        answers.push(status("COMPLETE"));
+        let slow = Script::new(answers);
+        let wait = |api| {
+            wait_among(
+                api,
+                Lifecycle::new(BASIC_GRACE, true),
+                Duration::from_secs(120),
+                true,
+                &shared,
+                |_| {},
+            )
+        };
+        let (fast_waited, slow_waited) = tokio::join!(wait(&fast), wait(&slow));
+        assert!(matches!(fast_waited.unwrap(), Waited::Ready(1)));
+        assert!(matches!(slow_waited.unwrap(), Waited::Ready(_)));
+        // Both were started, neither waited for a turn: the slow one polled before the fast one's
+        // scan was ready, and again the moment it was.
+        assert_eq!(*fast.starts.borrow(), 1);
+        assert_eq!(*slow.starts.borrow(), 1);
+        let ready_at = fast.polls.borrow()[0];
+        let slow_polls = slow.polls.borrow();
+        assert!(
+            slow_polls.contains(&ready_at),
+            "{slow_polls:?} vs {ready_at:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]

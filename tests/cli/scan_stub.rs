@@ -1925,24 +1925,19 @@ fn every_platform_s_scan_is_started_first_then_all_are_waited_for_at_once() {
             first - start.at
         );
     }
-    // Waited for at once, polled one at a time: the first platform polls on the schedule while the
-    // others wait; its ready scan has each of the others polled once, and they are done too. The whole
-    // wait is about the longest scan, not the sum (12 s) of them.
-    let polls = |digest: &str| {
+    // Waited for at once: the first platform's scan is still being polled after the others ended, and
+    // the whole wait is about the longest scan, not the sum (12 s) of them.
+    let last_poll = |digest: &str| {
         describes
             .iter()
             .filter(|r| r.digest() == Some(digest))
             .map(|r| r.at)
-            .collect::<Vec<_>>()
+            .max()
+            .unwrap()
     };
-    let lead_ready = *polls(&images[0].digest).iter().max().unwrap();
-    for image in &images[1..] {
-        let polled = polls(&image.digest);
-        assert_eq!(polled.len(), 1, "{:?}", stub.operations());
-        assert!(polled[0] >= lead_ready, "{:?}", stub.operations());
-    }
+    assert!(last_poll(&images[2].digest) <= last_poll(&images[0].digest));
     assert!(
-        lead_ready - last_start < Duration::from_secs(12),
+        last_poll(&images[0].digest) - last_start < Duration::from_secs(12),
         "{:?}",
         describes
             .iter()
@@ -1950,6 +1945,61 @@ fn every_platform_s_scan_is_started_first_then_all_are_waited_for_at_once() {
             .collect::<Vec<_>>()
     );
     assert_describe_calls_are_well_formed(&stub, "app");
+}
+
+#[test]
+fn scans_ecr_started_on_push_are_polled_one_platform_at_a_time() {
+    let stub = EcrStub::start();
+    let (index, images) = platform_index("app:multi", &THREE_PLATFORMS);
+    stub.on(
+        BATCH_GET,
+        vec![Action::json(batch_get_image("app", Some("multi"), &index))],
+    );
+    scan_on_push(&stub);
+    // Every platform's scan completes 4 s after the gate's first poll of any of them.
+    let first_poll = std::sync::Arc::new(std::sync::Mutex::new(None::<Duration>));
+    for image in &images {
+        let (digest, wanted) = (image.digest.clone(), image.digest.clone());
+        let first_poll = std::sync::Arc::clone(&first_poll);
+        stub.on_fn(
+            DESCRIBE,
+            move |body| body["imageId"]["imageDigest"].as_str() == Some(wanted.as_str()),
+            move |request: &Request| {
+                let first = *first_poll.lock().unwrap().get_or_insert(request.at);
+                let status = if request.at < first + Duration::from_secs(4) {
+                    "IN_PROGRESS"
+                } else {
+                    "COMPLETE"
+                };
+                ScanPage::new("app", &digest, status).action()
+            },
+        );
+    }
+    let run = Gate::scan("app:multi").stub(&stub).json().run();
+    run.expect(0);
+    assert_eq!(run.json()["images"].as_array().map(Vec::len), Some(3));
+    let describes = stub.calls(DESCRIBE);
+    let polls = |digest: &str| {
+        describes
+            .iter()
+            .filter(|r| r.digest() == Some(digest))
+            .map(|r| r.at)
+            .collect::<Vec<_>>()
+    };
+    // The first platform polls through the scan; the others once each, when its scan is ready.
+    let lead = polls(&images[0].digest);
+    assert!(lead.len() >= 2, "{:?}", stub.operations());
+    let lead_ready = *lead.iter().max().unwrap();
+    for image in &images[1..] {
+        let polled = polls(&image.digest);
+        assert_eq!(polled.len(), 1, "{:?}", stub.operations());
+        let after = polled[0].checked_sub(lead_ready);
+        assert!(
+            after.is_some_and(|after| after < Duration::from_millis(500)),
+            "{polled:?} vs the lead's ready scan at {lead_ready:?}"
+        );
+    }
+    assert_eq!(stub.count(START), 0);
 }
 
 #[test]
