@@ -18,6 +18,7 @@ pub mod app;
 pub mod cli;
 pub mod digest;
 pub mod ecr;
+pub mod events;
 pub mod findings;
 #[cfg(feature = "network")]
 pub mod github;

@@ -7,6 +7,7 @@ mod action;
 mod doctor_stub;
 mod ecr_stub;
 mod evaluate;
+mod event_pattern;
 mod moto;
 mod push;
 mod push_credentials;
