@@ -145,7 +145,7 @@ pub enum EventError {
         "{at}is not an EventBridge event (no `source`, `detail-type` and `detail`); expected {EXPECTED}"
     )]
     NotAnEvent { at: String },
-    #[error("{at}is {what}, not a scan of an ECR image; expected {EXPECTED}")]
+    #[error("{at}is {what}; expected {EXPECTED}")]
     Foreign { at: String, what: String },
     #[error(
         "{at}is an `Inspector2 Scan` event of {what}, not of an ECR image; expected {EXPECTED}"
@@ -480,16 +480,15 @@ fn field(at: &str, field: &'static str, problem: &str) -> EventError {
 fn describe_foreign(source: &str, detail_type: &str) -> String {
     let named = format!("`{detail_type}` (source {source})");
     match (source, detail_type) {
-        (ENHANCED_SOURCE, "Inspector2 Finding") => format!(
-            "a finding event {named}: it names one vulnerability, not a finished scan; route \
-             `{ENHANCED_DETAIL_TYPE}` events"
-        ),
+        (ENHANCED_SOURCE, "Inspector2 Finding") => {
+            format!("a finding event {named}, which names one vulnerability, not a finished scan")
+        }
         ("aws.inspector", _) => format!(
-            "an event of the 2021 preview of Amazon Inspector {named}, which was replaced by \
+            "an event of the 2021 preview of Amazon Inspector {named}, replaced by \
              `{ENHANCED_DETAIL_TYPE}` (source {ENHANCED_SOURCE})"
         ),
         ("", "") => "an event with no `source` and no `detail-type`".to_string(),
-        _ => format!("an event {named}"),
+        _ => format!("an event {named}, not a scan of an ECR image"),
     }
 }
 
