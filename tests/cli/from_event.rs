@@ -464,3 +464,57 @@ fn moto_an_inspector2_event_under_client_payload_event_reads_the_enhanced_result
             .contains(&json!("ubuntu22"))
     );
 }
+
+// ---- the GitHub Action ----
+
+#[test]
+fn the_action_s_from_event_input_gates_the_event_s_image() {
+    use crate::support::github::Event;
+    let stub = EcrStub::start();
+    stub.on(
+        DESCRIBE,
+        vec![
+            ScanPage::new("my-shiny-repo", COLLECTOR_DIGEST, "COMPLETE")
+                .basic(vec![basic_finding(
+                    "CVE-2024-5535",
+                    "HIGH",
+                    "openssl",
+                    "3.0.11",
+                    Some(7.5),
+                )])
+                .counts(&[("HIGH", 1)])
+                .action(),
+        ],
+    );
+    // No token: nothing goes to GitHub's API.
+    let done = Gate::action(
+        &[("from-event", "scan-event.json")],
+        Event::Push,
+        "http://127.0.0.1:9",
+    )
+    .file("scan-event.json", dispatch(event(COLLECTOR)).to_string())
+    .stub(&stub)
+    .run();
+    done.expect(1);
+    let outputs = done.outputs();
+    assert_eq!(outputs["result"], "fail");
+    assert_eq!(outputs["high"], "1");
+    assert_eq!(outputs["digest"], COLLECTOR_DIGEST);
+    assert!(done.summary().contains("my-shiny-repo"));
+    assert_only_reads(
+        &stub,
+        "my-shiny-repo",
+        COLLECTOR_DIGEST,
+        "123456789012",
+        "eu-west-1",
+    );
+
+    let both = Gate::action(
+        &[("from-event", "scan-event.json"), ("findings", "scan.json")],
+        Event::Push,
+        "http://127.0.0.1:9",
+    )
+    .run();
+    both.expect(2)
+        .assert_stderr("set only one of the `from-event` and `findings` inputs");
+}
