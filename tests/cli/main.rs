@@ -8,6 +8,7 @@ mod doctor_stub;
 mod ecr_stub;
 mod evaluate;
 mod event_pattern;
+mod eventbridge_example;
 mod from_event;
 mod moto;
 mod push;
