@@ -21,7 +21,18 @@ const MAX_EVENT_BYTES: u64 = 1 << 20;
 /// Reads and checks the event in `path` (`-`: stdin). `--region` and `--registry-id`, when given, must
 /// name what the event names. `Ok(Err(incomplete))` for the event of a failed scan: no verdict (exit
 /// 3), and nothing to read.
-pub(super) fn read(path: &Path, aws: &AwsArgs) -> Result<Result<ScanEvent, Incomplete>, AppError> {
+pub(super) fn read(
+    path: &Path,
+    aws: &AwsArgs,
+    mode: ScanMode,
+) -> Result<Result<ScanEvent, Incomplete>, AppError> {
+    if mode == ScanMode::Start {
+        return Err(AppError::Usage(
+            "--scan-mode start cannot be used with --from-event: the event names a finished scan, \
+             which the gate reads and never starts again"
+                .into(),
+        ));
+    }
     let file = if path.as_os_str() == "-" {
         "stdin".to_string()
     } else {

@@ -52,7 +52,7 @@ pub(super) fn scan(args: &ScanArgs, github: Option<&Environment>) -> u8 {
     let check = || {
         // `--from-event`: the event names the image, checked before any AWS call.
         if let Some(path) = &args.from_event {
-            return from_event::read(path, &args.aws).map(|event| match event {
+            return from_event::read(path, &args.aws, args.scan_mode).map(|event| match event {
                 Ok(event) => Named::Image(event.image(), Some(Box::new(event))),
                 Err(failed) => Named::FailedScan(failed),
             });

@@ -166,6 +166,8 @@ pub enum EventError {
 
 /// Reads an event from its bytes.
 pub fn parse(bytes: &[u8]) -> Result<Parsed, EventError> {
+    // A byte-order mark (some editors and PowerShell write one) is not part of the JSON.
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let value: Value = serde_json::from_slice(bytes).map_err(|error| EventError::Syntax {
         line: error.line(),
         column: error.column(),

@@ -349,6 +349,13 @@ fn from_event_refuses_an_image_a_push_and_a_disagreeing_region_or_registry() {
         .run()
         .expect(2)
         .assert_stderr("--registry-id 210987654321 disagrees");
+    Gate::from_event("event.json")
+        .file("event.json", event_file(COLLECTOR))
+        .scan_mode("start")
+        .stub(&stub)
+        .run()
+        .expect(2)
+        .assert_stderr("--scan-mode start cannot be used with --from-event");
     assert_eq!(stub.requests().len(), 0);
     Gate::command(&["scan"])
         .run()

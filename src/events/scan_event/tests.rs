@@ -160,6 +160,9 @@ fn wrapped_events_are_unwrapped_from_dispatch_payloads_and_sns() {
     ))
     .unwrap();
     let expected = complete(raw.to_string().as_bytes());
+    let mut with_bom = b"\xef\xbb\xbf".to_vec();
+    with_bom.extend(raw.to_string().as_bytes());
+    assert_eq!(complete(&with_bom), expected);
     let dispatch =
         json!({"action": "ecr-scan", "client_payload": raw, "repository": {}, "sender": {}});
     let nested = json!({"action": "ecr-scan", "client_payload": {"event": raw, "note": "x"}});
