@@ -10,7 +10,8 @@
 //!   pattern is then a superset, and [`Generated::notes`] says so.
 //! - `Inspector2 Scan` counts carry only `CRITICAL`, `HIGH`, `MEDIUM` and `TOTAL`: a limit on low,
 //!   informational or unknown (untriaged) findings becomes `TOTAL` above the smallest such limit, which
-//!   also counts every other finding (a superset).
+//!   also counts every other finding (a superset); `LOW`, `INFORMATIONAL` and `UNTRIAGED` branches are
+//!   added too, in case an event ever lists them.
 //! - `ECR Image Scan` counts list only the severities that occur: an absent key is no finding, and
 //!   `numeric` never matches it. `UNDEFINED` is the gate's unknown severity.
 //! - Events without counts (basic scanning before 2021) do not match: EventBridge cannot tell "no
@@ -50,6 +51,14 @@ fn enhanced_key(severity: Severity) -> Option<&'static str> {
         Severity::High => Some("HIGH"),
         Severity::Medium => Some("MEDIUM"),
         Severity::Low | Severity::Informational | Severity::Unknown => None,
+    }
+}
+
+/// The key Inspector uses for a severity its scan events do not count apart (as in its findings).
+fn enhanced_unlisted_key(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Unknown => "UNTRIAGED",
+        other => basic_key(other),
     }
 }
 
@@ -141,6 +150,13 @@ pub fn generate(request: &Request<'_>) -> Result<Generated, PatternError> {
         if let Some(above) = hidden {
             branches.push(branch(TOTAL, above));
         }
+        // Should an event ever list them, the unlisted severities match on their own counts too.
+        branches.extend(
+            limits
+                .iter()
+                .filter(|(severity, _)| enhanced_key(*severity).is_none())
+                .map(|&(severity, above)| branch(enhanced_unlisted_key(severity), above)),
+        );
         // NOTE: Inspector2 names the repository by its ARN,
         // arn:PARTITION:ecr:REGION:ACCOUNT:repository/NAME; names cannot hold a `:`.
         scan_pattern(

@@ -73,7 +73,8 @@ struct Sample {
     listed: Vec<(Severity, u64)>,
     /// Inspector2: findings in `TOTAL` at no listed severity (low, informational or untriaged).
     hidden: u64,
-    total: u64,
+    /// Inspector2's `TOTAL`, when the event has one.
+    total: Option<u64>,
 }
 
 impl Sample {
@@ -98,18 +99,17 @@ impl Sample {
             let count = count.as_u64().unwrap();
             match (kind, key.as_str()) {
                 (Kind::Enhanced, "TOTAL") => total = Some(count),
-                (_, "UNDEFINED") => listed.push((Severity::Unknown, count)),
+                (_, "UNDEFINED" | "UNTRIAGED") => listed.push((Severity::Unknown, count)),
                 (_, key) => listed.push((Severity::from_vendor(key).expect(key), count)),
             }
         }
         let sum: u64 = listed.iter().map(|(_, n)| n).sum();
-        let total = total.unwrap_or(sum);
         Some(Sample {
             name: name.to_string(),
             event,
             kind,
             listed,
-            hidden: total.saturating_sub(sum),
+            hidden: total.unwrap_or(sum).saturating_sub(sum),
             total,
         })
     }
@@ -189,7 +189,18 @@ fn variants(samples: &[Sample], per_sample: usize) -> Vec<Sample> {
                         total += count;
                         counts.insert(key.into(), json!(count));
                     }
-                    counts.insert("TOTAL".into(), json!(total));
+                    // Events have never listed the other severities; variants that do (some
+                    // without TOTAL) check that such counts would not be missed either.
+                    if n % 4 == 3 {
+                        for key in ["LOW", "INFORMATIONAL", "UNTRIAGED"] {
+                            let count = if clean > 4 { 0 } else { random.count() };
+                            total += count;
+                            counts.insert(key.into(), json!(count));
+                        }
+                    }
+                    if n % 8 != 7 {
+                        counts.insert("TOTAL".into(), json!(total));
+                    }
                 }
             }
             event["detail"]["finding-severity-counts"] = Value::Object(counts);
@@ -278,7 +289,7 @@ fn judge(policy: &policy::Policy, sample: &Sample) -> (bool, bool) {
             None => at_or_above(severity, policy.fail_on).then_some(0),
         })
         .min();
-    let tellable = hidden_limit.is_none_or(|limit| sample.total <= limit);
+    let tellable = hidden_limit.is_none_or(|limit| sample.total.is_none_or(|total| total <= limit));
     (may_fail, !may_fail && tellable)
 }
 
@@ -518,10 +529,25 @@ fn every_format_wraps_the_same_pattern() {
         .and_then(|rest| rest.split("\n  PATTERN\n").next())
         .unwrap();
     assert_eq!(serde_json::from_str::<Value>(body).unwrap(), expected);
+    // The command as a shell reads it: `aws` replaced by a function that prints its arguments.
     let cli = formatted("cli");
-    let quoted = cli.split("--event-pattern '").nth(1).unwrap();
-    let compact = quoted.trim_end().strip_suffix('\'').unwrap();
-    assert_eq!(serde_json::from_str::<Value>(compact).unwrap(), expected);
+    let script = format!("aws() {{ for a in \"$@\"; do printf '%s\\0' \"$a\"; done; }}\n{cli}");
+    let output = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{cli}");
+    let args: Vec<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .split('\0')
+        .map(str::to_string)
+        .collect();
+    assert_eq!(args[..4], ["events", "put-rule", "--name", "ecr-scan-gate"]);
+    let at = args.iter().position(|a| a == "--event-pattern").unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&args[at + 1]).unwrap(),
+        expected
+    );
 }
 
 #[test]

@@ -117,6 +117,8 @@ fn inspector2_patterns_match_unlisted_severities_through_total() {
             {"finding-severity-counts": {"HIGH": above(0)}},
             {"finding-severity-counts": {"MEDIUM": above(0)}},
             {"finding-severity-counts": {"TOTAL": above(4)}},
+            {"finding-severity-counts": {"LOW": above(4)}},
+            {"finding-severity-counts": {"INFORMATIONAL": above(7)}},
         ])
     );
     assert_eq!(generated.notes.len(), 1, "{:?}", generated.notes);
