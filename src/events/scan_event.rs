@@ -348,53 +348,37 @@ fn locate(
         Some(name) if !name.trim().is_empty() => name.trim(),
         _ => return Err(field(at, "detail.repository-name", "is missing")),
     };
-    let (registry_id, region, repository) = match name.strip_prefix("arn:") {
-        // Inspector2 names the repository by its ARN: arn:PARTITION:ecr:REGION:ACCOUNT:repository/NAME.
-        Some(arn) => {
-            let parts: Vec<&str> = arn.splitn(5, ':').collect();
-            let [_partition, "ecr", region, account, resource] = parts.as_slice() else {
-                return Err(field(
-                    at,
-                    "detail.repository-name",
-                    &format!(
-                        "`{name}` is not an ECR repository ARN (arn:aws:ecr:REGION:ACCOUNT:repository/NAME)"
-                    ),
-                ));
-            };
-            let Some(repository) = resource.strip_prefix("repository/") else {
-                return Err(field(
-                    at,
-                    "detail.repository-name",
-                    &format!(
-                        "`{name}` is not an ECR repository ARN (arn:aws:ecr:REGION:ACCOUNT:repository/NAME)"
-                    ),
-                ));
-            };
-            (
-                (*account, "detail.repository-name (its account)"),
-                (*region, "detail.repository-name (its region)"),
-                repository,
-            )
-        }
-        None => (
-            (
-                event
-                    .get("account")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default(),
-                "account",
-            ),
-            (
-                event
-                    .get("region")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default(),
-                "region",
-            ),
-            name,
-        ),
-    };
-    let ((registry_id, account_field), (region, region_field)) = (registry_id, region);
+    let text = |key: &str| event.get(key).and_then(Value::as_str).unwrap_or_default();
+    // Inspector2 names the repository by its ARN, arn:PARTITION:ecr:REGION:ACCOUNT:repository/NAME,
+    // which then also names the registry and region; a plain name is in the event's account and
+    // region.
+    let (registry_id, region, repository, account_field, region_field) =
+        match name.strip_prefix("arn:") {
+            Some(arn) => {
+                let parts: Vec<&str> = arn.splitn(5, ':').collect();
+                let (region, account, repository) = match parts.as_slice() {
+                    [_partition, "ecr", region, account, resource] => {
+                        (*region, *account, resource.strip_prefix("repository/"))
+                    }
+                    _ => ("", "", None),
+                };
+                let Some(repository) = repository else {
+                    let problem = format!(
+                        "`{name}` is not an ECR repository ARN \
+                         (arn:aws:ecr:REGION:ACCOUNT:repository/NAME)"
+                    );
+                    return Err(field(at, "detail.repository-name", &problem));
+                };
+                (
+                    account,
+                    region,
+                    repository,
+                    "detail.repository-name (its account)",
+                    "detail.repository-name (its region)",
+                )
+            }
+            None => (text("account"), text("region"), name, "account", "region"),
+        };
     if !is_registry_id(registry_id) {
         return Err(field(
             at,
