@@ -242,6 +242,22 @@ fn foreign_events_say_what_they_are_and_what_was_expected() {
     assert!(
         refused(ec2.to_string().as_bytes()).contains("of an EC2 instance, not of an ECR image")
     );
+    for resource in [
+        "i-087d63509b8c97098",
+        "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+    ] {
+        let ec2 = json!({"source": "aws.inspector2", "detail-type": "Inspector2 Scan",
+            "resources": [resource], "detail": {"scan-status": "INITIAL_SCAN_COMPLETE"}});
+        let error = refused(ec2.to_string().as_bytes());
+        assert!(error.contains("of an EC2 instance"), "{resource}: {error}");
+    }
+    let other = json!({"source": "aws.inspector2", "detail-type": "Inspector2 Scan",
+        "detail": {"scan-status": "INITIAL_SCAN_COMPLETE"}});
+    let error = refused(other.to_string().as_bytes());
+    assert!(
+        error.contains("a resource that is not an ECR image"),
+        "{error}"
+    );
     let lambda = json!({"source": "aws.inspector2", "detail-type": "Inspector2 Scan",
         "resources": ["arn:aws:lambda:us-east-1:111122223333:function:f"],
         "detail": {"scan-status": "INITIAL_SCAN_COMPLETE"}});
