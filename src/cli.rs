@@ -7,6 +7,8 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use std::time::Duration;
 
+use crate::events::pattern::ScanTypes;
+use crate::events::rule::Format;
 use crate::image_ref::is_registry_id;
 use crate::policy::{Threshold, parse_threshold};
 use crate::scan::plan::ScanMode;
@@ -54,6 +56,35 @@ pub enum Command {
     /// Explain the registry's scanning setup for a repository and what `scan` would do; check the IAM
     /// actions the gate needs.
     Doctor(DoctorArgs),
+    /// Print the EventBridge event pattern that matches the completed scans the policy fails on (as far
+    /// as severity counts can say it), or a rule around it.
+    EventPattern(EventPatternArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EventPatternArgs {
+    /// Policy file (TOML); default `ecr-scan-gate.toml` in the current directory if present.
+    #[arg(long, value_name = "FILE", env = "ECR_SCAN_GATE_POLICY")]
+    pub policy: Option<PathBuf>,
+
+    /// Lowest severity that violates: critical, high, medium, low, informational or none
+    /// [policy default: high].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_fail_on, env = "ECR_SCAN_GATE_FAIL_ON")]
+    pub fail_on: Option<FailOn>,
+
+    /// Only repositories matching this ECR repository filter (no `*`: names containing it; with `*`:
+    /// the whole name, `*` standing for any characters); repeatable. Default: every repository.
+    #[arg(long = "repository", value_name = "PATTERN")]
+    pub repositories: Vec<String>,
+
+    /// Which scan events: basic (`ECR Image Scan`), enhanced (`Inspector2 Scan`) or both.
+    #[arg(long, value_enum, default_value_t = ScanTypes::Both)]
+    pub scan_type: ScanTypes,
+
+    /// json: the pattern; cloudformation: a template with the rule; terraform: an
+    /// aws_cloudwatch_event_rule; cli: an `aws events put-rule` command.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -74,8 +105,18 @@ pub struct EvaluateArgs {
 pub struct ScanArgs {
     /// The image: `REPOSITORY[:TAG]`, `REPOSITORY@sha256:DIGEST`, or a full ECR URI
     /// (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:TAG|@DIGEST]`).
-    #[arg(value_name = "IMAGE")]
-    pub image: String,
+    #[arg(value_name = "IMAGE", required_unless_present = "from_event")]
+    pub image: Option<String>,
+
+    /// Gate the image named by an `ECR Image Scan` or `Inspector2 Scan` event (raw, or a
+    /// repository_dispatch payload) in FILE, or `-` for stdin: wait for and read that scan, never start
+    /// one.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["image", "push", "platform"]
+    )]
+    pub from_event: Option<PathBuf>,
 
     /// Only these platforms of a multi-platform image (`linux/arm64`, or just `arm64`); repeatable or
     /// comma-separated. Default: every platform.

@@ -5,7 +5,8 @@
 //! [`findings`] (one model for basic and enhanced findings) → [`policy`] (decides the verdict, once) →
 //! [`run`] (how the run ended, as one typed value: the exit code and every report read it) → [`report`]
 //! (renders it; never changes it). [`scan`] holds the pure scan planning and waiting logic, [`registry`]
-//! the push, [`github`] the Action's edge.
+//! the push, [`github`] the Action's edge, [`events`] the EventBridge scan events and the event patterns
+//! of a policy (continuous monitoring).
 //!
 //! The `network` feature (on by default) brings the edges that talk to AWS, registries and GitHub:
 //! `app`, `ecr::client`, `ecr::retry`, `registry`, `github`, `scan::wait` and the binary. Without it
@@ -18,6 +19,7 @@ pub mod app;
 pub mod cli;
 pub mod digest;
 pub mod ecr;
+pub mod events;
 pub mod findings;
 #[cfg(feature = "network")]
 pub mod github;

@@ -5,6 +5,8 @@ use std::io::{self, Write};
 
 use crate::ecr::client::EcrError;
 use crate::ecr::saved::SavedError;
+use crate::events::pattern::PatternError;
+use crate::events::scan_event::EventError as ScanEventError;
 use crate::image_ref::ReferenceError;
 use crate::policy::PolicyError;
 use crate::report::escape::plain_line;
@@ -52,6 +54,26 @@ pub enum AppError {
         #[source]
         source: io::Error,
     },
+    #[error("couldn't read event file {file}")]
+    ReadEvent {
+        file: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("event file {file}")]
+    Event {
+        file: String,
+        #[source]
+        source: ScanEventError,
+    },
+    #[error("couldn't make the event pattern")]
+    Pattern(#[source] PatternError),
+    #[error("couldn't write {what}")]
+    WriteOutput {
+        what: &'static str,
+        #[source]
+        source: io::Error,
+    },
     #[error("couldn't start the async runtime")]
     Runtime(#[source] io::Error),
     #[error("couldn't write the {kind} report to {file}")]
@@ -85,6 +107,11 @@ impl Fatal for AppError {
                 "--push takes an OCI image layout directory, a tar of one (buildx --output \
                  type=oci,dest=image.tar) or a `docker save` archive; the GitHub Action sees only \
                  the workspace, so write it there",
+            ),
+            AppError::Event { .. } => Some(
+                "--from-event takes the event EventBridge delivers for a scan (`ECR Image Scan` or \
+                 `Inspector2 Scan`), raw or as a repository_dispatch payload; see the README \
+                 (section \"Continuous monitoring\")",
             ),
             _ => None,
         }

@@ -100,7 +100,7 @@ fn today_utc() -> jiff::civil::Date {
 }
 
 /// Reads the policy file (explicit, or the default one if present) and applies the CLI overrides.
-fn load_policy(gate: &GateArgs) -> Result<Policy, AppError> {
+pub(super) fn load_policy(gate: &GateArgs) -> Result<Policy, AppError> {
     let (path, explicit) = match &gate.policy {
         Some(path) => (path.clone(), true),
         None => (PathBuf::from(DEFAULT_POLICY_FILE), false),

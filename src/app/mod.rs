@@ -2,7 +2,8 @@
 //! turns the run's result into the exit code. The only module that reads the environment (files, clock,
 //! stdout/stderr); the GitHub Actions environment is read once, by the entry point, and handed in.
 //!
-//! One file per command ([`evaluate`], [`scan`], [`doctor`]); the gating commands end in [`gate`], which
+//! One file per command ([`evaluate`], [`scan`] (with [`from_event`] for `--from-event`), [`doctor`],
+//! [`event_pattern`]); the gating commands end in [`gate`], which
 //! decides the [`RunResult`](crate::run::RunResult) once and writes every report from it. [`error`]
 //! holds [`AppError`], the typed cause of an exit 2.
 
@@ -11,6 +12,8 @@ use std::process::ExitCode;
 mod doctor;
 mod error;
 mod evaluate;
+mod event_pattern;
+mod from_event;
 mod gate;
 mod scan;
 
@@ -28,6 +31,7 @@ pub fn run(cli: Cli, github: Option<&Environment>) -> ExitCode {
         Command::Evaluate(args) => evaluate::evaluate(&args, github),
         Command::Scan(args) => scan::scan(&args, github),
         Command::Doctor(args) => doctor::doctor(&args),
+        Command::EventPattern(args) => event_pattern::event_pattern(&args),
     };
     ExitCode::from(code)
 }

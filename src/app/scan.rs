@@ -10,11 +10,13 @@ use reqwest::Url;
 use tokio::time::Instant;
 
 use super::error::AppError;
+use super::from_event;
 use super::gate::{fail_early, judge, prepare};
 use crate::cli::ScanArgs;
 use crate::digest::Digest;
 use crate::ecr::client::{AwsOptions, Ecr, EcrError, Manifest};
 use crate::ecr::retry::Deadline;
+use crate::events::scan_event::ScanEvent;
 use crate::findings::{ImageScan, ScanType};
 use crate::github::Environment;
 use crate::image_ref::ImageRef;
@@ -23,7 +25,7 @@ use crate::registry::{self, PushError, PushEvent};
 use crate::report::escape::{plain_line, workflow_command_data};
 use crate::run::{Incomplete, Reason};
 use crate::scan::identify;
-use crate::scan::plan::{self, Coverage, WaitStart};
+use crate::scan::plan::{self, Coverage, ScanMode, WaitStart};
 use crate::scan::wait::{Progress, Shared, Waited, wait_among};
 
 /// How long a tag that is not visible yet (right after a push) is looked for.
@@ -31,6 +33,13 @@ const IMAGE_VISIBILITY_WINDOW: Duration = Duration::from_secs(30);
 
 /// The most ECR calls the waits for an index's images make at once.
 const MAX_CALLS_IN_FLIGHT: usize = 4;
+
+/// What the command line names: an image (with the `--from-event` event that named it), or a failed
+/// scan's event.
+enum Named {
+    Image(ImageRef, Option<Box<ScanEvent>>),
+    FailedScan(Incomplete),
+}
 
 /// What the live part produced for the judge.
 #[derive(Default)]
@@ -41,13 +50,20 @@ struct Scanned {
 
 pub(super) fn scan(args: &ScanArgs, github: Option<&Environment>) -> u8 {
     let check = || {
-        let reference = ImageRef::parse(&args.image)?;
+        // `--from-event`: the event names the image, checked before any AWS call.
+        if let Some(path) = &args.from_event {
+            return from_event::read(path, &args.aws, args.scan_mode).map(|event| match event {
+                Ok(event) => Named::Image(event.image(), Some(Box::new(event))),
+                Err(failed) => Named::FailedScan(failed),
+            });
+        }
+        let reference = ImageRef::parse(args.image.as_deref().unwrap_or_default())?;
         if let Some(source) = &args.push {
             check_push_source(source)?;
         }
-        Ok(reference)
+        Ok(Named::Image(reference, None))
     };
-    let (targets, reference, policy) = match prepare(&args.reports, &args.gate, github, check) {
+    let (targets, named, policy) = match prepare(&args.reports, &args.gate, github, check) {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };
@@ -57,6 +73,20 @@ pub(super) fn scan(args: &ScanArgs, github: Option<&Environment>) -> u8 {
             scans, incomplete, errors, &policy, &targets, &args.gate, github,
         )
     };
+    let (reference, event) = match named {
+        Named::Image(reference, event) => (reference, event),
+        // `--from-event` with a failed scan's event: nothing to read, no verdict.
+        Named::FailedScan(failed) => {
+            let scanned = Scanned {
+                scans: Vec::new(),
+                incomplete: vec![failed],
+            };
+            return judge(scanned, Vec::new());
+        }
+    };
+    if let Some(event) = &event {
+        note(&from_event::describe(event));
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -64,7 +94,7 @@ pub(super) fn scan(args: &ScanArgs, github: Option<&Environment>) -> u8 {
         Ok(runtime) => runtime,
         Err(error) => return fail_early(vec![AppError::Runtime(error)], &policy, &targets, github),
     };
-    match runtime.block_on(run(args, &reference, github.is_some())) {
+    match runtime.block_on(run(args, &reference, event.as_deref(), github.is_some())) {
         Ok(scanned) => judge(scanned, Vec::new()),
         // ECR kept throttling (or failing) until the deadline: no verdict, exit 3.
         Err(AppError::Ecr(error @ EcrError::OutOfTime { .. })) => {
@@ -86,7 +116,13 @@ pub(super) fn scan(args: &ScanArgs, github: Option<&Environment>) -> u8 {
 
 /// The live part: connect, push (`--push`), identify the images, plan, then wait for and read each
 /// image's scan. `in_actions`: the log is a GitHub Actions job's (groups, masking).
-async fn run(args: &ScanArgs, reference: &ImageRef, in_actions: bool) -> Result<Scanned, AppError> {
+/// `event`: the scan event `--from-event` read, which names the one image and its scan type.
+async fn run(
+    args: &ScanArgs,
+    reference: &ImageRef,
+    event: Option<&ScanEvent>,
+    in_actions: bool,
+) -> Result<Scanned, AppError> {
     let began = Instant::now();
     // Checked before any AWS call: a bad endpoint must not cost a token, let alone receive one.
     let given_endpoint = match &args.push {
@@ -106,6 +142,20 @@ async fn run(args: &ScanArgs, reference: &ImageRef, in_actions: bool) -> Result<
         }
         None => reference,
     };
+    if let Some(event) = event {
+        let (targets, plan, mode, enhanced) = from_event::plan(event);
+        note(&format!("{reference}: {}", plan.describe()));
+        return live_scans(
+            args,
+            &ecr,
+            reference,
+            (targets, plan, mode, enhanced),
+            &event.tags,
+            began,
+            in_actions,
+        )
+        .await;
+    }
     let targets = identify_images(&ecr, reference, &args.platform).await?;
     let config = match ecr.registry_config().await {
         Ok(config) => config,
@@ -135,10 +185,26 @@ async fn run(args: &ScanArgs, reference: &ImageRef, in_actions: bool) -> Result<
     let enhanced = coverage
         .as_ref()
         .is_some_and(|c| c.scan_type == ScanType::Enhanced);
+    let planned = (targets, plan, args.scan_mode, enhanced);
+    live_scans(args, &ecr, reference, planned, &[], began, in_actions).await
+}
+
+/// Waits for and reads every image's scan: `planned` is the images, the plan, the scan mode and
+/// whether the registry scans them with Inspector; `tags` are reported with each image.
+async fn live_scans(
+    args: &ScanArgs,
+    ecr: &Ecr,
+    reference: &ImageRef,
+    (targets, plan, mode, enhanced): (Vec<identify::Target>, plan::Plan, ScanMode, bool),
+    tags: &[String],
+    began: Instant,
+    in_actions: bool,
+) -> Result<Scanned, AppError> {
     let live = Live {
-        ecr: &ecr,
+        ecr,
         args,
         reference,
+        tags,
         began,
         in_actions,
     };
@@ -161,7 +227,7 @@ async fn run(args: &ScanArgs, reference: &ImageRef, in_actions: bool) -> Result<
             None => format!("{}@{}", reference.repository, target.digest),
         };
         let start = plan
-            .wait_start(enhanced, args.scan_mode)
+            .wait_start(enhanced, mode)
             .map_err(|why| Reason::NotScanned(why.to_string()));
         let live = &live;
         let shared = &shared;
@@ -223,6 +289,8 @@ struct Live<'a> {
     args: &'a ScanArgs,
     /// The image reference, pinned to the pushed digest after `--push`.
     reference: &'a ImageRef,
+    /// Tags to report with each image (a `--from-event` event's), never used to find it.
+    tags: &'a [String],
     began: Instant,
     in_actions: bool,
 }
@@ -334,6 +402,11 @@ impl Live<'_> {
             && !image.tags.contains(tag)
         {
             image.tags.insert(0, tag.clone());
+        }
+        for tag in self.tags {
+            if !image.tags.contains(tag) {
+                image.tags.push(tag.clone());
+            }
         }
         if image.region.is_none() {
             image.region = Some(self.ecr.region().to_string());

@@ -77,6 +77,13 @@ pub const INPUTS: &[InputSpec] = &[
     spec("image", Mapping::Image),
     spec("findings", Mapping::Findings),
     spec(
+        "from-event",
+        Mapping::Value {
+            flag: "--from-event",
+            scope: Scope::Scan,
+        },
+    ),
+    spec(
         "push",
         Mapping::Value {
             flag: "--push",
@@ -249,11 +256,17 @@ pub enum InputError {
         source: WorkspaceError,
     },
     #[error(
-        "set the `image` input (an ECR image to scan) or the `findings` input (saved scan results)"
+        "set the `image` input (an ECR image to scan), the `from-event` input (a scan event naming \
+         one) or the `findings` input (saved scan results)"
     )]
     NothingToGate,
     #[error("set only one of the `image` and `findings` inputs")]
     ImageAndFindings,
+    #[error(
+        "set only one of the `from-event` and `findings` inputs: `from-event` gates the image a scan \
+         event names, `findings` saved scan results"
+    )]
+    EventAndFindings,
     #[error("input `{input}`: `{value}` is not {expected}")]
     Invalid {
         input: &'static str,
@@ -301,10 +314,12 @@ impl fmt::Display for ActionRun {
 pub fn command_line(inputs: &Inputs, workspace: &Workspace) -> Result<ActionRun, InputError> {
     let image = inputs.get("image");
     let findings: Vec<&str> = inputs.get("findings").map(items).unwrap_or_default();
+    let from_event = inputs.get("from-event").is_some();
     let scanning = match (image, findings.is_empty()) {
         (Some(_), false) => return Err(InputError::ImageAndFindings),
-        (None, true) => return Err(InputError::NothingToGate),
-        (Some(_), true) => true,
+        (None, false) if from_event => return Err(InputError::EventAndFindings),
+        (None, true) if !from_event => return Err(InputError::NothingToGate),
+        (_, true) => true,
         (None, false) => false,
     };
     let subcommand = if scanning { "scan" } else { "evaluate" };

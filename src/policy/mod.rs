@@ -9,7 +9,7 @@ mod problem;
 pub mod raw;
 pub mod wildcard;
 
-pub use evaluate::{FindingState, Outcome, Rule, Verdict, evaluate};
+pub use evaluate::{FindingState, Outcome, Rule, Verdict, at_or_above, evaluate};
 pub use problem::{Location, Problem};
 
 use std::collections::BTreeMap;

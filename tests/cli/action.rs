@@ -80,6 +80,7 @@ fn probe(name: &str) -> &'static str {
     match name {
         "image" => "probe/repository:1",
         "findings" => "probe-findings.json",
+        "from-event" => "scan-event.json",
         "push" => "image.tar",
         "platform" => "linux/arm64",
         "scan-mode" => "wait",
@@ -165,10 +166,19 @@ fn every_input_is_consumed_by_the_mapping() {
 #[test]
 fn mapped_command_lines_parse_with_the_cli() {
     let action = action_yml();
-    for base in [("image", "app:1"), ("findings", "scan.json")] {
+    for base in [
+        ("image", "app:1"),
+        ("findings", "scan.json"),
+        ("from-event", "event.json"),
+    ] {
         let mut with = runner_inputs(&action, &[base]);
         for spec in INPUTS {
-            if !matches!(spec.name, "image" | "findings") {
+            // `from-event` names the image: no `image`, `push` or `platform` with it.
+            let excluded: &[&str] = match base.0 {
+                "from-event" => &["image", "findings", "from-event", "push", "platform"],
+                _ => &["image", "findings", "from-event"],
+            };
+            if !excluded.contains(&spec.name) {
                 with.insert(spec.name.to_string(), probe(spec.name).to_string());
             }
         }

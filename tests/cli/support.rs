@@ -56,6 +56,8 @@ pub struct Gate {
     dir: tempfile::TempDir,
     /// The GitHub runner's own directory (event payload, file-command files), for the action.
     runner: Option<tempfile::TempDir>,
+    /// What the binary reads on stdin (nothing when `None`).
+    stdin: Option<Vec<u8>>,
 }
 
 impl Gate {
@@ -66,7 +68,14 @@ impl Gate {
             env: Vec::new(),
             dir: tempfile::tempdir().expect("tempdir"),
             runner: None,
+            stdin: None,
         }
+    }
+
+    /// Feeds `bytes` to the binary's stdin.
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Gate {
+        self.stdin = Some(bytes.into());
+        self
     }
 
     /// `ecr-scan-gate evaluate --findings FILES…` on the pinned date.
@@ -79,6 +88,11 @@ impl Gate {
     /// `ecr-scan-gate scan IMAGE` on the pinned date.
     pub fn scan(image: &str) -> Gate {
         Gate::with_args(&["scan", "--today", TODAY, image])
+    }
+
+    /// `ecr-scan-gate scan --from-event EVENT` on the pinned date (`-`: stdin, see [`Gate::stdin`]).
+    pub fn from_event(event: &str) -> Gate {
+        Gate::with_args(&["scan", "--today", TODAY, "--from-event", event])
     }
 
     /// `ecr-scan-gate doctor IMAGE`.
@@ -232,20 +246,38 @@ impl Gate {
             env,
             dir,
             runner,
+            stdin,
         } = self;
         if !findings.is_empty() {
             args.push("--findings".to_string());
             args.extend(findings);
         }
         let began = Instant::now();
-        let output = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        command
             .args(&args)
             .current_dir(dir.path())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .envs(env)
-            .output()
-            .expect("run the binary");
+            .envs(env);
+        let output = match stdin {
+            None => command.output().expect("run the binary"),
+            Some(bytes) => {
+                use std::io::Write;
+                use std::process::Stdio;
+                let mut child = command
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("run the binary");
+                let mut pipe = child.stdin.take().expect("piped stdin");
+                let writer = std::thread::spawn(move || pipe.write_all(&bytes));
+                let output = child.wait_with_output().expect("run the binary");
+                let _ = writer.join();
+                output
+            }
+        };
         let elapsed = began.elapsed();
         Run {
             exit: output.status.code().unwrap_or_else(|| {
