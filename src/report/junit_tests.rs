@@ -265,8 +265,7 @@ fn a_suite_lists_at_most_the_cap_and_counts_the_rest() {
         findings,
         warnings: Vec::new(),
     };
-    let mut policy = Policy::default();
-    policy.fail_on = Some(Severity::High);
+    let policy = Policy::default();
     let verdict = evaluate(&set, &policy, date(2026, 11, 28));
     let xml = render(&set, &policy, &testing::verdict(&verdict, false));
     assert_eq!(
