@@ -319,11 +319,12 @@ fn verdict_cases<'a>(
     in_image: &[usize],
 ) -> Vec<Case<'a>> {
     let mut cases = Vec::new();
-    let mut more = 0;
+    let (mut violating, mut more) = (0, 0);
     let (mut allowed, mut ignored, mut suppressed, mut below) = (0, 0, 0, 0);
     for &i in in_image {
         match verdict.states.get(i) {
             Some(FindingState::Violating(rule)) => {
+                violating += 1;
                 if cases.len() < MAX_FAILURES_PER_SUITE {
                     cases.push(Case::Violation {
                         finding: &ctx.set.findings[i],
@@ -342,8 +343,7 @@ fn verdict_cases<'a>(
     if more > 0 {
         cases.push(Case::MoreViolations(more));
     }
-    let violating = cases.len() + more;
-    let passing = in_image.len() - violating.min(in_image.len());
+    let passing = in_image.len() - violating;
     let mut summary = vec![match (in_image.len(), violating) {
         (0, _) => "no findings".to_string(),
         (_, 0) => format!("all {} findings pass the policy", in_image.len()),

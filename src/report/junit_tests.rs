@@ -116,6 +116,10 @@ fn a_failing_run_has_a_suite_per_image_and_a_failure_per_violating_finding() {
         r#"message="critical CVE-2026-1000 in openssl 3.0.1 (fixed in 3.0.2) breaks fail-on = high""#
     ));
     assert!(xml.contains("see: https://nvd.nist.gov/vuln/detail/CVE-2026-1000"));
+    assert!(xml.contains("\nfixed in: 3.0.2\n"), "{xml}");
+    assert!(!xml.contains("exploit available"), "{xml}");
+    assert_eq!(count(&xml, r#"<property name="tags" value="1.2.3"/>"#), 2);
+    assert_eq!(count(&xml, r#"<property name="result" value="fail"/>"#), 2);
     assert!(
         xml.contains("2 of 3 findings pass the policy; 1 violate it"),
         "{xml}"
@@ -173,6 +177,11 @@ fn an_incomplete_run_is_never_green() {
     assert!(xml.contains("UNSUPPORTED_IMAGE"));
     // The images read are listed, their cases skipped: no verdict applies to them.
     assert_eq!(count(&xml, "<skipped "), 2);
+    assert_eq!(
+        count(&xml, r#"failures="0" errors="0" skipped="1">"#),
+        2,
+        "{xml}"
+    );
     assert!(xml.contains(r#"errors="1">"#), "{xml}");
     assert!(xml.contains("no verdict: another image&apos;s scan gave no usable result"));
 }
@@ -276,9 +285,61 @@ fn a_suite_lists_at_most_the_cap_and_counts_the_rest() {
         xml.contains(r#"name="7 more violating findings""#),
         "cap case missing"
     );
+    let all = MAX_FAILURES_PER_SUITE + 7;
+    assert!(xml.contains(&format!(
+        "0 of {all} findings pass the policy; {all} violate it"
+    )));
     let failures = MAX_FAILURES_PER_SUITE + 1;
     assert!(xml.contains(&format!(
         r#"tests="{}" failures="{failures}" errors="0" skipped="0">"#,
         failures + 1
     )));
+}
+
+#[test]
+fn the_passing_case_sums_up_allowed_and_suppressed_findings() {
+    let findings = vec![
+        FindingBuilder::new("CVE-2026-1", Severity::High)
+            .exploit_available(true)
+            .fix_available(false)
+            .build(),
+        FindingBuilder::new("CVE-2026-2", Severity::High).build(),
+        FindingBuilder::new("CVE-2026-3", Severity::Medium)
+            .suppressed_by_scanner()
+            .build(),
+    ];
+    let set = ScanSet {
+        images: vec![ImageBuilder::new("team/app").build()],
+        findings,
+        warnings: Vec::new(),
+    };
+    let mut policy = Policy::default();
+    policy.max.insert(Severity::High, 1);
+    let verdict = evaluate(&set, &policy, date(2026, 11, 28));
+    let xml = render(&set, &policy, &testing::verdict(&verdict, false));
+    assert_valid_junit(&xml);
+    // Two highs over an allowance of one: both violate.
+    assert_eq!(count(&xml, "<failure "), 2, "{xml}");
+    assert!(xml.contains("\nexploit available: yes</failure>"), "{xml}");
+    assert!(xml.contains("\nfixed in: no fix available\n"), "{xml}");
+    assert!(
+        xml.contains(
+            "1 of 3 findings pass the policy; 2 violate it\n1 suppressed in Amazon Inspector\n\
+             policy: fail-on = high, max.high = 1"
+        ),
+        "{xml}"
+    );
+    // One high within the allowance of one: allowed.
+    let mut set = set;
+    set.findings.remove(1);
+    let verdict = evaluate(&set, &policy, date(2026, 11, 28));
+    let xml = render(&set, &policy, &testing::verdict(&verdict, false));
+    assert_eq!(count(&xml, "<failure "), 0, "{xml}");
+    assert!(
+        xml.contains(
+            "all 2 findings pass the policy\n1 within an allowance ([gate.max])\n\
+             1 suppressed in Amazon Inspector"
+        ),
+        "{xml}"
+    );
 }
