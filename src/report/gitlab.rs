@@ -50,7 +50,7 @@ pub fn write(
     w: impl Write,
 ) -> io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 16, w);
-    serde_json::to_writer_pretty(&mut w, &report(ctx, started, ended))?;
+    serde_json::to_writer(&mut w, &report(ctx, started, ended))?;
     w.write_all(b"\n")?;
     w.flush()
 }
