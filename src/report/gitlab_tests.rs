@@ -1,7 +1,7 @@
 use std::path::Path;
 
 use jiff::civil::date;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::*;
 use crate::findings::testing::{FindingBuilder, ImageBuilder};
@@ -117,7 +117,19 @@ fn a_verdict_is_a_successful_scan_with_one_vulnerability_per_finding_and_image()
     assert_eq!(scan["analyzer"]["id"], "ecr-scan-gate");
     assert_eq!(scan["analyzer"]["version"], "0.1.0");
     assert_eq!(scan["scanner"]["name"], "Amazon ECR basic scanning");
-    assert_eq!(scan["messages"][0]["level"], "warn");
+    assert_eq!(scan["scanner"]["vendor"]["name"], "Amazon Web Services");
+    assert!(
+        scan["scanner"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://docs.aws.amazon.com/")
+    );
+    assert_eq!(scan["analyzer"]["vendor"]["name"], "ecr-scan-gate");
+    assert_eq!(
+        scan["messages"],
+        json!([{"level": "warn", "value": "a count disagrees"}]),
+        "nothing left out, nothing else to say"
+    );
     let vulnerabilities = report["vulnerabilities"].as_array().unwrap();
     // openssl in both images, bash in arm64; curl (ignored) and zlib (suppressed) left out.
     let ids: Vec<(&str, &str)> = vulnerabilities
@@ -307,4 +319,58 @@ fn identifier_types_come_from_the_id() {
     for odd in ["", "-1", "noid", "a b-1", "<x>-1", "ABCDEFGHIJKLMNOPQ-1"] {
         assert_eq!(identifier_type(odd), "vulnerability", "{odd}");
     }
+}
+
+#[test]
+fn the_scanner_is_named_after_the_scans_read() {
+    let image = |scan_type| {
+        ImageBuilder::new("team/app")
+            .scan(scan_type, "COMPLETE")
+            .build()
+    };
+    let name = |images: Vec<Image>| {
+        let set = ScanSet {
+            images,
+            findings: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let policy = Policy::default();
+        let result = testing::error("x");
+        let ctx = Context {
+            set: &set,
+            policy: &policy,
+            result: &result,
+            tool_version: "0.1.0",
+        };
+        scanner_name(&ctx)
+    };
+    assert_eq!(
+        name(vec![image(ScanType::Basic)]),
+        "Amazon ECR basic scanning"
+    );
+    assert_eq!(
+        name(vec![image(ScanType::Enhanced)]),
+        "Amazon ECR enhanced scanning (Amazon Inspector)"
+    );
+    assert_eq!(
+        name(vec![image(ScanType::Enhanced), image(ScanType::Basic)]),
+        "Amazon ECR basic and enhanced scanning"
+    );
+    assert_eq!(name(Vec::new()), "Amazon ECR basic scanning");
+}
+
+#[test]
+fn text_that_cleans_to_nothing_falls_back() {
+    let finding = FindingBuilder::new("CVE-2026-9", Severity::High)
+        .title("\u{200b}\u{202e} \u{0}")
+        .description("\u{feff}")
+        .package("\u{200b}", "1.0")
+        .build();
+    let image = ImageBuilder::new("team/app").build();
+    let vulnerability = vulnerability(&finding, &image);
+    assert_eq!(vulnerability.name, "CVE-2026-9 in unknown");
+    assert_eq!(vulnerability.description, None);
+    assert_eq!(vulnerability.location.dependency.package.name, "unknown");
+    assert_eq!(vulnerability.location.operating_system, "unknown");
+    assert_eq!(vulnerability.location.image, "team/app");
 }
