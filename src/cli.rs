@@ -240,6 +240,15 @@ pub struct ReportArgs {
     /// Write the JSON report (version 1, see schemas/report-v1.schema.json).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+
+    /// Write a JUnit XML report (one test suite per image, one failing test per violating finding),
+    /// for the test views of Jenkins, GitLab, CircleCI, Buildkite and others.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Write a GitLab container-scanning report (`artifacts:reports:container_scanning`).
+    #[arg(long, value_name = "FILE")]
+    pub gitlab: Option<PathBuf>,
 }
 
 /// A parsed `--fail-on` value.

@@ -45,15 +45,19 @@ pub enum ReportKind {
     Sarif,
     Json,
     Markdown,
+    Junit,
+    Gitlab,
 }
 
 impl ReportKind {
-    /// The name used in messages: `SARIF`, `JSON`, `markdown`.
+    /// The name used in messages: `SARIF`, `JSON`, `markdown`, `JUnit`, `GitLab`.
     pub fn as_str(self) -> &'static str {
         match self {
             ReportKind::Sarif => "SARIF",
             ReportKind::Json => "JSON",
             ReportKind::Markdown => "markdown",
+            ReportKind::Junit => "JUnit",
+            ReportKind::Gitlab => "GitLab",
         }
     }
 }

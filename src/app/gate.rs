@@ -129,6 +129,10 @@ pub(super) struct ReportTargets {
     sarif: Option<Target>,
     markdown: Option<Target>,
     json: Option<Target>,
+    junit: Option<Target>,
+    gitlab: Option<Target>,
+    /// When the run started (the GitLab report's `start_time`).
+    started: jiff::Timestamp,
 }
 
 #[derive(Clone)]
@@ -152,6 +156,9 @@ impl ReportTargets {
             sarif: None,
             markdown: None,
             json: None,
+            junit: None,
+            gitlab: None,
+            started: jiff::Timestamp::now(),
         }
     }
 
@@ -169,11 +176,20 @@ impl ReportTargets {
             sarif: target(&args.sarif),
             markdown: target(&args.markdown),
             json: target(&args.json),
+            junit: target(&args.junit),
+            gitlab: target(&args.gitlab),
+            started: jiff::Timestamp::now(),
         };
-        let to_stdout = [&targets.sarif, &targets.markdown, &targets.json]
-            .iter()
-            .filter(|t| matches!(t, Some(Target::Stdout)))
-            .count();
+        let to_stdout = [
+            &targets.sarif,
+            &targets.markdown,
+            &targets.json,
+            &targets.junit,
+            &targets.gitlab,
+        ]
+        .iter()
+        .filter(|t| matches!(t, Some(Target::Stdout)))
+        .count();
         if to_stdout > 1 {
             return Err(AppError::Usage(
                 "only one report can go to stdout (`-`); write the others to files".into(),
@@ -187,6 +203,8 @@ impl ReportTargets {
             ReportKind::Sarif => self.sarif.as_ref(),
             ReportKind::Json => self.json.as_ref(),
             ReportKind::Markdown => self.markdown.as_ref(),
+            ReportKind::Junit => self.junit.as_ref(),
+            ReportKind::Gitlab => self.gitlab.as_ref(),
         }
     }
 }
@@ -267,6 +285,10 @@ fn write_reports(
         w.write_all(report::markdown::render(&ctx, report::markdown::Variant::Summary).as_bytes())
     });
     emit(ReportKind::Json, &|w| report::json::write(&ctx, w));
+    emit(ReportKind::Junit, &|w| report::junit::write(&ctx, w));
+    emit(ReportKind::Gitlab, &|w| {
+        report::gitlab::write(&ctx, targets.started, jiff::Timestamp::now(), w)
+    });
     if let Some(verdict) = ctx.verdict() {
         emit(ReportKind::Sarif, &|w| {
             report::sarif::write(&ctx, verdict, w)

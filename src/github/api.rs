@@ -1,8 +1,11 @@
 //! GitHub's REST API, as far as the gate needs it: the sticky pull-request comment and the SARIF upload,
 //! and the token's own identity (whose comments the gate may edit), for which it also asks GraphQL.
 //!
-//! Built on octocrab with the same TLS stack as the AWS SDK (rustls with aws-lc-rs and the system's
-//! root certificates). Responses are read into minimal types holding only the fields used, so a field
+//! Built on octocrab over the same reqwest client as the registry edge (rustls with aws-lc-rs and the
+//! system's root certificates), which honours the standard proxy variables (`HTTPS_PROXY`,
+//! `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, upper or lower case) exactly as the AWS SDK and the registry
+//! client do: all three read them with hyper-util's one matcher. Redirects are not followed, so the
+//! token never goes anywhere but the API's own host. Responses are read into minimal types holding only the fields used, so a field
 //! GitHub adds or drops never breaks a run. Errors keep the operation, the repository and the HTTP status.
 
 use std::io::Write;
@@ -31,6 +34,8 @@ const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// A failed API call.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    #[error("couldn't set up the HTTP client for the GitHub API")]
+    Http(#[source] reqwest::Error),
     #[error("couldn't set up the GitHub API client for {api_url}")]
     Client {
         api_url: String,
@@ -223,6 +228,14 @@ fn client(base_uri: &str, token: &Token) -> Result<Octocrab, ApiError> {
         api_url: base_uri.to_string(),
         source: Box::new(source),
     };
+    // reqwest reads HTTPS_PROXY/HTTP_PROXY/ALL_PROXY/NO_PROXY when the client is built (octocrab's own
+    // hyper client reads none). No redirects: GitHub's answers the gate reads need none, and the token stays on the API's host.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(READ_TIMEOUT)
+        .build()
+        .map_err(ApiError::Http)?;
     Octocrab::builder()
         .base_uri(base_uri)
         .map_err(client)?
@@ -235,9 +248,7 @@ fn client(base_uri: &str, token: &Token) -> Result<Octocrab, ApiError> {
             HeaderName::from_static("x-github-api-version"),
             "2022-11-28".to_string(),
         )
-        .set_connect_timeout(Some(CONNECT_TIMEOUT))
-        .set_read_timeout(Some(READ_TIMEOUT))
-        .build()
+        .build_with_reqwest(http)
         .map_err(client)
 }
 

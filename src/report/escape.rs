@@ -327,6 +327,29 @@ fn command_escape(text: &str, property: bool) -> String {
     out
 }
 
+/// Text for an XML 1.0 document (JUnit), as element content or an attribute value: `&` `<` `>` `"`
+/// `'` written as entities (so no markup, comment, CDATA end `]]>` or entity survives), line breaks
+/// other than `\n` and tabs turned into spaces, and hidden characters (see [`is_hidden`]) and the
+/// noncharacters U+FFFE and U+FFFF, which XML 1.0 forbids, removed. `\n` stays: pass [`one_line`] text
+/// for an attribute.
+pub fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push('\n'),
+            c if is_break(c) => out.push(' '),
+            c if is_hidden(c) || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Whether `c` is removed from untrusted text: controls (C0, DEL, C1) and the characters that draw
 /// nothing yet can hide, smuggle or reorder text — Unicode's default-ignorable code points (soft hyphen,
 /// combining grapheme joiner, Arabic letter mark, Hangul fillers, Khmer inherent vowels, Mongolian
@@ -404,6 +427,22 @@ mod tests {
         (0..bytes.len())
             .filter(|&i| bytes[i] == b'|' && (i == 0 || bytes[i - 1] != b'\\'))
             .count()
+    }
+
+    #[test]
+    fn xml_leaves_no_markup_and_no_character_xml_forbids() {
+        let out = xml(&format!(
+            "{HOSTILE} ]]> <![CDATA[x]]> &amp; 'q' \u{fffe}\u{ffff}\u{0}"
+        ));
+        for bad in ["<", "]]>", "'", "\"", "\r", "\t", "\u{fffe}", "\u{ffff}"] {
+            assert!(!out.contains(bad), "{bad:?} survived in {out:?}");
+        }
+        assert!(!out.chars().any(|c| is_hidden(c) && c != '\n'), "{out:?}");
+        assert!(
+            out.contains("]]&gt;") && out.contains("&amp;amp;") && out.contains("&apos;q&apos;")
+        );
+        assert_eq!(xml("a\nb\r\nc"), "a\nb \nc");
+        assert_eq!(xml("plain text"), "plain text");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! One hostile finding through every renderer: SARIF, the markdown summary and pull-request comment,
-//! the stderr summary and the GitHub annotations. Whatever the vendor sends, no output may carry a
+//! the stderr summary, the GitHub annotations, JUnit and the GitLab report. Whatever the vendor sends, no output may carry a
 //! control, invisible, bidirectional, tag or other default-ignorable character, nor link a URL that
 //! [`escape::http_url`] refuses. The characters are listed here independently of
 //! [`escape::is_hidden`], so a gap in that list fails here.
@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 use super::escape;
-use super::{Context, markdown, sarif, text};
+use super::{Context, gitlab, junit, markdown, sarif, text};
 use crate::findings::testing::{FindingBuilder, ImageBuilder};
 use crate::findings::{Finding, Image, ScanSet, ScanType, Severity};
 use crate::github::annotations;
@@ -179,6 +179,18 @@ fn outputs(text: &str) -> Vec<(String, String)> {
         for annotation in annotations::for_run(&ctx) {
             out.push((format!("annotation ({name})"), annotation.command()));
         }
+        let mut xml = Vec::new();
+        junit::write(&ctx, &mut xml).unwrap();
+        out.push((format!("JUnit ({name})"), String::from_utf8(xml).unwrap()));
+        let mut doc = Vec::new();
+        let at = jiff::Timestamp::UNIX_EPOCH;
+        gitlab::write(&ctx, at, at, &mut doc).unwrap();
+        let doc: Value = serde_json::from_slice(&doc).unwrap();
+        let mut strings = Vec::new();
+        collect_strings(&doc, "", &mut strings);
+        for (path, value) in strings {
+            out.push((format!("GitLab {path} ({name})"), value));
+        }
         if let Some(verdict) = ctx.verdict() {
             let mut doc = Vec::new();
             sarif::write(&ctx, verdict, &mut doc).unwrap();
@@ -263,6 +275,11 @@ fn no_renderer_lets_a_dangerous_character_through() {
         "SARIF /runs/0/tool/driver/rules/0/help/markdown",
         "markdown summary (error)",
         "annotation (incomplete)",
+        "JUnit (verdict)",
+        "JUnit (incomplete)",
+        "JUnit (error)",
+        "GitLab /vulnerabilities/0/description (verdict)",
+        "GitLab /scan/messages/0/value (error)",
     ] {
         assert!(names.contains(&kind), "no output {kind:?} in {names:#?}");
     }

@@ -3,11 +3,13 @@
 //! `String`.
 
 pub mod escape;
+pub mod gitlab;
 // The hostile-text tests also check the Action's annotations (an edge behind `network`).
 #[cfg(test)]
 #[cfg(feature = "network")]
 mod hostile;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod sarif;
 pub mod text;

@@ -28,7 +28,13 @@ fn yaml(name: &str) -> Yaml {
 
 /// Runs cfn-lint on a template; the test fails (never skips) without it.
 fn cfn_lint(template: &Path) -> (bool, String) {
-    let output = Command::new("cfn-lint")
+    // Through the interpreter pip installed it for: a console script may not be on PATH (pyenv shims
+    // appear only after a rehash).
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import sys; from cfnlint.runner import main; sys.exit(main())",
+        ])
         .arg(template)
         .output()
         .unwrap_or_else(|e| {

@@ -4,13 +4,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod action;
+mod ci_reports;
 mod doctor_stub;
 mod ecr_stub;
 mod evaluate;
 mod event_pattern;
 mod eventbridge_example;
+mod forward_proxy;
 mod from_event;
 mod moto;
+mod proxy;
 mod push;
 mod push_credentials;
 mod recorder;

@@ -22,8 +22,8 @@ use crate::moto::{Moto, MotoEcr, REGION, digest_of};
 use crate::registry_server::{Faults, Proxy, Registry, RegistryApi};
 use crate::support::{Gate, Run};
 
-const REPOSITORY: &str = "team/app";
-const TAG: &str = "v1";
+pub(crate) const REPOSITORY: &str = "team/app";
+pub(crate) const TAG: &str = "v1";
 /// What moto's `GetAuthorizationToken` hands out: base64 of `AWS:<account>-auth-token`.
 const PASSWORD: &str = "123456789012-auth-token";
 /// A small chunk size, so that layers of a few hundred KB go up in several `PATCH` requests.
@@ -313,15 +313,15 @@ fn put_image(ecr: &MotoEcr, manifest: &[u8], media_type: &str, digest: &str, tag
 
 /// moto (with the repository), a registry that takes `registry_password`, and the mirror between
 /// them.
-struct Stack {
+pub(crate) struct Stack {
     // Stopped before the servers it reads and writes.
     _mirror: Mirror,
-    moto: Moto,
-    registry: Registry,
+    pub(crate) moto: Moto,
+    pub(crate) registry: Registry,
 }
 
 impl Stack {
-    fn start() -> Stack {
+    pub(crate) fn start() -> Stack {
         Stack::with_registry_password(PASSWORD)
     }
 
@@ -348,7 +348,7 @@ impl Stack {
 
     /// `scan IMAGE --push SOURCE --registry-endpoint ENDPOINT` with the JSON report written and moto
     /// as the ECR API.
-    fn push_image(&self, image: &str, endpoint: &str, source: &Path) -> Gate {
+    pub(crate) fn push_image(&self, image: &str, endpoint: &str, source: &Path) -> Gate {
         Gate::scan(image)
             .moto(&self.moto)
             .region(REGION)
@@ -358,7 +358,7 @@ impl Stack {
             .json()
     }
 
-    fn api(&self) -> RegistryApi {
+    pub(crate) fn api(&self) -> RegistryApi {
         self.registry.api()
     }
 

@@ -33,6 +33,10 @@ pub const JSON_REPORT: &str = "report.json";
 pub const SARIF_REPORT: &str = "report.sarif";
 /// Where [`Gate::markdown`] writes, in the run's directory.
 pub const MARKDOWN_SUMMARY: &str = "summary.md";
+/// Where [`Gate::junit`] writes, in the run's directory.
+pub const JUNIT_REPORT: &str = "junit.xml";
+/// Where [`Gate::gitlab`] writes, in the run's directory.
+pub const GITLAB_REPORT: &str = "gl-container-scanning-report.json";
 
 /// A file under `tests/fixtures/`.
 pub fn fixture(path: &str) -> PathBuf {
@@ -132,6 +136,16 @@ impl Gate {
     /// `--markdown summary.md` (read it with [`Run::markdown`]).
     pub fn markdown(self) -> Gate {
         self.args(&["--markdown", MARKDOWN_SUMMARY])
+    }
+
+    /// `--junit junit.xml` (read it with [`Run::junit`]).
+    pub fn junit(self) -> Gate {
+        self.args(&["--junit", JUNIT_REPORT])
+    }
+
+    /// `--gitlab gl-container-scanning-report.json` (read it with [`Run::gitlab`]).
+    pub fn gitlab(self) -> Gate {
+        self.args(&["--gitlab", GITLAB_REPORT])
     }
 
     /// All three reports: [`Gate::json`], [`Gate::sarif`], [`Gate::markdown`].
@@ -376,6 +390,22 @@ impl Run {
     pub fn markdown(&self) -> String {
         self.file(MARKDOWN_SUMMARY)
     }
+
+    /// The JUnit report of [`Gate::junit`], checked against `junit-10.xsd`.
+    #[track_caller]
+    pub fn junit(&self) -> String {
+        let xml = self.file(JUNIT_REPORT);
+        validate_junit(&self.path(JUNIT_REPORT));
+        xml
+    }
+
+    /// The GitLab report of [`Gate::gitlab`], checked against GitLab's container-scanning schema.
+    #[track_caller]
+    pub fn gitlab(&self) -> Value {
+        let report: Value = serde_json::from_str(&self.file(GITLAB_REPORT)).expect("GitLab JSON");
+        validate(&gitlab_schema(), &report, "GitLab report");
+        report
+    }
 }
 
 /// A JSON schema of the repository.
@@ -393,6 +423,30 @@ pub fn report_schema() -> Value {
 /// SARIF 2.1.0's schema.
 pub fn sarif_schema() -> Value {
     schema("tests/fixtures/schemas/sarif-schema-2.1.0.json")
+}
+
+/// GitLab's container-scanning report schema, format 15.2.4.
+pub fn gitlab_schema() -> Value {
+    schema("tests/fixtures/schemas/gitlab-container-scanning-report-format-15.2.4.json")
+}
+
+/// Asserts that the XML file at `path` is valid under `junit-10.xsd`, with Python's `xmlschema`
+/// (`scripts/test` installs it; a missing validator fails the test, it never skips it).
+#[track_caller]
+pub fn validate_junit(path: &Path) {
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schemas");
+    let output = Command::new("python3")
+        .arg(schemas.join("validate_xsd.py"))
+        .arg(schemas.join("junit-10.xsd"))
+        .arg(path)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{} is not valid under junit-10.xsd:\n{}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// Asserts that `instance` is valid under `schema` (formats checked too), naming it `what`.
