@@ -10,6 +10,7 @@ use crate::policy::PolicyError;
 use crate::report::escape::plain_line;
 use crate::run::{Fatal, ReportKind};
 use crate::scan::identify::IdentifyError;
+use crate::vex::VexError;
 
 /// Why a run reached no verdict because of usage, configuration or input (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +53,21 @@ pub enum AppError {
         #[source]
         source: io::Error,
     },
+    #[error(transparent)]
+    Vex(#[from] VexError),
+    #[error("couldn't read VEX document {file}")]
+    ReadVex {
+        file: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("policy file {policy}, line {line}: vex `{path}` {problem}")]
+    VexPath {
+        policy: String,
+        line: usize,
+        path: String,
+        problem: String,
+    },
     #[error("couldn't start the async runtime")]
     Runtime(#[source] io::Error),
     #[error("couldn't write the {kind} report to {file}")]
@@ -77,6 +93,10 @@ impl Fatal for AppError {
             AppError::Policy(PolicyError::Invalid { .. }) => {
                 Some("see the policy file format in the README (section \"Policy file\")")
             }
+            AppError::Vex(_) | AppError::ReadVex { .. } | AppError::VexPath { .. } => Some(
+                "--vex and the policy's `vex` take OpenVEX JSON documents; see the README (section \
+                 \"VEX\")",
+            ),
             AppError::Ecr(error) => error.hint(),
             AppError::Push(error) => error.hint(),
             AppError::PushSourceMissing { .. }

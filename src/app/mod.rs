@@ -13,6 +13,7 @@ mod error;
 mod evaluate;
 mod gate;
 mod scan;
+mod vex;
 
 pub use crate::run::{EXIT_ERROR, EXIT_FAIL, EXIT_INCOMPLETE, EXIT_PASS};
 pub use error::AppError;
