@@ -106,7 +106,7 @@ async fn run(args: &ScanArgs, reference: &ImageRef, in_actions: bool) -> Result<
         }
         None => reference,
     };
-    let targets = identify_images(&ecr, reference, &args.platform).await?;
+    let (index_digest, targets) = identify_images(&ecr, reference, &args.platform).await?;
     let config = match ecr.registry_config().await {
         Ok(config) => config,
         Err(error @ EcrError::OutOfTime { .. }) => return Err(error.into()),
@@ -139,6 +139,7 @@ async fn run(args: &ScanArgs, reference: &ImageRef, in_actions: bool) -> Result<
         ecr: &ecr,
         args,
         reference,
+        index_digest: index_digest.as_deref(),
         began,
         in_actions,
     };
@@ -223,6 +224,8 @@ struct Live<'a> {
     args: &'a ScanArgs,
     /// The image reference, pinned to the pushed digest after `--push`.
     reference: &'a ImageRef,
+    /// The digest of the image index the reference named, if it named one.
+    index_digest: Option<&'a str>,
     began: Instant,
     in_actions: bool,
 }
@@ -330,6 +333,9 @@ impl Live<'_> {
         if image.digest.is_none() {
             image.digest = Some(target.digest.clone());
         }
+        if image.index_digest.is_none() {
+            image.index_digest = self.index_digest.map(str::to_string);
+        }
         if let Some(tag) = &self.reference.tag
             && !image.tags.contains(tag)
         {
@@ -353,13 +359,14 @@ pub(super) fn aws_options(aws: &crate::cli::AwsArgs, reference: &ImageRef) -> Aw
     }
 }
 
-/// The images an image reference stands for: the tag's manifest, and for an index the images it lists,
+/// The digest of the image index the reference names (`None` for a single image), and the images it
+/// stands for: the tag's manifest, and for an index the images it lists,
 /// following nested indexes (each fetched by digest, bounded by [`identify`]'s limits).
 async fn identify_images(
     ecr: &Ecr,
     reference: &ImageRef,
     platforms: &[String],
-) -> Result<Vec<identify::Target>, AppError> {
+) -> Result<(Option<String>, Vec<identify::Target>), AppError> {
     let refused = |source| AppError::Identify {
         image: reference.to_string(),
         source,
@@ -379,7 +386,9 @@ async fn identify_images(
             .add(&nested, inner.media_type.as_deref(), &inner.bytes)
             .map_err(refused)?;
     }
-    resolver.finish(platforms).map_err(refused)
+    let index_digest = resolver.is_index().then(|| manifest.digest.clone());
+    let targets = resolver.finish(platforms).map_err(refused)?;
+    Ok((index_digest, targets))
 }
 
 /// A `--push` source that cannot be an image fails at once, before any AWS call (not after

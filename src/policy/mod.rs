@@ -227,7 +227,7 @@ fn validate(raw: RawPolicy, problems: &mut Vec<Problem>) -> Policy {
             policy.max.insert(severity, n);
         }
     }
-    for (n, path) in raw.vex.into_iter().enumerate() {
+    for (n, path) in raw.vex {
         if path.value.trim().is_empty() {
             problems.push(Problem::new(
                 path.at,
@@ -386,3 +386,5 @@ fn parse_date(raw: &RawDate) -> Result<Date, String> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod vex_tests;

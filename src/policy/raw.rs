@@ -26,8 +26,8 @@ pub struct RawPolicy {
     pub min_score: Option<Located<f64>>,
     pub max: Vec<(Located<String>, Located<i64>)>,
     pub ignores: Vec<RawIgnore>,
-    /// `vex = ["…"]`: VEX documents, relative to the policy file.
-    pub vex: Vec<Located<String>>,
+    /// `vex = ["…"]`: VEX documents, relative to the policy file, with their place in the list.
+    pub vex: Vec<(usize, Located<String>)>,
 }
 
 #[derive(Debug)]
@@ -94,7 +94,7 @@ pub fn read(text: &str, problems: &mut Vec<Problem>) -> RawPolicy {
                         if let Some(path) =
                             reader.string(&format!("vex[{n}]"), path_at, path.get_ref())
                         {
-                            raw.vex.push(path);
+                            raw.vex.push((n, path));
                         }
                     }
                 }

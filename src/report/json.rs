@@ -104,6 +104,8 @@ struct ImageOut<'a> {
     registry_id: Option<&'a str>,
     region: Option<&'a str>,
     digest: Option<&'a str>,
+    /// The image index the image was resolved from, when the tag named one.
+    index_digest: Option<&'a str>,
     tags: &'a [String],
     platform: Option<&'a str>,
     scan: ScanOut<'a>,
@@ -125,6 +127,7 @@ fn image(image: &Image) -> ImageOut<'_> {
         registry_id: image.registry_id.as_deref(),
         region: image.region.as_deref(),
         digest: image.digest.as_deref(),
+        index_digest: image.index_digest.as_deref(),
         tags: &image.tags,
         platform: image.platform.as_deref(),
         scan: ScanOut {

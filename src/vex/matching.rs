@@ -193,10 +193,10 @@ impl ImageTarget {
 
     fn matches(&self, image: &Image) -> bool {
         match self {
-            ImageTarget::Digest(digest) => image
-                .digest
-                .as_deref()
-                .is_some_and(|d| d.trim().eq_ignore_ascii_case(digest)),
+            ImageTarget::Digest(digest) => [&image.digest, &image.index_digest]
+                .into_iter()
+                .flatten()
+                .any(|d| d.trim().eq_ignore_ascii_case(digest)),
             ImageTarget::Repository {
                 registry,
                 repository,

@@ -85,6 +85,26 @@ fn the_image_by_digest_in_every_spelling() {
 }
 
 #[test]
+fn the_image_index_s_digest_names_each_of_its_images() {
+    let image = ImageBuilder::new("payments/api")
+        .digest(DIGEST)
+        .index_digest(OTHER)
+        .platform("linux/amd64")
+        .build();
+    assert!(suppresses(
+        &format!(r#"["pkg:oci/api@{OTHER}"]"#),
+        &openssl(),
+        &image
+    ));
+    let third = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
+    assert!(!suppresses(
+        &format!(r#"["pkg:oci/api@{third}"]"#),
+        &openssl(),
+        &image
+    ));
+}
+
+#[test]
 fn the_repository_by_purl_or_name() {
     for products in [
         r#"["pkg:oci/api"]"#,
