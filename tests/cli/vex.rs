@@ -1121,3 +1121,119 @@ fn scan_against_moto_honours_a_statement_about_the_repository_by_uri() {
     run.expect(1);
     assert_eq!(run.json()["findings"][0]["vex"], Value::Null);
 }
+
+// ---- The GitHub Action ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_action_s_vex_input_keeps_the_comment_summary_and_annotations_within_limits() {
+    use crate::support::github::*;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    const COMMENTS: &str = "/repos/octo-org/payments-api/issues/42/comments";
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": 1, "body": "x", "user": {"login": "github-actions[bot]"},
+            "html_url": "https://github.com/octo-org/payments-api/pull/42#issuecomment-1"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut findings = Vec::new();
+    let mut suppressing = Vec::new();
+    let mut showing = Vec::new();
+    for i in 0..4000 {
+        let id = format!("CVE-2099-{i:05}");
+        findings.push(json!({
+            "name": id,
+            "uri": format!("https://security-tracker.debian.org/tracker/{id}"),
+            "severity": if i % 3 == 0 { "CRITICAL" } else { "HIGH" },
+            "attributes": [
+                {"key": "package_name", "value": format!("package-with-a-long-name-{i}")},
+                {"key": "package_version", "value": "1.2.3-4+deb12u5"}
+            ]
+        }));
+        let hostile = format!("{i}\n::error::injected\n@team <b>x</b> |cell| ").repeat(20);
+        if i % 2 == 0 {
+            suppressing.push(json!({"vulnerability": id, "products": ["pkg:oci/api"],
+                "status": "not_affected", "impact_statement": hostile}));
+        } else {
+            showing.push(json!({"vulnerability": id, "products": ["payments/api"],
+                "status": "affected", "action_statement": hostile}));
+        }
+    }
+    let scan = json!({
+        "registryId": "123456789012",
+        "repositoryName": "payments/api",
+        "imageId": {"imageDigest": format!("sha256:{}", "ab".repeat(32)), "imageTag": "1.0"},
+        "imageScanStatus": {"status": "COMPLETE"},
+        "imageScanFindings": {"imageScanCompletedAt": "2026-11-28T09:31:00Z", "findings": findings}
+    });
+    let done = Gate::action(
+        &[
+            ("findings", "scan.json"),
+            ("vex", "vex/suppressing.json\nvex/showing.json\n"),
+        ],
+        Event::PullRequest("pull_request.json"),
+        &server.uri(),
+    );
+    std::fs::create_dir_all(done.path("vex")).unwrap();
+    let done = done
+        .file("scan.json", scan.to_string())
+        .file(
+            "vex/suppressing.json",
+            document("2026-11-01T00:00:00Z", Value::Array(suppressing)),
+        )
+        .file(
+            "vex/showing.json",
+            document("2026-11-01T00:00:00Z", Value::Array(showing)),
+        )
+        .run_async()
+        .await;
+    done.expect(1);
+    let outputs = done.outputs();
+    assert_eq!(outputs["total"], "4000");
+    assert_eq!(outputs["violations"], "2000");
+    let summary = done.summary();
+    assert!(summary.len() <= 1_048_576, "{}", summary.len());
+    assert!(summary.contains("### VEX (2 documents)"), "summary");
+    assert!(summary.contains("2000 findings suppressed"), "summary");
+    assert!(done.commands("error").len() <= 10);
+    for line in done.stderr.lines() {
+        let line = line.trim_start();
+        assert!(
+            !line.starts_with("::")
+                || [
+                    "::error ",
+                    "::warning ",
+                    "::notice ",
+                    "::group::",
+                    "::endgroup::"
+                ]
+                .iter()
+                .any(|p| line.starts_with(p)),
+            "unexpected workflow command: {line}"
+        );
+        assert!(!line.contains("::error::injected"), "{line}");
+    }
+    let received = server.received_requests().await.unwrap();
+    let post = received
+        .iter()
+        .find(|r| r.method.as_str() == "POST" && r.url.path() == COMMENTS)
+        .expect("the comment");
+    let body: Value = serde_json::from_slice(&post.body).unwrap();
+    let body = body["body"].as_str().unwrap();
+    assert!(body.encode_utf16().count() <= 65_536);
+    assert!(body.contains("### VEX (2 documents)"), "{body}");
+    assert!(
+        !body.contains("::error::") && !body.contains("@team"),
+        "{body}"
+    );
+}
