@@ -106,4 +106,6 @@ impl Vex {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
