@@ -120,3 +120,77 @@ fn read_bounded(path: &Path) -> io::Result<Vec<u8>> {
     }
     Ok(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    fn file(path: &str) -> VexFile {
+        VexFile {
+            path: path.to_string(),
+            line: 1,
+        }
+    }
+
+    #[test]
+    fn paths_inside_the_policy_s_directory_are_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("ci");
+        fs::create_dir_all(base.join("vex/deep")).unwrap();
+        fs::write(base.join("vex/a.json"), "{}").unwrap();
+        fs::write(base.join("b.json"), "{}").unwrap();
+        symlink("vex/a.json", base.join("inside-link.json")).unwrap();
+        for (path, target) in [
+            ("vex/a.json", "vex/a.json"),
+            ("./vex/a.json", "vex/a.json"),
+            ("vex/deep/../a.json", "vex/a.json"),
+            ("vex/../b.json", "b.json"),
+            ("inside-link.json", "vex/a.json"),
+        ] {
+            assert_eq!(
+                contained(&base, &file(path)),
+                Ok(fs::canonicalize(base.join(target)).unwrap()),
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn paths_leaving_the_policy_s_directory_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("ci");
+        fs::create_dir_all(base.join("vex")).unwrap();
+        fs::write(dir.path().join("secret.json"), "{}").unwrap();
+        symlink(dir.path().join("secret.json"), base.join("link.json")).unwrap();
+        symlink(dir.path(), base.join("vex/up")).unwrap();
+        for (path, says) in [
+            ("../secret.json", "leaves"),
+            ("vex/../../secret.json", "leaves"),
+            ("..", "leaves"),
+            ("/etc/passwd", "absolute"),
+            ("link.json", "symbolic link"),
+            ("vex/up/secret.json", "symbolic link"),
+            ("missing.json", "cannot be read"),
+        ] {
+            let problem = contained(&base, &file(path)).unwrap_err();
+            assert!(problem.contains(says), "{path}: {problem}");
+        }
+    }
+
+    #[test]
+    fn documents_over_the_size_bound_and_directories_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.json");
+        let handle = File::create(&big).unwrap();
+        handle.set_len(MAX_VEX_BYTES + 1).unwrap();
+        let error = read_bounded(&big).unwrap_err();
+        assert!(error.to_string().contains("larger than 64 MiB"), "{error}");
+        let exact = dir.path().join("exact.json");
+        File::create(&exact).unwrap().set_len(16).unwrap();
+        assert_eq!(read_bounded(&exact).unwrap().len(), 16);
+        let error = read_bounded(dir.path()).unwrap_err();
+        assert!(error.to_string().contains("directory"), "{error}");
+    }
+}
