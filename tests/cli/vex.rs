@@ -172,7 +172,7 @@ fn not_affected_and_fixed_statements_suppress_every_violation_and_the_gate_passe
     let summary = run.markdown();
     assert!(summary.contains("3 of them by VEX"), "{summary}");
     assert!(
-        summary.contains("suppressed by VEX · VEX not\\_affected"),
+        summary.contains("| suppressed · VEX not\\_affected"),
         "{summary}"
     );
     assert!(summary.contains("### VEX (1 document)"), "{summary}");

@@ -158,7 +158,8 @@ fn state_text(ctx: &Context<'_>, state: Option<&FindingState>, severity: Severit
             None => "ignored (--ignore)".to_string(),
         },
         Some(FindingState::SuppressedByScanner) => "suppressed in Amazon Inspector".to_string(),
-        Some(FindingState::SuppressedByVex(_)) => "suppressed by VEX".to_string(),
+        // The statement follows (see `vex_text`).
+        Some(FindingState::SuppressedByVex(_)) => "suppressed".to_string(),
         Some(FindingState::BelowThreshold) => "below threshold".to_string(),
         None => String::new(),
     }
