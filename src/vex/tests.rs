@@ -511,6 +511,18 @@ fn documents_and_warnings_are_kept_for_reports() {
         "{:?}",
         vex.warnings
     );
+    // Images narrowed by subcomponents, and packages alone, are nothing to warn about.
+    let mut plain = Vex::default();
+    plain
+        .add(
+            "two.json",
+            br#"{"statements": [
+            {"vulnerability": "CVE-1", "products": [{"@id": "pkg:oci/app",
+              "subcomponents": ["pkg:deb/debian/openssl"]}, "pkg:deb/debian/curl"],
+              "status": "fixed"}]}"#,
+        )
+        .unwrap();
+    assert!(plain.warnings.is_empty(), "{:?}", plain.warnings);
     // A document that cannot be used adds nothing.
     assert!(vex.add("bad.json", b"{").is_err());
     assert_eq!(vex.documents.len(), 1);
