@@ -123,6 +123,9 @@ fn the_repository_by_purl_or_name() {
         // Another repository, tag, account, region or registry.
         r#"["pkg:oci/web"]"#,
         r#"["pkg:oci/api?tag=v2"]"#,
+        // A Docker purl names the whole repository, not its last segment.
+        r#"["pkg:docker/other/api@v1"]"#,
+        r#"["pkg:docker/api"]"#,
         r#"["pkg:oci/api?repository_url=123456789012.dkr.ecr.eu-west-1.amazonaws.com/other/api"]"#,
         r#"["pkg:oci/api?repository_url=999999999999.dkr.ecr.eu-west-1.amazonaws.com/payments/api"]"#,
         r#"["pkg:oci/api?repository_url=ghcr.io/payments/api"]"#,
