@@ -232,6 +232,12 @@ fn package_purls_follow_each_ecosystem_s_names_and_managers() {
         ),
         ("pkg:pypi/django", finding("django", "4.2", "NPM"), false),
         (
+            "pkg:pypi/zope--interface",
+            finding("zope.interface", "6.0", "PIP"),
+            true,
+        ),
+        ("pkg:pypi/a-b", finding("ab", "1.0", "PIP"), false),
+        (
             "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1",
             finding("org.apache.logging.log4j:log4j-core", "2.14.1", "JAR"),
             true,
@@ -271,6 +277,15 @@ fn package_purls_follow_each_ecosystem_s_names_and_managers() {
             finding("glibc", "2.26-63.amzn2", "OS"),
             true,
         ),
+        // An epoch written in the version is not added twice.
+        (
+            "pkg:rpm/amzn/openssl-libs@1:1.0.2k-24.amzn2.0.7?epoch=1",
+            finding("openssl-libs", "1:1.0.2k-24.amzn2.0.7", "OS"),
+            true,
+        ),
+        // Only a `v` before a digit is Go's prefix.
+        ("pkg:generic/tool@vx1", finding("tool", "x1", "OS"), false),
+        ("pkg:generic/tool@v1", finding("tool", "1", "OS"), true),
         (
             "pkg:apk/alpine/busybox@1.36.1-r5",
             finding("busybox", "1.36.1-r5", "OS"),
