@@ -228,6 +228,12 @@ mod tests {
         assert_eq!(purl("pkg:generic/a%zzb").name, "a%zzb");
         assert_eq!(purl("pkg:generic/bad%ff").name, "bad\u{fffd}");
         assert_eq!(purl("pkg:generic/name@").version, None);
+        // An `@` in the namespace is not the version's.
+        let p = purl("pkg:generic/a@/b");
+        assert_eq!(
+            (p.namespace.as_deref(), p.name.as_str(), p.version),
+            (Some("a@"), "b", None)
+        );
     }
 
     #[test]
