@@ -217,6 +217,12 @@ pub struct GateArgs {
     #[arg(long = "ignore", value_name = "ID")]
     pub ignore: Vec<String>,
 
+    /// An OpenVEX document (repeatable): its `not_affected` and `fixed` statements suppress the
+    /// findings they cover; `affected` and `under_investigation` ones are shown. Added to the policy
+    /// file's `vex`.
+    #[arg(long = "vex", value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
+
     /// Report everything but exit 0 whenever a verdict was reached.
     #[arg(long, env = "ECR_SCAN_GATE_REPORT_ONLY")]
     pub report_only: bool,

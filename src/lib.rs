@@ -4,7 +4,8 @@
 //! only place that reads the environment) → the edge [`ecr`] (ECR's shapes into the core's) → the core:
 //! [`findings`] (one model for basic and enhanced findings) → [`policy`] (decides the verdict, once) →
 //! [`run`] (how the run ended, as one typed value: the exit code and every report read it) → [`report`]
-//! (renders it; never changes it). [`scan`] holds the pure scan planning and waiting logic, [`registry`]
+//! (renders it; never changes it). [`vex`] reads OpenVEX documents and says which statement governs a
+//! finding, for the policy. [`scan`] holds the pure scan planning and waiting logic, [`registry`]
 //! the push, [`github`] the Action's edge, [`events`] the EventBridge scan events and the event patterns
 //! of a policy (continuous monitoring).
 //!
@@ -30,6 +31,7 @@ pub mod registry;
 pub mod report;
 pub mod run;
 pub mod scan;
+pub mod vex;
 
 /// An error and its causes on one line: `error: cause: cause of the cause`.
 pub fn error_chain(error: &dyn std::error::Error) -> String {

@@ -12,6 +12,7 @@ use crate::policy::PolicyError;
 use crate::report::escape::plain_line;
 use crate::run::{Fatal, ReportKind};
 use crate::scan::identify::IdentifyError;
+use crate::vex::VexError;
 
 /// Why a run reached no verdict because of usage, configuration or input (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +61,14 @@ pub enum AppError {
         #[source]
         source: io::Error,
     },
+    #[error(transparent)]
+    Vex(#[from] VexError),
+    #[error("couldn't read VEX document {file}")]
+    ReadVex {
+        file: String,
+        #[source]
+        source: io::Error,
+    },
     #[error("event file {file}")]
     Event {
         file: String,
@@ -73,6 +82,13 @@ pub enum AppError {
         what: &'static str,
         #[source]
         source: io::Error,
+    },
+    #[error("policy file {policy}, line {line}: vex `{path}` {problem}")]
+    VexPath {
+        policy: String,
+        line: usize,
+        path: String,
+        problem: String,
     },
     #[error("couldn't start the async runtime")]
     Runtime(#[source] io::Error),
@@ -99,6 +115,10 @@ impl Fatal for AppError {
             AppError::Policy(PolicyError::Invalid { .. }) => {
                 Some("see the policy file format in the README (section \"Policy file\")")
             }
+            AppError::Vex(_) | AppError::ReadVex { .. } | AppError::VexPath { .. } => Some(
+                "--vex and the policy's `vex` take OpenVEX JSON documents; see the README (section \
+                 \"VEX\")",
+            ),
             AppError::Ecr(error) => error.hint(),
             AppError::Push(error) => error.hint(),
             AppError::PushSourceMissing { .. }

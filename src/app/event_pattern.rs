@@ -14,14 +14,16 @@ use crate::run::{EXIT_ERROR, EXIT_PASS};
 pub(super) fn event_pattern(args: &EventPatternArgs) -> u8 {
     match run(args) {
         Ok(()) => EXIT_PASS,
-        Err(error) => {
-            print_error(&error);
+        Err(errors) => {
+            for error in &errors {
+                print_error(error);
+            }
             EXIT_ERROR
         }
     }
 }
 
-fn run(args: &EventPatternArgs) -> Result<(), AppError> {
+fn run(args: &EventPatternArgs) -> Result<(), Vec<AppError>> {
     let gate = GateArgs {
         policy: args.policy.clone(),
         fail_on: args.fail_on,
@@ -30,6 +32,7 @@ fn run(args: &EventPatternArgs) -> Result<(), AppError> {
         ignore: Vec::new(),
         report_only: false,
         today: None,
+        vex: Vec::new(),
     };
     let policy = load_policy(&gate)?;
     let generated = pattern::generate(&Request {
@@ -37,7 +40,7 @@ fn run(args: &EventPatternArgs) -> Result<(), AppError> {
         repositories: &args.repositories,
         scan_types: args.scan_type,
     })
-    .map_err(AppError::Pattern)?;
+    .map_err(|error| vec![AppError::Pattern(error)])?;
     let text = rule::render(&generated.pattern, args.format);
     let mut stderr = std::io::stderr().lock();
     for note in &generated.notes {
@@ -48,8 +51,10 @@ fn run(args: &EventPatternArgs) -> Result<(), AppError> {
     stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(|source| AppError::WriteOutput {
-            what: "the event pattern",
-            source,
+        .map_err(|source| {
+            vec![AppError::WriteOutput {
+                what: "the event pattern",
+                source,
+            }]
         })
 }

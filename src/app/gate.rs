@@ -47,7 +47,8 @@ pub(super) fn judge(
     gate: &GateArgs,
     github: Option<&Environment>,
 ) -> u8 {
-    let set = merge(scans);
+    let mut set = merge(scans);
+    set.warnings.extend(policy.vex.warnings.iter().cloned());
     let result = conclude(&set, incomplete, errors, policy, gate);
     finish(&set, policy, result, targets, github)
 }
@@ -69,8 +70,8 @@ pub(super) fn prepare<T>(
             github,
         )
     })?;
-    let early = |error| fail_early(vec![error], &Policy::default(), &targets, github);
-    let checked = check().map_err(early)?;
+    let early = |errors| fail_early(errors, &Policy::default(), &targets, github);
+    let checked = check().map_err(|error| early(vec![error]))?;
     let policy = load_policy(gate).map_err(early)?;
     Ok((targets, checked, policy))
 }
@@ -99,8 +100,16 @@ fn today_utc() -> jiff::civil::Date {
         .date()
 }
 
-/// Reads the policy file (explicit, or the default one if present) and applies the CLI overrides.
-pub(super) fn load_policy(gate: &GateArgs) -> Result<Policy, AppError> {
+/// Reads the policy file (explicit, or the default one if present), applies the CLI overrides and reads
+/// the VEX documents (the policy's and `--vex`); every VEX problem is reported.
+pub(super) fn load_policy(gate: &GateArgs) -> Result<Policy, Vec<AppError>> {
+    let (mut policy, file) = read_policy(gate).map_err(|error| vec![error])?;
+    super::vex::load(&mut policy, &file, &gate.vex)?;
+    Ok(policy)
+}
+
+/// Reads the policy file and applies the CLI overrides; returns the policy and its file's path.
+fn read_policy(gate: &GateArgs) -> Result<(Policy, PathBuf), AppError> {
     let (path, explicit) = match &gate.policy {
         Some(path) => (path.clone(), true),
         None => (PathBuf::from(DEFAULT_POLICY_FILE), false),
@@ -121,7 +130,7 @@ pub(super) fn load_policy(gate: &GateArgs) -> Result<Policy, AppError> {
         min_score: gate.min_score,
         ignore_ids: gate.ignore.clone(),
     };
-    Ok(base.with_overrides(&overrides))
+    Ok((base.with_overrides(&overrides), path))
 }
 
 /// Where each report goes.

@@ -16,6 +16,7 @@ mod event_pattern;
 mod from_event;
 mod gate;
 mod scan;
+mod vex;
 
 pub use crate::run::{EXIT_ERROR, EXIT_FAIL, EXIT_INCOMPLETE, EXIT_PASS};
 pub use error::AppError;

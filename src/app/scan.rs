@@ -145,18 +145,18 @@ async fn run(
     if let Some(event) = event {
         let (targets, plan, mode, enhanced) = from_event::plan(event);
         note(&format!("{reference}: {}", plan.describe()));
-        return live_scans(
+        let live = Live {
+            ecr: &ecr,
             args,
-            &ecr,
             reference,
-            (targets, plan, mode, enhanced),
-            &event.tags,
+            tags: &event.tags,
+            index_digest: None,
             began,
             in_actions,
-        )
-        .await;
+        };
+        return live_scans(&live, (targets, plan, mode, enhanced)).await;
     }
-    let targets = identify_images(&ecr, reference, &args.platform).await?;
+    let (index_digest, targets) = identify_images(&ecr, reference, &args.platform).await?;
     let config = match ecr.registry_config().await {
         Ok(config) => config,
         Err(error @ EcrError::OutOfTime { .. }) => return Err(error.into()),
@@ -186,28 +186,25 @@ async fn run(
         .as_ref()
         .is_some_and(|c| c.scan_type == ScanType::Enhanced);
     let planned = (targets, plan, args.scan_mode, enhanced);
-    live_scans(args, &ecr, reference, planned, &[], began, in_actions).await
-}
-
-/// Waits for and reads every image's scan: `planned` is the images, the plan, the scan mode and
-/// whether the registry scans them with Inspector; `tags` are reported with each image.
-async fn live_scans(
-    args: &ScanArgs,
-    ecr: &Ecr,
-    reference: &ImageRef,
-    (targets, plan, mode, enhanced): (Vec<identify::Target>, plan::Plan, ScanMode, bool),
-    tags: &[String],
-    began: Instant,
-    in_actions: bool,
-) -> Result<Scanned, AppError> {
     let live = Live {
-        ecr,
+        ecr: &ecr,
         args,
         reference,
-        tags,
+        tags: &[],
+        index_digest: index_digest.as_deref(),
         began,
         in_actions,
     };
+    live_scans(&live, planned).await
+}
+
+/// Waits for and reads every image's scan: `planned` is the images, the plan, the scan mode and
+/// whether the registry scans them with Inspector.
+async fn live_scans(
+    live: &Live<'_>,
+    (targets, plan, mode, enhanced): (Vec<identify::Target>, plan::Plan, ScanMode, bool),
+) -> Result<Scanned, AppError> {
+    let (reference, in_actions) = (live.reference, live.in_actions);
     // Every image's wait begins at once (each starts or confirms its scan first), under the one
     // timeout, one image polling at a time (`Shared`); the results come back in the index's order.
     let shared = Shared::new(MAX_CALLS_IN_FLIGHT);
@@ -229,7 +226,6 @@ async fn live_scans(
         let start = plan
             .wait_start(enhanced, mode)
             .map_err(|why| Reason::NotScanned(why.to_string()));
-        let live = &live;
         let shared = &shared;
         async move {
             let result = match start {
@@ -291,6 +287,8 @@ struct Live<'a> {
     reference: &'a ImageRef,
     /// Tags to report with each image (a `--from-event` event's), never used to find it.
     tags: &'a [String],
+    /// The digest of the image index the reference named, if it named one.
+    index_digest: Option<&'a str>,
     began: Instant,
     in_actions: bool,
 }
@@ -398,6 +396,9 @@ impl Live<'_> {
         if image.digest.is_none() {
             image.digest = Some(target.digest.clone());
         }
+        if image.index_digest.is_none() {
+            image.index_digest = self.index_digest.map(str::to_string);
+        }
         if let Some(tag) = &self.reference.tag
             && !image.tags.contains(tag)
         {
@@ -426,13 +427,14 @@ pub(super) fn aws_options(aws: &crate::cli::AwsArgs, reference: &ImageRef) -> Aw
     }
 }
 
-/// The images an image reference stands for: the tag's manifest, and for an index the images it lists,
+/// The digest of the image index the reference names (`None` for a single image), and the images it
+/// stands for: the tag's manifest, and for an index the images it lists,
 /// following nested indexes (each fetched by digest, bounded by [`identify`]'s limits).
 async fn identify_images(
     ecr: &Ecr,
     reference: &ImageRef,
     platforms: &[String],
-) -> Result<Vec<identify::Target>, AppError> {
+) -> Result<(Option<String>, Vec<identify::Target>), AppError> {
     let refused = |source| AppError::Identify {
         image: reference.to_string(),
         source,
@@ -452,7 +454,9 @@ async fn identify_images(
             .add(&nested, inner.media_type.as_deref(), &inner.bytes)
             .map_err(refused)?;
     }
-    resolver.finish(platforms).map_err(refused)
+    let index_digest = resolver.is_index().then(|| manifest.digest.clone());
+    let targets = resolver.finish(platforms).map_err(refused)?;
+    Ok((index_digest, targets))
 }
 
 /// A `--push` source that cannot be an image fails at once, before any AWS call (not after

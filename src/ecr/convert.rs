@@ -280,6 +280,7 @@ pub(super) fn image_scan(raw: RawResponse, status: &str) -> ImageScan {
             registry_id: text(raw.registry_id),
             region: listed.region,
             digest,
+            index_digest: None,
             tags: listed.tags,
             platform: listed.platform,
             scan,

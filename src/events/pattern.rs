@@ -277,6 +277,13 @@ fn notes(request: &Request<'_>, limits: &[(Severity, u64)]) -> Vec<String> {
             policy.ignores.len()
         ));
     }
+    if !policy.vex.statements.is_empty() {
+        notes.push(format!(
+            "{} VEX statement(s) cannot be seen in severity counts (a finding a statement suppresses \
+             is still counted): {superset}",
+            policy.vex.statements.len()
+        ));
+    }
     if policy.only_fixed {
         notes.push(format!(
             "only-fixed cannot be seen in severity counts (findings without a fix are counted too): \

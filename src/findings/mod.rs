@@ -142,6 +142,9 @@ pub struct Image {
     pub region: Option<String>,
     /// `sha256:…` digest of the manifest, when known.
     pub digest: Option<String>,
+    /// `sha256:…` digest of the image index (multi-platform manifest) `scan` resolved this image from,
+    /// when the tag named an index.
+    pub index_digest: Option<String>,
     pub tags: Vec<String>,
     /// `os/arch[/variant]`, when known.
     pub platform: Option<String>,

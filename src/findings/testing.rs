@@ -169,6 +169,7 @@ impl ImageBuilder {
             registry_id: None,
             region: None,
             digest: None,
+            index_digest: None,
             tags: Vec::new(),
             platform: None,
             scan: ScanInfo {
@@ -195,6 +196,12 @@ impl ImageBuilder {
     /// The manifest digest.
     pub(crate) fn digest(mut self, digest: impl Into<String>) -> ImageBuilder {
         self.0.digest = Some(digest.into());
+        self
+    }
+
+    /// The digest of the image index the image was resolved from.
+    pub(crate) fn index_digest(mut self, digest: impl Into<String>) -> ImageBuilder {
+        self.0.index_digest = Some(digest.into());
         self
     }
 

@@ -168,6 +168,13 @@ pub const INPUTS: &[InputSpec] = &[
         },
     ),
     spec(
+        "vex",
+        Mapping::List {
+            flag: "--vex",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
         "report-only",
         Mapping::Switch {
             flag: "--report-only",

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::wildcard;
 use super::{Ignore, Policy, Threshold};
 use crate::findings::{Counts, Finding, ScanSet, Severity};
+use crate::vex::Applied;
 
 /// Pass or fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -63,8 +64,24 @@ pub enum FindingState {
     Ignored(usize),
     /// Suppressed by a rule in Amazon Inspector.
     SuppressedByScanner,
+    /// Suppressed by a VEX statement (`not_affected` or `fixed`; index into the policy's
+    /// [`Vex::statements`](crate::vex::Vex::statements)).
+    SuppressedByVex(usize),
     /// Below `fail-on`, below `min-score`, or without a fix under `only-fixed`.
     BelowThreshold,
+}
+
+impl FindingState {
+    /// Whether the finding does not count: ignored by the policy, suppressed by the scanner or by a
+    /// VEX statement.
+    pub fn is_ignored(&self) -> bool {
+        matches!(
+            self,
+            FindingState::Ignored(_)
+                | FindingState::SuppressedByScanner
+                | FindingState::SuppressedByVex(_)
+        )
+    }
 }
 
 /// A violation: a finding and the rule it broke.
@@ -87,19 +104,22 @@ pub struct Verdict {
     pub expired_ignores: Vec<usize>,
     /// Indices into [`Policy::ignores`] of ignores that are in force but matched no finding.
     pub unused_ignores: Vec<usize>,
+    /// What the VEX documents say about each finding, in [`ScanSet::findings`] order (all `None`
+    /// without VEX documents): the statement that suppresses it, or the one shown beside it.
+    pub vex: Vec<Option<Applied>>,
 }
 
 impl Verdict {
-    /// How many findings were ignored (by policy or by the scanner).
+    /// How many findings were ignored (by policy, by the scanner or by a VEX statement).
     pub fn ignored_count(&self) -> usize {
+        self.states.iter().filter(|s| s.is_ignored()).count()
+    }
+
+    /// How many findings a VEX statement suppressed.
+    pub fn vex_suppressed_count(&self) -> usize {
         self.states
             .iter()
-            .filter(|s| {
-                matches!(
-                    s,
-                    FindingState::Ignored(_) | FindingState::SuppressedByScanner
-                )
-            })
+            .filter(|s| matches!(s, FindingState::SuppressedByVex(_)))
             .count()
     }
 
@@ -136,25 +156,33 @@ pub fn evaluate(set: &ScanSet, policy: &Policy, today: Date) -> Verdict {
         .collect();
     let mut used = vec![false; policy.ignores.len()];
 
-    // First pass: ignores, then eligibility.
+    // First pass: VEX statements, ignores, then eligibility. A VEX statement comes first: it never
+    // expires, and an ignore it makes redundant shows as unused.
+    let vex: Vec<Option<Applied>> = set
+        .findings
+        .iter()
+        .map(|finding| policy.vex.judge(finding, &set.images))
+        .collect();
     let mut states = Vec::with_capacity(set.findings.len());
     let mut candidates = [0usize; 6];
-    for finding in &set.findings {
-        let state = if let Some(i) =
-            policy.ignores.iter().enumerate().position(|(i, ignore)| {
+    for (finding, applied) in set.findings.iter().zip(&vex) {
+        let state =
+            if let Some(applied) = applied.filter(|a| a.suppresses) {
+                FindingState::SuppressedByVex(applied.statement)
+            } else if let Some(i) = policy.ignores.iter().enumerate().position(|(i, ignore)| {
                 !expired_ignores.contains(&i) && applies(ignore, finding, set)
             }) {
-            used[i] = true;
-            FindingState::Ignored(i)
-        } else if finding.suppressed_by_scanner {
-            FindingState::SuppressedByScanner
-        } else if eligible(finding, policy) {
-            candidates[finding.severity as usize] += 1;
-            // Provisional; settled below once counts are known.
-            FindingState::Allowed
-        } else {
-            FindingState::BelowThreshold
-        };
+                used[i] = true;
+                FindingState::Ignored(i)
+            } else if finding.suppressed_by_scanner {
+                FindingState::SuppressedByScanner
+            } else if eligible(finding, policy) {
+                candidates[finding.severity as usize] += 1;
+                // Provisional; settled below once counts are known.
+                FindingState::Allowed
+            } else {
+                FindingState::BelowThreshold
+            };
         states.push(state);
     }
 
@@ -206,6 +234,7 @@ pub fn evaluate(set: &ScanSet, policy: &Policy, today: Date) -> Verdict {
         states,
         expired_ignores,
         unused_ignores,
+        vex,
     }
 }
 

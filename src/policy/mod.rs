@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 
 use crate::findings::Severity;
+use crate::vex::Vex;
 use raw::{Located, RawDate, RawIgnore, RawPolicy};
 
 /// The lowest severity that violates; `None` means nothing violates by severity alone.
@@ -35,6 +36,20 @@ pub struct Policy {
     pub max: BTreeMap<Severity, usize>,
     /// Vulnerabilities to ignore, with their reasons and expiry.
     pub ignores: Vec<Ignore>,
+    /// The policy file's `vex` documents, as written (relative to the policy file); the caller reads
+    /// them into [`Policy::vex`].
+    pub vex_files: Vec<VexFile>,
+    /// The statements of every VEX document of the run (the policy's and `--vex`).
+    pub vex: Vex,
+}
+
+/// A VEX document the policy file names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VexFile {
+    /// The path as written.
+    pub path: String,
+    /// The line it is written on.
+    pub line: usize,
 }
 
 impl Default for Policy {
@@ -45,6 +60,8 @@ impl Default for Policy {
             min_score: None,
             max: BTreeMap::new(),
             ignores: Vec::new(),
+            vex_files: Vec::new(),
+            vex: Vex::default(),
         }
     }
 }
@@ -210,6 +227,20 @@ fn validate(raw: RawPolicy, problems: &mut Vec<Problem>) -> Policy {
             policy.max.insert(severity, n);
         }
     }
+    for (n, path) in raw.vex {
+        if path.value.trim().is_empty() {
+            problems.push(Problem::new(
+                path.at,
+                &format!("vex[{n}]"),
+                "must not be empty",
+            ));
+        } else {
+            policy.vex_files.push(VexFile {
+                path: path.value,
+                line: path.at.line,
+            });
+        }
+    }
     for (n, entry) in raw.ignores.into_iter().enumerate() {
         if let Some(ignore) = validate_ignore(n, entry, problems) {
             policy.ignores.push(ignore);
@@ -355,3 +386,5 @@ fn parse_date(raw: &RawDate) -> Result<Date, String> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod vex_tests;

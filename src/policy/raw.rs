@@ -26,6 +26,8 @@ pub struct RawPolicy {
     pub min_score: Option<Located<f64>>,
     pub max: Vec<(Located<String>, Located<i64>)>,
     pub ignores: Vec<RawIgnore>,
+    /// `vex = ["…"]`: VEX documents, relative to the policy file, with their place in the list.
+    pub vex: Vec<(usize, Located<String>)>,
 }
 
 #[derive(Debug)]
@@ -39,7 +41,7 @@ pub struct RawIgnore {
     pub repository: Option<Located<String>>,
 }
 
-const TOP_KEYS: &[&str] = &["gate", "ignore"];
+const TOP_KEYS: &[&str] = &["gate", "ignore", "vex"];
 const GATE_KEYS: &[&str] = &["fail-on", "only-fixed", "min-score", "max"];
 const IGNORE_KEYS: &[&str] = &["id", "reason", "expires", "package", "repository"];
 
@@ -84,6 +86,19 @@ pub fn read(text: &str, problems: &mut Vec<Problem>) -> RawPolicy {
                     }
                 }
                 other => reader.wrong_type("ignore", at, "an array of tables ([[ignore]])", other),
+            },
+            "vex" => match value.get_ref() {
+                DeValue::Array(paths) => {
+                    for (n, path) in paths.iter().enumerate() {
+                        let path_at = locate(path.span().start);
+                        if let Some(path) =
+                            reader.string(&format!("vex[{n}]"), path_at, path.get_ref())
+                        {
+                            raw.vex.push((n, path));
+                        }
+                    }
+                }
+                other => reader.wrong_type("vex", at, "a list of file paths", other),
             },
             unknown => reader.unknown_key(unknown, at, TOP_KEYS),
         }

@@ -182,7 +182,11 @@ fn report<'a>(ctx: &'a Context<'a>, started: Timestamp, ended: Timestamp) -> Rep
         let state = ctx.verdict().and_then(|v| v.states.get(index));
         if matches!(
             state,
-            Some(FindingState::Ignored(_) | FindingState::SuppressedByScanner)
+            Some(
+                FindingState::Ignored(_)
+                    | FindingState::SuppressedByScanner
+                    | FindingState::SuppressedByVex(_)
+            )
         ) {
             continue;
         }

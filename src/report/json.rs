@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::Context;
 use crate::findings::{Counts, Finding, Image, Severity};
 use crate::policy::{FindingState, Ignore, Policy, Verdict};
+use crate::vex::{Applied, Vex};
 
 /// The version of the report's shape.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -48,13 +49,26 @@ fn build<'a>(ctx: &'a Context<'a>) -> Report<'a> {
             only_fixed: policy.only_fixed,
             min_score: policy.min_score,
             max: policy.max.iter().map(|(s, n)| (s.as_str(), *n)).collect(),
+            vex: policy
+                .vex
+                .documents
+                .iter()
+                .map(|d| VexDocumentOut {
+                    file: &d.file,
+                    id: d.id.as_deref(),
+                    statements: d.statements,
+                })
+                .collect(),
         },
         findings: ctx
             .set
             .findings
             .iter()
             .enumerate()
-            .map(|(i, f)| finding(f, verdict.map(|v| v.states[i]), policy))
+            .map(|(i, f)| {
+                let applied = verdict.and_then(|v| v.vex.get(i).copied().flatten());
+                finding(f, verdict.map(|v| v.states[i]), applied, policy)
+            })
             .collect(),
         verdict: verdict.map(|v| verdict_out(v, ctx)),
         warnings: &ctx.set.warnings,
@@ -72,7 +86,7 @@ struct Report<'a> {
     incomplete: Vec<String>,
     images: Vec<ImageOut<'a>>,
     counts: Counts,
-    policy: PolicyOut,
+    policy: PolicyOut<'a>,
     findings: Vec<FindingOut<'a>>,
     verdict: Option<VerdictOut<'a>>,
     warnings: &'a [String],
@@ -90,6 +104,8 @@ struct ImageOut<'a> {
     registry_id: Option<&'a str>,
     region: Option<&'a str>,
     digest: Option<&'a str>,
+    /// The image index the image was resolved from, when the tag named one.
+    index_digest: Option<&'a str>,
     tags: &'a [String],
     platform: Option<&'a str>,
     scan: ScanOut<'a>,
@@ -111,6 +127,7 @@ fn image(image: &Image) -> ImageOut<'_> {
         registry_id: image.registry_id.as_deref(),
         region: image.region.as_deref(),
         digest: image.digest.as_deref(),
+        index_digest: image.index_digest.as_deref(),
         tags: &image.tags,
         platform: image.platform.as_deref(),
         scan: ScanOut {
@@ -124,11 +141,20 @@ fn image(image: &Image) -> ImageOut<'_> {
 }
 
 #[derive(Serialize)]
-struct PolicyOut {
+struct PolicyOut<'a> {
     fail_on: &'static str,
     only_fixed: bool,
     min_score: Option<f64>,
     max: BTreeMap<&'static str, usize>,
+    /// The VEX documents read (the policy's `vex` and `--vex`).
+    vex: Vec<VexDocumentOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct VexDocumentOut<'a> {
+    file: &'a str,
+    id: Option<&'a str>,
+    statements: usize,
 }
 
 #[derive(Serialize)]
@@ -149,6 +175,46 @@ struct FindingOut<'a> {
     /// violating | allowed | ignored | suppressed | below-threshold; null without a verdict.
     state: Option<&'static str>,
     ignored: Option<IgnoredOut<'a>>,
+    /// The VEX statement that suppresses the finding or is shown beside it; null when none covers it.
+    vex: Option<VexOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct VexOut<'a> {
+    status: &'static str,
+    /// The finding is suppressed by it.
+    suppresses: bool,
+    /// A suppressing statement that covers only some of the finding's images (so it does not suppress).
+    partial: bool,
+    vulnerability: &'a str,
+    justification: Option<&'a str>,
+    impact_statement: Option<&'a str>,
+    action_statement: Option<&'a str>,
+    status_notes: Option<&'a str>,
+    timestamp: Option<String>,
+    /// The document's file, as named, and the statement's place in it.
+    document: &'a str,
+    statement: usize,
+}
+
+fn vex_out(vex: &Vex, applied: Applied) -> Option<VexOut<'_>> {
+    let statement = vex.statements.get(applied.statement)?;
+    Some(VexOut {
+        status: statement.status.as_str(),
+        suppresses: applied.suppresses,
+        partial: applied.partial,
+        vulnerability: statement.vulnerability.label(),
+        justification: statement.justification.as_deref(),
+        impact_statement: statement.impact_statement.as_deref(),
+        action_statement: statement.action_statement.as_deref(),
+        status_notes: statement.status_notes.as_deref(),
+        timestamp: statement.timestamp.map(rfc3339),
+        document: vex
+            .documents
+            .get(statement.document)
+            .map_or("", |d| d.file.as_str()),
+        statement: statement.position,
+    })
 }
 
 #[derive(Serialize)]
@@ -173,11 +239,17 @@ pub fn state_name(state: FindingState) -> &'static str {
         FindingState::Allowed => "allowed",
         FindingState::Ignored(_) => "ignored",
         FindingState::SuppressedByScanner => "suppressed",
+        FindingState::SuppressedByVex(_) => "vex-suppressed",
         FindingState::BelowThreshold => "below-threshold",
     }
 }
 
-fn finding<'a>(f: &'a Finding, state: Option<FindingState>, policy: &'a Policy) -> FindingOut<'a> {
+fn finding<'a>(
+    f: &'a Finding,
+    state: Option<FindingState>,
+    applied: Option<Applied>,
+    policy: &'a Policy,
+) -> FindingOut<'a> {
     let ignored = match state {
         Some(FindingState::Ignored(i)) => policy.ignores.get(i).map(|ignore| IgnoredOut {
             reason: &ignore.reason,
@@ -185,6 +257,10 @@ fn finding<'a>(f: &'a Finding, state: Option<FindingState>, policy: &'a Policy) 
         }),
         Some(FindingState::SuppressedByScanner) => Some(IgnoredOut {
             reason: "suppressed in Amazon Inspector",
+            expires: None,
+        }),
+        Some(FindingState::SuppressedByVex(_)) => Some(IgnoredOut {
+            reason: "suppressed by a VEX statement (see vex)",
             expires: None,
         }),
         _ => None,
@@ -210,6 +286,7 @@ fn finding<'a>(f: &'a Finding, state: Option<FindingState>, policy: &'a Policy) 
         images: &f.images,
         state: state.map(state_name),
         ignored,
+        vex: applied.and_then(|a| vex_out(&policy.vex, a)),
     }
 }
 
@@ -218,6 +295,8 @@ struct VerdictOut<'a> {
     result: &'static str,
     violations: Vec<ViolationOut<'a>>,
     ignored: usize,
+    /// How many of the ignored findings a VEX statement suppressed.
+    vex_suppressed: usize,
     expired_ignores: Vec<IgnoreOut<'a>>,
     unused_ignores: Vec<IgnoreOut<'a>>,
 }
@@ -272,6 +351,7 @@ fn verdict_out<'a>(verdict: &'a Verdict, ctx: &'a Context<'a>) -> VerdictOut<'a>
             })
             .collect(),
         ignored: verdict.ignored_count(),
+        vex_suppressed: verdict.vex_suppressed_count(),
         expired_ignores: verdict
             .expired_ignores
             .iter()

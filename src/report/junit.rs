@@ -320,7 +320,7 @@ fn verdict_cases<'a>(
 ) -> Vec<Case<'a>> {
     let mut cases = Vec::new();
     let (mut violating, mut more) = (0, 0);
-    let (mut allowed, mut ignored, mut suppressed, mut below) = (0, 0, 0, 0);
+    let (mut allowed, mut ignored, mut suppressed, mut vex, mut below) = (0, 0, 0, 0, 0);
     for &i in in_image {
         match verdict.states.get(i) {
             Some(FindingState::Violating(rule)) => {
@@ -337,6 +337,7 @@ fn verdict_cases<'a>(
             Some(FindingState::Allowed) => allowed += 1,
             Some(FindingState::Ignored(_)) => ignored += 1,
             Some(FindingState::SuppressedByScanner) => suppressed += 1,
+            Some(FindingState::SuppressedByVex(_)) => vex += 1,
             Some(FindingState::BelowThreshold) | None => below += 1,
         }
     }
@@ -356,6 +357,7 @@ fn verdict_cases<'a>(
         (allowed, "within an allowance ([gate.max])"),
         (ignored, "ignored by the policy"),
         (suppressed, "suppressed in Amazon Inspector"),
+        (vex, "suppressed by a VEX statement"),
         (below, "below the threshold"),
     ] {
         if count > 0 {

@@ -104,8 +104,21 @@ fn details(ctx: &Context<'_>, verdict: &Verdict, w: &mut impl Write) -> std::io:
         )?;
     }
     let ignored = verdict.ignored_count();
-    if ignored > 0 {
-        writeln!(w, "  {ignored} finding(s) ignored")?;
+    match verdict.vex_suppressed_count() {
+        0 if ignored > 0 => writeln!(w, "  {ignored} finding(s) ignored")?,
+        0 => {}
+        vex => writeln!(
+            w,
+            "  {ignored} finding(s) ignored, {vex} of them suppressed by VEX statements"
+        )?,
+    }
+    if !ctx.policy.vex.is_empty() {
+        writeln!(
+            w,
+            "  VEX: {} document(s), {} statement(s)",
+            ctx.policy.vex.documents.len(),
+            ctx.policy.vex.statements.len()
+        )?;
     }
     for &i in &verdict.expired_ignores {
         if let Some(ignore) = ctx.policy.ignores.get(i) {

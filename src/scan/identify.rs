@@ -132,6 +132,11 @@ impl Resolver {
         Ok(resolver)
     }
 
+    /// Whether the top manifest is an image index (its digest then names every image of it).
+    pub fn is_index(&self) -> bool {
+        self.top_is_index
+    }
+
     /// The next nested index to fetch, if any.
     pub fn next_nested(&mut self) -> Option<NestedIndex> {
         self.pending.pop()

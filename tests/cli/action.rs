@@ -93,6 +93,7 @@ fn probe(name: &str) -> &'static str {
         "only-fixed" | "report-only" | "upload-sarif" => "true",
         "min-score" => "7.5",
         "ignore" => "CVE-2099-0001",
+        "vex" => "probe.openvex.json",
         "sarif" => "probe.sarif",
         "json" => "probe.json",
         "markdown" => "probe.md",

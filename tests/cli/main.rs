@@ -21,6 +21,7 @@ mod registry_server;
 mod scan_moto;
 mod scan_stub;
 mod support;
+mod vex;
 
 /// The one HTTP client (declared by `registry_server`, which the push benchmark includes on its own).
 use registry_server::http;

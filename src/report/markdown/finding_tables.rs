@@ -111,6 +111,39 @@ fn image_list(set: &ScanSet, finding: &Finding) -> String {
     names.join(", ")
 }
 
+/// Longest free text of a VEX statement in a cell (the summary; the comment shows less).
+const VEX_TEXT_CHARS: usize = 200;
+const COMMENT_VEX_TEXT_CHARS: usize = 80;
+
+/// What the VEX statement governing finding `index` says, escaped: `VEX not_affected
+/// (justification): impact statement`; empty when no statement covers the finding.
+fn vex_text(ctx: &Context<'_>, verdict: &Verdict, index: usize, variant: Variant) -> String {
+    let Some(applied) = verdict.vex.get(index).copied().flatten() else {
+        return String::new();
+    };
+    let Some(statement) = ctx.policy.vex.statements.get(applied.statement) else {
+        return String::new();
+    };
+    let max = match variant {
+        Variant::Summary => VEX_TEXT_CHARS,
+        Variant::Comment => COMMENT_VEX_TEXT_CHARS,
+    };
+    let mut text = format!("VEX {}", markdown_inline(&statement.describe(max)));
+    if applied.partial {
+        text.push_str(" (only some of its images: not suppressed)");
+    }
+    text
+}
+
+/// `first · second`, or whichever is not empty.
+fn joined(first: String, second: String) -> String {
+    match (first.is_empty(), second.is_empty()) {
+        (_, true) => first,
+        (true, false) => second,
+        (false, false) => format!("{first} · {second}"),
+    }
+}
+
 fn state_text(ctx: &Context<'_>, state: Option<&FindingState>, severity: Severity) -> String {
     match state {
         Some(FindingState::Violating(rule)) => {
@@ -125,6 +158,8 @@ fn state_text(ctx: &Context<'_>, state: Option<&FindingState>, severity: Severit
             None => "ignored (--ignore)".to_string(),
         },
         Some(FindingState::SuppressedByScanner) => "suppressed in Amazon Inspector".to_string(),
+        // The statement follows (see `vex_text`).
+        Some(FindingState::SuppressedByVex(_)) => "suppressed".to_string(),
         Some(FindingState::BelowThreshold) => "below threshold".to_string(),
         None => String::new(),
     }
@@ -144,7 +179,11 @@ pub(super) fn violating(ctx: &Context<'_>, verdict: &Verdict, sec: &mut Section)
         .iter()
         .map(|v| match ctx.set.findings.get(v.finding) {
             Some(finding) => {
-                finding_cells(ctx, variant, finding, markdown_inline(&v.rule.to_string()))
+                let rule = joined(
+                    markdown_inline(&v.rule.to_string()),
+                    vex_text(ctx, verdict, v.finding, variant),
+                );
+                finding_cells(ctx, variant, finding, rule)
             }
             None => Vec::new(),
         });
@@ -153,13 +192,13 @@ pub(super) fn violating(ctx: &Context<'_>, verdict: &Verdict, sec: &mut Section)
 
 /// The findings that do not violate, with their state, folded away.
 pub(super) fn others(ctx: &Context<'_>, verdict: &Verdict, sec: &mut Section) {
-    let others: Vec<(&Finding, Option<&FindingState>)> = ctx
+    let others: Vec<(usize, &Finding, Option<&FindingState>)> = ctx
         .set
         .findings
         .iter()
         .enumerate()
-        .map(|(i, f)| (f, verdict.states.get(i)))
-        .filter(|(_, s)| !matches!(s, Some(FindingState::Violating(_))))
+        .map(|(i, f)| (i, f, verdict.states.get(i)))
+        .filter(|(_, _, s)| !matches!(s, Some(FindingState::Violating(_))))
         .collect();
     let total = others.len();
     if total == 0 {
@@ -168,9 +207,13 @@ pub(super) fn others(ctx: &Context<'_>, verdict: &Verdict, sec: &mut Section) {
     let variant = sec.variant;
     let header = finding_header(variant, ctx.set.images.len() > 1, "status");
     let rows = || {
-        others
-            .iter()
-            .map(|(f, s)| finding_cells(ctx, variant, f, state_text(ctx, *s, f.severity)))
+        others.iter().map(|(i, f, s)| {
+            let status = joined(
+                state_text(ctx, *s, f.severity),
+                vex_text(ctx, verdict, *i, variant),
+            );
+            finding_cells(ctx, variant, f, status)
+        })
     };
     let open = format!(
         "\n<details>\n<summary>Other findings ({total}): not violating the policy</summary>\n"

@@ -98,8 +98,9 @@ fn verdict_text(ctx: &Context<'_>, verdict: &Verdict) -> String {
     let ignored = verdict.ignored_count();
     let Some(first) = verdict.violations.first() else {
         return format!(
-            "\nNo finding violates the policy ({}, {ignored} ignored).\n",
-            plural(total, "finding", "findings")
+            "\nNo finding violates the policy ({}, {ignored} ignored{}).\n",
+            plural(total, "finding", "findings"),
+            vex_suppressed(verdict)
         );
     };
     let mut out = format!(
@@ -122,6 +123,14 @@ fn verdict_text(ctx: &Context<'_>, verdict: &Verdict) -> String {
         );
     }
     out
+}
+
+/// `, 3 of them by VEX`, when VEX statements suppressed findings.
+fn vex_suppressed(verdict: &Verdict) -> String {
+    match verdict.vex_suppressed_count() {
+        0 => String::new(),
+        n => format!(", {n} of them by VEX"),
+    }
 }
 
 fn images(ctx: &Context<'_>, sec: &mut Section, reserve: usize) {
@@ -202,12 +211,7 @@ fn severity_table(set: &ScanSet, verdict: &Verdict) -> String {
             .iter()
             .filter(|f| f.fix_available == Some(true)),
     );
-    let ignored = verdict.counts_where(set, |s| {
-        matches!(
-            s,
-            FindingState::Ignored(_) | FindingState::SuppressedByScanner
-        )
-    });
+    let ignored = verdict.counts_where(set, FindingState::is_ignored);
     let violating = verdict.counts_where(set, |s| matches!(s, FindingState::Violating(_)));
     let cells = |name: String, get: &dyn Fn(&Counts) -> usize| {
         vec![
@@ -249,9 +253,19 @@ fn policy_line(ctx: &Context<'_>) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let vex = &policy.vex;
+    let vex = if vex.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " · {} ({})",
+            plural(vex.documents.len(), "VEX document", "VEX documents"),
+            plural(vex.statements.len(), "statement", "statements")
+        )
+    };
     format!(
         "\n**Policy:** fail-on `{fail_on}` · only-fixed `{only_fixed}` · min-score `{min_score}` · \
-         max {max} · {}\n",
+         max {max} · {}{vex}\n",
         plural(policy.ignores.len(), "ignore", "ignores")
     )
 }

@@ -20,6 +20,7 @@ pub(super) fn tail(ctx: &Context<'_>, variant: Variant, budget: usize) -> Sectio
     let reserve = measure(variant, &footer);
     if let Some(verdict) = ctx.verdict() {
         ignores(ctx, verdict, &mut sec, reserve);
+        vex(ctx, verdict, &mut sec, reserve);
     }
     let warnings = &ctx.set.warnings;
     if !warnings.is_empty() && sec.try_push("\n### Warnings\n", reserve + NOTE_RESERVE) {
@@ -52,6 +53,62 @@ fn ignores(ctx: &Context<'_>, verdict: &Verdict, sec: &mut Section, reserve: usi
         Variant::Summary => ignores_table(&applied, sec, reserve),
         Variant::Comment => ignores_in_brief(&applied, sec, reserve),
     }
+}
+
+/// The VEX documents read, and how many findings their statements suppressed or were shown beside.
+fn vex(ctx: &Context<'_>, verdict: &Verdict, sec: &mut Section, reserve: usize) {
+    let vex = &ctx.policy.vex;
+    if vex.is_empty() {
+        return;
+    }
+    let documents = vex.documents.len();
+    // Per document: findings suppressed, findings with a statement that keeps them in.
+    let mut counts = vec![(0usize, 0usize); documents];
+    for applied in verdict.vex.iter().flatten() {
+        if let Some(statement) = vex.statements.get(applied.statement)
+            && let Some(count) = counts.get_mut(statement.document)
+        {
+            if applied.suppresses {
+                count.0 += 1;
+            } else {
+                count.1 += 1;
+            }
+        }
+    }
+    let (suppressed, shown) = counts.iter().fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
+    if !sec.try_push(
+        &format!(
+            "\n### VEX ({})\n\n{} suppressed (`not_affected`, `fixed`); {} with a statement \
+             that suppresses nothing (`affected`, `under_investigation`, or not every image covered).\n",
+            plural(documents, "document", "documents"),
+            plural(suppressed, "finding", "findings"),
+            plural(shown, "finding", "findings"),
+        ),
+        reserve + NOTE_RESERVE,
+    ) {
+        return;
+    }
+    if sec.variant == Variant::Comment {
+        return;
+    }
+    let rows = vex.documents.iter().zip(&counts).map(|(document, count)| {
+        vec![
+            text(Some(&document.file), 200),
+            text(document.id.as_deref(), 200),
+            document.statements.to_string(),
+            count.0.to_string(),
+            count.1.to_string(),
+        ]
+    });
+    let header = ["file", "id", "statements", "suppressed", "shown"];
+    table(
+        sec,
+        &header,
+        rows,
+        documents,
+        ("VEX documents", SEE_JSON),
+        reserve,
+    );
 }
 
 /// The policy's ignores as the verdict applied them.

@@ -149,6 +149,7 @@ pub(super) fn enhanced_policy() -> Policy {
                 22,
             ),
         ],
+        ..Policy::default()
     }
 }
 

@@ -75,7 +75,12 @@ impl<'a> SarifResult<'a> {
     }
 }
 
-/// Why the finding does not count, for findings the policy ignores or the scanner suppressed.
+/// Longest free text of a VEX statement in a suppression's justification: many results may carry
+/// one, and the file must stay within GitHub's size limit.
+const MAX_VEX_TEXT_CHARS: usize = 200;
+
+/// Why the finding does not count, for findings the policy ignores, the scanner or a VEX statement
+/// suppressed.
 fn suppression(policy: &Policy, state: Option<FindingState>) -> Option<Suppression<'_>> {
     match state {
         Some(FindingState::Ignored(i)) => Some(Suppression {
@@ -92,6 +97,17 @@ fn suppression(policy: &Policy, state: Option<FindingState>) -> Option<Suppressi
             kind: "external",
             status: "accepted",
             justification: Cow::Borrowed("suppressed in Amazon Inspector"),
+        }),
+        Some(FindingState::SuppressedByVex(i)) => Some(Suppression {
+            kind: "external",
+            status: "accepted",
+            justification: match policy.vex.statements.get(i) {
+                Some(statement) => Cow::Owned(
+                    bounded(&format!("VEX {}", statement.describe(MAX_VEX_TEXT_CHARS)))
+                        .into_owned(),
+                ),
+                None => Cow::Borrowed("suppressed by a VEX statement"),
+            },
         }),
         _ => None,
     }
@@ -140,6 +156,7 @@ fn gate_state(state: FindingState) -> &'static str {
         FindingState::Ignored(_) => "ignored",
         FindingState::BelowThreshold => "below-threshold",
         FindingState::SuppressedByScanner => "suppressed",
+        FindingState::SuppressedByVex(_) => "vex-suppressed",
     }
 }
 
