@@ -15,6 +15,7 @@
 
 #[cfg(feature = "network")]
 pub mod app;
+pub mod baseline;
 pub mod cli;
 pub mod digest;
 pub mod ecr;

@@ -9,8 +9,9 @@ use futures_util::future::try_join_all;
 use reqwest::Url;
 use tokio::time::Instant;
 
+use super::baseline::{self, Source};
 use super::error::AppError;
-use super::gate::{fail_early, judge, prepare};
+use super::gate::{Read, baseline_wanted, fail_early, judge, prepare};
 use crate::cli::ScanArgs;
 use crate::digest::Digest;
 use crate::ecr::client::{AwsOptions, Ecr, EcrError, Manifest};
@@ -32,11 +33,20 @@ const IMAGE_VISIBILITY_WINDOW: Duration = Duration::from_secs(30);
 /// The most ECR calls the waits for an index's images make at once.
 const MAX_CALLS_IN_FLIGHT: usize = 4;
 
-/// What the live part produced for the judge.
+/// What the live part read of one image reference.
 #[derive(Default)]
 struct Scanned {
     scans: Vec<ImageScan>,
     incomplete: Vec<Incomplete>,
+}
+
+/// What the live part produced for the judge: the gated image's scans, and the baseline images'.
+#[derive(Default)]
+struct Live {
+    target: Scanned,
+    baseline: Scanned,
+    /// Baseline images that do not exist, and why.
+    baseline_missing: Vec<String>,
 }
 
 pub(super) fn scan(args: &ScanArgs, github: Option<&Environment>) -> u8 {
@@ -45,18 +55,49 @@ pub(super) fn scan(args: &ScanArgs, github: Option<&Environment>) -> u8 {
         if let Some(source) = &args.push {
             check_push_source(source)?;
         }
-        Ok(reference)
+        let sources = args
+            .gate
+            .baseline
+            .iter()
+            .map(|source| baseline::classify(source, Some(&reference)))
+            .collect::<Result<Vec<Source>, AppError>>()?;
+        Ok((reference, sources))
     };
-    let (targets, reference, policy) = match prepare(&args.reports, &args.gate, github, check) {
-        Ok(prepared) => prepared,
-        Err(code) => return code,
+    let (targets, (reference, sources), policy) =
+        match prepare(&args.reports, &args.gate, github, check) {
+            Ok(prepared) => prepared,
+            Err(code) => return code,
+        };
+    let baseline_images: Vec<ImageRef> = sources
+        .iter()
+        .filter_map(|source| match source {
+            Source::Image(image) => Some(image.clone()),
+            Source::File(_) => None,
+        })
+        .collect();
+    let mut read = Read {
+        baseline: baseline_wanted(&args.gate),
+        ..Read::default()
     };
-    let judge = |scanned: Scanned, errors| {
-        let Scanned { scans, incomplete } = scanned;
-        judge(
-            scans, incomplete, errors, &policy, &targets, &args.gate, github,
-        )
+    if let Some(baseline) = &mut read.baseline {
+        baseline::read_files(&sources, baseline, &mut read.incomplete, &mut read.errors);
+        baseline
+            .names
+            .extend(baseline_images.iter().map(|image| format!("image {image}")));
+    }
+    let judge = |mut read: Read, live: Live| {
+        read.scans.extend(live.target.scans);
+        read.incomplete.extend(live.target.incomplete);
+        read.incomplete.extend(live.baseline.incomplete);
+        if let Some(baseline) = &mut read.baseline {
+            baseline.scans.extend(live.baseline.scans);
+            baseline.missing.extend(live.baseline_missing);
+        }
+        judge(read, &policy, &targets, &args.gate, github)
     };
+    if !read.errors.is_empty() {
+        return judge(read, Live::default());
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -64,29 +105,39 @@ pub(super) fn scan(args: &ScanArgs, github: Option<&Environment>) -> u8 {
         Ok(runtime) => runtime,
         Err(error) => return fail_early(vec![AppError::Runtime(error)], &policy, &targets, github),
     };
-    match runtime.block_on(run(args, &reference, github.is_some())) {
-        Ok(scanned) => judge(scanned, Vec::new()),
+    match runtime.block_on(run(args, &reference, &baseline_images, github.is_some())) {
+        Ok(live) => judge(read, live),
         // ECR kept throttling (or failing) until the deadline: no verdict, exit 3.
         Err(AppError::Ecr(error @ EcrError::OutOfTime { .. })) => {
-            let incomplete = vec![Incomplete {
+            read.incomplete.push(Incomplete {
                 image: None,
                 reason: out_of_time(args.timeout, &error),
-            }];
-            judge(
-                Scanned {
-                    scans: Vec::new(),
-                    incomplete,
-                },
-                Vec::new(),
-            )
+            });
+            judge(read, Live::default())
         }
-        Err(error) => judge(Scanned::default(), vec![error]),
+        Err(error) => {
+            read.errors.push(error);
+            judge(read, Live::default())
+        }
     }
 }
 
-/// The live part: connect, push (`--push`), identify the images, plan, then wait for and read each
-/// image's scan. `in_actions`: the log is a GitHub Actions job's (groups, masking).
-async fn run(args: &ScanArgs, reference: &ImageRef, in_actions: bool) -> Result<Scanned, AppError> {
+/// Which side of the comparison an image is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Target,
+    Baseline,
+}
+
+/// The live part: connect, push (`--push`), identify the images (and the baseline's), plan, then wait
+/// for and read each image's scan, the baseline's alongside. `in_actions`: the log is a GitHub Actions
+/// job's (groups, masking).
+async fn run(
+    args: &ScanArgs,
+    reference: &ImageRef,
+    baseline_images: &[ImageRef],
+    in_actions: bool,
+) -> Result<Live, AppError> {
     let began = Instant::now();
     // Checked before any AWS call: a bad endpoint must not cost a token, let alone receive one.
     let given_endpoint = match &args.push {
@@ -106,7 +157,21 @@ async fn run(args: &ScanArgs, reference: &ImageRef, in_actions: bool) -> Result<
         }
         None => reference,
     };
-    let targets = identify_images(&ecr, reference, &args.platform).await?;
+    let targets = identify_images(&ecr, reference, &args.platform, true).await?;
+    let mut live = Live::default();
+    // The baseline's images, of the platforms gated when it has several.
+    let mut baselines: Vec<(&ImageRef, Vec<identify::Target>)> = Vec::new();
+    for image in baseline_images {
+        match identify_images(&ecr, image, &[], false).await {
+            Ok(found) => baselines.push((image, same_platforms(found, &targets))),
+            Err(AppError::Ecr(
+                error @ (EcrError::ImageNotFound { .. } | EcrError::RepositoryNotFound { .. }),
+            )) => live
+                .baseline_missing
+                .push(format!("baseline image {image}: {error}")),
+            Err(error) => return Err(error),
+        }
+    }
     let config = match ecr.registry_config().await {
         Ok(config) => config,
         Err(error @ EcrError::OutOfTime { .. }) => return Err(error.into()),
@@ -117,77 +182,105 @@ async fn run(args: &ScanArgs, reference: &ImageRef, in_actions: bool) -> Result<
             None
         }
     };
-    let coverage = config
-        .as_ref()
-        .map(|c| plan::coverage(c, &reference.repository));
-    let plan = plan::plan(coverage.as_ref(), args.scan_mode);
-    note(&format!(
-        "{reference} → {} image(s) in {}; {}; {}",
-        targets.len(),
-        ecr.region(),
-        coverage.as_ref().map_or_else(
-            || "registry scanning configuration not readable".to_string(),
-            Coverage::to_string
-        ),
-        plan.describe()
-    ));
+    let mut jobs: Vec<Job<'_>> = Vec::new();
+    for (side, image, images) in std::iter::once((Side::Target, reference, targets))
+        .chain(baselines.into_iter().map(|(r, t)| (Side::Baseline, r, t)))
+    {
+        let coverage = config
+            .as_ref()
+            .map(|c| plan::coverage(c, &image.repository));
+        let plan = plan::plan(coverage.as_ref(), args.scan_mode);
+        note(&format!(
+            "{}{image} → {} image(s) in {}; {}; {}",
+            if side == Side::Baseline {
+                "baseline "
+            } else {
+                ""
+            },
+            images.len(),
+            ecr.region(),
+            coverage.as_ref().map_or_else(
+                || "registry scanning configuration not readable".to_string(),
+                Coverage::to_string
+            ),
+            plan.describe()
+        ));
+        let enhanced = coverage
+            .as_ref()
+            .is_some_and(|c| c.scan_type == ScanType::Enhanced);
+        for target in images {
+            let start = plan
+                .wait_start(enhanced, args.scan_mode)
+                .map_err(|why| Reason::NotScanned(why.to_string()));
+            jobs.push(Job {
+                side,
+                reference: image,
+                target,
+                start,
+                enhanced,
+            });
+        }
+    }
 
-    let enhanced = coverage
-        .as_ref()
-        .is_some_and(|c| c.scan_type == ScanType::Enhanced);
-    let live = Live {
+    let waiting = Waiting {
         ecr: &ecr,
         args,
-        reference,
         began,
         in_actions,
     };
     // Every image's wait begins at once (each starts or confirms its scan first), under the one
-    // timeout; the results come back in the index's order.
+    // timeout; the results come back in the order of the jobs.
     let shared = Shared::new(MAX_CALLS_IN_FLIGHT);
-    let concurrent = targets.len() > 1;
+    let concurrent = jobs.len() > 1;
     if in_actions && concurrent {
         eprintln!(
             "::group::{}",
             workflow_command_data(&format!(
                 "ecr-scan-gate: waiting for the scans of {} images",
-                targets.len()
+                jobs.len()
             ))
         );
     }
-    let waits = targets.iter().map(|target| {
-        let label = match &target.platform {
-            Some(platform) => format!("{}@{} ({platform})", reference.repository, target.digest),
-            None => format!("{}@{}", reference.repository, target.digest),
+    let waits = jobs.iter().map(|job| {
+        let mut label = match &job.target.platform {
+            Some(platform) => format!(
+                "{}@{} ({platform})",
+                job.reference.repository, job.target.digest
+            ),
+            None => format!("{}@{}", job.reference.repository, job.target.digest),
         };
-        let start = plan
-            .wait_start(enhanced, args.scan_mode)
-            .map_err(|why| Reason::NotScanned(why.to_string()));
-        let live = &live;
+        if job.side == Side::Baseline {
+            label.insert_str(0, "baseline ");
+        }
+        let waiting = &waiting;
         let shared = &shared;
         async move {
-            let result = match start {
+            let result = match &job.start {
                 Ok(start) => {
                     let image = Image {
-                        target,
+                        reference: job.reference,
+                        target: &job.target,
                         label: &label,
-                        start,
-                        enhanced,
+                        start: start.clone(),
+                        enhanced: job.enhanced,
                         concurrent,
                     };
-                    live.scan_image(&image, shared).await?
+                    waiting.scan_image(&image, shared).await?
                 }
-                Err(reason) => ImageResult::NoResult(reason),
+                Err(reason) => ImageResult::NoResult(reason.clone()),
             };
-            Ok::<_, AppError>((label, result))
+            Ok::<_, AppError>((job.side, label, result))
         }
     });
     let results = try_join_all(waits).await;
     if in_actions && concurrent {
         eprintln!("::endgroup::");
     }
-    let mut scanned = Scanned::default();
-    for (label, result) in results? {
+    for (side, label, result) in results? {
+        let scanned = match side {
+            Side::Target => &mut live.target,
+            Side::Baseline => &mut live.baseline,
+        };
         let incomplete = |reason| Incomplete {
             image: Some(label.clone()),
             reason,
@@ -204,11 +297,44 @@ async fn run(args: &ScanArgs, reference: &ImageRef, in_actions: bool) -> Result<
             ImageResult::NoResult(reason) => scanned.incomplete.push(incomplete(reason)),
         }
     }
-    Ok(scanned)
+    Ok(live)
+}
+
+/// One image to wait for: its side, reference, digest and platform, and how its wait starts.
+struct Job<'a> {
+    side: Side,
+    reference: &'a ImageRef,
+    target: identify::Target,
+    start: Result<WaitStart, Reason>,
+    enhanced: bool,
+}
+
+/// A baseline's images: when it has several, those of the platforms gated (all of them when none
+/// matches, so the comparison can say what is missing).
+fn same_platforms(
+    baseline: Vec<identify::Target>,
+    gated: &[identify::Target],
+) -> Vec<identify::Target> {
+    if baseline.len() < 2 {
+        return baseline;
+    }
+    let wanted: Vec<Option<String>> = gated
+        .iter()
+        .map(|t| crate::baseline::platform_key(t.platform.as_deref()))
+        .collect();
+    let kept: Vec<identify::Target> = baseline
+        .iter()
+        .filter(|t| wanted.contains(&crate::baseline::platform_key(t.platform.as_deref())))
+        .cloned()
+        .collect();
+    if kept.is_empty() { baseline } else { kept }
 }
 
 /// One image to wait for.
 struct Image<'a> {
+    /// The reference it belongs to (the gated image, pinned to the pushed digest after `--push`, or a
+    /// baseline image).
+    reference: &'a ImageRef,
     target: &'a identify::Target,
     label: &'a str,
     start: WaitStart,
@@ -218,11 +344,9 @@ struct Image<'a> {
 }
 
 /// What the live part works with for each image.
-struct Live<'a> {
+struct Waiting<'a> {
     ecr: &'a Ecr,
     args: &'a ScanArgs,
-    /// The image reference, pinned to the pushed digest after `--push`.
-    reference: &'a ImageRef,
     began: Instant,
     in_actions: bool,
 }
@@ -238,7 +362,7 @@ enum ImageResult {
     NoResult(Reason),
 }
 
-impl Live<'_> {
+impl Waiting<'_> {
     /// Waits for one image's scan (in a log group of its own in GitHub Actions when it is the only
     /// image) and reads every page of its result, its calls within `shared`'s bound.
     async fn scan_image(
@@ -246,8 +370,9 @@ impl Live<'_> {
         image: &Image<'_>,
         shared: &Shared,
     ) -> Result<ImageResult, AppError> {
-        let (ecr, args, repository) = (self.ecr, self.args, &self.reference.repository);
+        let (ecr, args, repository) = (self.ecr, self.args, &image.reference.repository);
         let Image {
+            reference,
             target,
             label,
             ref start,
@@ -313,7 +438,7 @@ impl Live<'_> {
             other => other?,
         };
         let mut scan = saved.scan;
-        self.name_image(&mut scan, target);
+        self.name_image(&mut scan, reference, target);
         Ok(ImageResult::Read {
             scan: Box::new(scan),
             unusable: saved.usable.err(),
@@ -322,7 +447,7 @@ impl Live<'_> {
 
     /// Fills in what ECR's answer leaves out of the image: its platform and digest, the tag asked for,
     /// the region.
-    fn name_image(&self, scan: &mut ImageScan, target: &identify::Target) {
+    fn name_image(&self, scan: &mut ImageScan, reference: &ImageRef, target: &identify::Target) {
         let image = &mut scan.image;
         if image.platform.is_none() {
             image.platform = target.platform.clone();
@@ -330,7 +455,7 @@ impl Live<'_> {
         if image.digest.is_none() {
             image.digest = Some(target.digest.clone());
         }
-        if let Some(tag) = &self.reference.tag
+        if let Some(tag) = &reference.tag
             && !image.tags.contains(tag)
         {
             image.tags.insert(0, tag.clone());
@@ -355,16 +480,18 @@ pub(super) fn aws_options(aws: &crate::cli::AwsArgs, reference: &ImageRef) -> Aw
 
 /// The images an image reference stands for: the tag's manifest, and for an index the images it lists,
 /// following nested indexes (each fetched by digest, bounded by [`identify`]'s limits).
+/// `look_again`: a tag not found is looked for a while (it may have just been pushed).
 async fn identify_images(
     ecr: &Ecr,
     reference: &ImageRef,
     platforms: &[String],
+    look_again: bool,
 ) -> Result<Vec<identify::Target>, AppError> {
     let refused = |source| AppError::Identify {
         image: reference.to_string(),
         source,
     };
-    let manifest = fetch_manifest(ecr, reference).await?;
+    let manifest = fetch_manifest(ecr, reference, look_again).await?;
     let mut resolver = identify::Resolver::new(
         &manifest.digest,
         manifest.media_type.as_deref(),
@@ -510,7 +637,11 @@ fn size(bytes: u64) -> String {
 
 /// `BatchGetImage`, retrying `ImageNotFound` briefly (and never past the run's deadline): a freshly
 /// pushed tag may not be visible yet. Throttling and the like are retried by `manifest` itself.
-async fn fetch_manifest(ecr: &Ecr, reference: &ImageRef) -> Result<Manifest, EcrError> {
+async fn fetch_manifest(
+    ecr: &Ecr,
+    reference: &ImageRef,
+    look_again: bool,
+) -> Result<Manifest, EcrError> {
     let began = Instant::now();
     let mut delay = Duration::from_millis(500);
     loop {
@@ -523,7 +654,8 @@ async fn fetch_manifest(ecr: &Ecr, reference: &ImageRef) -> Result<Manifest, Ecr
             .await
         {
             Err(EcrError::ImageNotFound { .. })
-                if began.elapsed() + delay < IMAGE_VISIBILITY_WINDOW
+                if look_again
+                    && began.elapsed() + delay < IMAGE_VISIBILITY_WINDOW
                     && Instant::now() + delay < ecr.deadline().at() =>
             {
                 tokio::time::sleep(delay).await;

@@ -174,6 +174,7 @@ pub fn state_name(state: FindingState) -> &'static str {
         FindingState::Ignored(_) => "ignored",
         FindingState::SuppressedByScanner => "suppressed",
         FindingState::BelowThreshold => "below-threshold",
+        FindingState::InBaseline => "in-baseline",
     }
 }
 

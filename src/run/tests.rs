@@ -26,6 +26,7 @@ fn verdict(outcome: Outcome) -> Verdict {
         states: Vec::new(),
         expired_ignores: Vec::new(),
         unused_ignores: Vec::new(),
+        baseline: None,
     }
 }
 

@@ -126,6 +126,7 @@ fn state_text(ctx: &Context<'_>, state: Option<&FindingState>, severity: Severit
         },
         Some(FindingState::SuppressedByScanner) => "suppressed in Amazon Inspector".to_string(),
         Some(FindingState::BelowThreshold) => "below threshold".to_string(),
+        Some(FindingState::InBaseline) => "in the baseline (scope = new)".to_string(),
         None => String::new(),
     }
 }

@@ -128,6 +128,8 @@ pub(super) fn enhanced_policy() -> Policy {
         fail_on: Some(Severity::High),
         only_fixed: false,
         min_score: None,
+        only_exploitable: false,
+        scope: crate::policy::Scope::All,
         max: [(Severity::Medium, 10)].into_iter().collect(),
         ignores: vec![
             ignore(

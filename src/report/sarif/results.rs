@@ -140,6 +140,7 @@ fn gate_state(state: FindingState) -> &'static str {
         FindingState::Ignored(_) => "ignored",
         FindingState::BelowThreshold => "below-threshold",
         FindingState::SuppressedByScanner => "suppressed",
+        FindingState::InBaseline => "in-baseline",
     }
 }
 
