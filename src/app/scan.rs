@@ -261,7 +261,7 @@ async fn run(
                         reference: job.reference,
                         target: &job.target,
                         label: &label,
-                        start: start.clone(),
+                        start: *start,
                         enhanced: job.enhanced,
                         concurrent,
                     };

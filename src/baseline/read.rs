@@ -40,7 +40,7 @@ pub enum Read {
     /// A JSON report: its images, each with its findings.
     Report(Vec<ImageScan>),
     /// One saved scan result, usable or not.
-    Saved(SavedScan),
+    Saved(Box<SavedScan>),
 }
 
 /// The top-level keys that tell the two kinds apart; everything else is skipped unread.
@@ -89,7 +89,7 @@ pub fn read(bytes: &[u8]) -> Result<Read, BaselineError> {
     }
     if sniff.image_scan_status.is_some() || sniff.image_scan_findings.is_some() {
         return saved::parse(text)
-            .map(Read::Saved)
+            .map(|scan| Read::Saved(Box::new(scan)))
             .map_err(BaselineError::Saved);
     }
     Err(BaselineError::Unknown {

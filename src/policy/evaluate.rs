@@ -93,7 +93,7 @@ pub struct Verdict {
     /// Indices into [`Policy::ignores`] of ignores that are in force but matched no finding.
     pub unused_ignores: Vec<usize>,
     /// How the findings compare with the baseline, when the run has one.
-    pub baseline: Option<Delta>,
+    pub baseline: Option<Box<Delta>>,
 }
 
 impl Verdict {
@@ -231,7 +231,7 @@ pub fn evaluate_against(
         states,
         expired_ignores,
         unused_ignores,
-        baseline,
+        baseline: baseline.map(Box::new),
     }
 }
 
