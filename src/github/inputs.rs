@@ -147,6 +147,13 @@ pub const INPUTS: &[InputSpec] = &[
         },
     ),
     spec(
+        "only-exploitable",
+        Mapping::Switch {
+            flag: "--only-exploitable",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
         "min-score",
         Mapping::Value {
             flag: "--min-score",
@@ -157,6 +164,27 @@ pub const INPUTS: &[InputSpec] = &[
         "ignore",
         Mapping::List {
             flag: "--ignore",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
+        "baseline",
+        Mapping::List {
+            flag: "--baseline",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
+        "baseline-missing",
+        Mapping::Value {
+            flag: "--baseline-missing",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
+        "scope",
+        Mapping::Value {
+            flag: "--scope",
             scope: Scope::Both,
         },
     ),
@@ -504,6 +532,12 @@ fn check_value(input: &'static str, value: &str) -> Result<(), InputError> {
         "scan-mode" => ScanMode::from_str(value, false)
             .map(|_| ())
             .map_err(|_| invalid(one_of::<ScanMode>())),
+        "scope" => crate::policy::Scope::from_str(value, false)
+            .map(|_| ())
+            .map_err(|_| invalid(one_of::<crate::policy::Scope>())),
+        "baseline-missing" => crate::cli::BaselineMissing::from_str(value, false)
+            .map(|_| ())
+            .map_err(|_| invalid(one_of::<crate::cli::BaselineMissing>())),
         // NOTE: `docker/build-push-action` has a boolean `push` input; ours is the image to push.
         // https://github.com/docker/build-push-action#inputs
         "push" if is_boolean(value) => Err(InputError::PushIsBoolean {
