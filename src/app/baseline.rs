@@ -131,16 +131,23 @@ fn read_file(path: &Path) -> Result<Option<Read>, AppError> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(error) => return Err(unreadable(error)),
     };
+    let too_large = || AppError::BaselineTooLarge {
+        file: file.clone(),
+        limit: MAX_BASELINE_BYTES,
+    };
+    if handle
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() > MAX_BASELINE_BYTES)
+    {
+        return Err(too_large());
+    }
     let mut bytes = Vec::new();
     handle
         .take(MAX_BASELINE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(unreadable)?;
     if bytes.len() as u64 > MAX_BASELINE_BYTES {
-        return Err(AppError::BaselineTooLarge {
-            file,
-            limit: MAX_BASELINE_BYTES,
-        });
+        return Err(too_large());
     }
     baseline::read(&bytes)
         .map(Some)

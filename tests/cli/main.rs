@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod action;
+mod baseline;
 mod doctor_stub;
 mod ecr_stub;
 mod evaluate;
