@@ -5,6 +5,7 @@
 
 mod action;
 mod baseline;
+mod baseline_live;
 mod doctor_stub;
 mod ecr_stub;
 mod evaluate;
