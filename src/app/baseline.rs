@@ -53,6 +53,12 @@ pub(super) fn classify(text: &str, target: Option<&ImageRef>) -> Result<Source, 
         return Ok(Source::File(path.to_path_buf()));
     }
     let Some(target) = target else {
+        if !path.exists() && trimmed.contains([':', '@']) {
+            return Err(AppError::Usage(format!(
+                "--baseline {trimmed}: no such file; `evaluate` reads baselines from files (a JSON \
+                 report or saved describe-image-scan-findings output), an image as baseline needs `scan`"
+            )));
+        }
         return Ok(Source::File(path.to_path_buf()));
     };
     let in_repository = |suffix: &str| {
@@ -219,6 +225,10 @@ mod tests {
             );
         }
         assert!(matches!(classify("main", None), Ok(Source::File(_))));
+        assert!(matches!(
+            classify("app:main", None),
+            Err(AppError::Usage(_))
+        ));
         assert!(classify("  ", Some(&target())).is_err());
         assert!(classify("main:bad tag", Some(&target())).is_err());
     }
