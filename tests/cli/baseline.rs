@@ -672,3 +672,79 @@ fn only_exploitable_spares_findings_inspector_says_have_no_exploit() {
         3
     );
 }
+
+// ---- the Action ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pull_request_comment_leads_with_the_delta_and_stays_within_github_s_limit() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use crate::support::github::Event;
+
+    const COMMENTS: &str = "/repos/octo-org/payments-api/issues/42/comments";
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": 7, "node_id": "IC_7", "body": "created",
+            "user": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"},
+            "html_url": "https://github.com/octo-org/payments-api/pull/42#issuecomment-7",
+            "created_at": "2026-11-28T12:00:00Z", "updated_at": "2026-11-28T12:00:00Z"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // 3,000 new findings and 5,000 fixed ones: far more than a comment can hold.
+    let many = |prefix: &str, n: usize| -> Vec<Value> {
+        (0..n)
+            .map(|i| high(&format!("CVE-{prefix}-{i:05}"), &format!("pkg-{i}"), "1.0"))
+            .collect()
+    };
+    let done = crate::support::Gate::action(
+        &[
+            ("findings", "pr.json"),
+            ("baseline", "main.json"),
+            ("scope", "new"),
+        ],
+        Event::PullRequest("pull_request.json"),
+        &server.uri(),
+    )
+    .file("pr.json", saved(PR_DIGEST, many("2025", 3_000)))
+    .file("main.json", saved(MAIN_DIGEST, many("2023", 5_000)))
+    .run_async()
+    .await;
+    done.expect(1);
+    let outputs = done.outputs();
+    assert_eq!(outputs["new"], "3000");
+    assert_eq!(outputs["fixed"], "5000");
+    let summary = done.summary();
+    assert!(summary.len() <= 1_048_576);
+    assert!(summary.contains("**Since the baseline** (main.json): **3000 new**, 5000 fixed"));
+    let received = server.received_requests().await.unwrap();
+    let posted: Vec<_> = received
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .collect();
+    let body: Value = serde_json::from_slice(&posted[0].body).unwrap();
+    let body = body["body"].as_str().unwrap();
+    let length: usize = body
+        .chars()
+        .map(|c| if c == '\n' { 2 } else { c.len_utf16() })
+        .sum();
+    assert!(length <= 65_536, "{length}");
+    let delta = body
+        .find("**Since the baseline**")
+        .expect("delta in the comment");
+    let verdict = body.find("violations**").expect("verdict in the comment");
+    assert!(delta < verdict, "{body}");
+    assert!(
+        body.contains("| severity | new | fixed | unchanged |"),
+        "{body}"
+    );
+}
