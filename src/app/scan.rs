@@ -95,7 +95,9 @@ pub(super) fn scan(args: &ScanArgs, github: Option<&Environment>) -> u8 {
         }
         judge(read, &policy, &targets, &args.gate, github)
     };
-    if !read.errors.is_empty() {
+    // A baseline file that cannot be used leaves the run without a verdict whatever the scan says:
+    // no AWS call.
+    if !read.errors.is_empty() || !read.incomplete.is_empty() {
         return judge(read, Live::default());
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()

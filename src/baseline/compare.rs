@@ -245,7 +245,12 @@ pub fn compare(set: &ScanSet, baseline: &Baseline, all_new: bool) -> Result<Delt
         }
     }
 
-    let mut warnings = baseline.set.warnings.clone();
+    let mut warnings: Vec<String> = baseline
+        .set
+        .warnings
+        .iter()
+        .map(|w| format!("baseline: {w}"))
+        .collect();
     for (group, images) in groups.values().enumerate() {
         if !compared[group]
             && let Some(image) = baseline.set.images.get(images[0])

@@ -41,13 +41,54 @@ pub enum ReportError {
     Finding { index: usize, problem: String },
 }
 
+/// The most findings a report may list: far beyond any image's, and a bound on the memory a hostile
+/// file can make the gate use.
+pub(super) const MAX_FINDINGS: usize = 500_000;
+/// The most images a report may list.
+const MAX_IMAGES: usize = 1_000;
+
 #[derive(Deserialize)]
 struct RawReport {
     schema_version: Option<serde_json::Number>,
     tool: Option<RawTool>,
     result: Option<String>,
-    images: Option<Vec<RawImage>>,
-    findings: Option<Vec<RawFinding>>,
+    images: Option<Capped<RawImage, MAX_IMAGES>>,
+    findings: Option<Capped<RawFinding, MAX_FINDINGS>>,
+}
+
+/// A JSON array of at most `N` items, refused as soon as it has more (before reading the rest).
+struct Capped<T, const N: usize>(Vec<T>);
+
+impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for Capped<T, N> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Items<T, const N: usize>(std::marker::PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>, const N: usize> serde::de::Visitor<'de> for Items<T, N> {
+            type Value = Capped<T, N>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "an array of at most {N} items")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    if items.len() == N {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "more than {N} items: not a report this gate wrote"
+                        )));
+                    }
+                    items.push(item);
+                }
+                Ok(Capped(items))
+            }
+        }
+
+        deserializer.deserialize_seq(Items(std::marker::PhantomData))
+    }
 }
 
 #[derive(Deserialize)]
@@ -121,12 +162,13 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Vec<ImageScan>, ReportError> {
     if result != "pass" && result != "fail" {
         return Err(ReportError::NoVerdict { result });
     }
-    let images = raw.images.unwrap_or_default();
+    let images = raw.images.map(|c| c.0).unwrap_or_default();
     if images.is_empty() {
         return Err(ReportError::NoImages);
     }
     let mut scans: Vec<ImageScan> = images.into_iter().map(image_scan).collect();
-    for (index, raw) in raw.findings.unwrap_or_default().into_iter().enumerate() {
+    let findings = raw.findings.map(|c| c.0).unwrap_or_default();
+    for (index, raw) in findings.into_iter().enumerate() {
         let problem = |problem: &str| ReportError::Finding {
             index,
             problem: problem.to_string(),

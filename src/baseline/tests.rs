@@ -342,6 +342,19 @@ fn reports_that_cannot_be_a_baseline_are_refused_saying_why() {
 }
 
 #[test]
+fn a_report_with_more_findings_than_any_image_has_is_refused_while_reading() {
+    let one = r#"{"id":"CVE-1","images":[0]},"#;
+    let mut findings = one.repeat(report::MAX_FINDINGS + 1);
+    findings.pop();
+    let error = crate::error_chain(&read(&report(&findings, AMD64, "pass")).unwrap_err());
+    assert!(error.contains("more than 500000 items"), "{error}");
+    assert!(error.contains("`findings`"), "{error}");
+    let mut findings = one.repeat(1000);
+    findings.pop();
+    assert!(read(&report(&findings, AMD64, "pass")).is_ok());
+}
+
+#[test]
 fn saved_scan_results_read_as_saved_whether_usable_or_not() {
     let saved = br#"{"repositoryName":"app","imageScanStatus":{"status":"COMPLETE"},
         "imageScanFindings":{"imageScanCompletedAt":1,"findings":[{"name":"CVE-1","severity":"HIGH"}]}}"#;
