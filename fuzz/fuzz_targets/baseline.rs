@@ -48,7 +48,11 @@ fuzz_target!(|data: &[u8]| {
             assert!(!all_new, "all-new always compares");
             continue;
         };
-        assert_eq!(delta.findings.len(), set.findings.len(), "one change per finding");
+        assert_eq!(
+            delta.findings.len(),
+            set.findings.len(),
+            "one change per finding"
+        );
         for (finding, change) in set.findings.iter().zip(&delta.findings) {
             assert_eq!(change.per_image.len(), finding.images.len());
             assert_eq!(
@@ -58,7 +62,10 @@ fuzz_target!(|data: &[u8]| {
             );
         }
         let counts = delta.counts(set);
-        assert_eq!(counts.new.total + counts.unchanged.total, set.findings.len());
+        assert_eq!(
+            counts.new.total + counts.unchanged.total,
+            set.findings.len()
+        );
         assert_eq!(counts.fixed.total, delta.fixed.len());
         let verdict = policy::evaluate_against(set, &NEW_ONLY, common::today(), Some(delta));
         for (state, change) in verdict.states.iter().zip(
