@@ -148,11 +148,15 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Vec<ImageScan>, ReportError> {
             message: strip_position(&inner.to_string()),
         }
     })?;
-    let version = raw
-        .schema_version
-        .map_or_else(|| "missing".to_string(), |n| n.to_string());
-    if version != SCHEMA_VERSION.to_string() {
-        return Err(ReportError::Version { found: version });
+    match &raw.schema_version {
+        Some(n) if n.as_f64() == Some(f64::from(SCHEMA_VERSION)) => {}
+        other => {
+            return Err(ReportError::Version {
+                found: other
+                    .as_ref()
+                    .map_or_else(|| "missing".to_string(), ToString::to_string),
+            });
+        }
     }
     let tool = raw.tool.and_then(|t| t.name).unwrap_or_default();
     if tool != "ecr-scan-gate" {

@@ -270,6 +270,10 @@ fn a_report_reads_back_as_its_images_and_findings() {
     let Read::Report(scans) = read(&bytes).unwrap() else {
         panic!("a report")
     };
+    let as_float = String::from_utf8(bytes.clone())
+        .unwrap()
+        .replace("\"schema_version\":1,", "\"schema_version\":1.0,");
+    assert!(read(as_float.as_bytes()).is_ok(), "1.0 is version 1");
     assert_eq!(scans.len(), 1);
     assert_eq!(scans[0].image.platform.as_deref(), Some("linux/amd64"));
     assert_eq!(scans[0].image.scan.scan_type, ScanType::Enhanced);
@@ -317,6 +321,14 @@ fn reports_that_cannot_be_a_baseline_are_refused_saying_why() {
         (
             br#"{"schema_version":2,"tool":{"name":"ecr-scan-gate"},"result":"pass"}"#.to_vec(),
             "schema_version 2",
+        ),
+        (
+            br#"{"tool":{"name":"ecr-scan-gate"},"result":"pass"}"#.to_vec(),
+            "schema_version missing",
+        ),
+        (
+            br#"{"schema_version":"1","tool":{"name":"ecr-scan-gate"},"result":"pass"}"#.to_vec(),
+            "schema_version",
         ),
         (
             br#"{"schema_version":1,"tool":{"name":"trivy"},"result":"pass"}"#.to_vec(),
