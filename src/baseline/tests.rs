@@ -83,6 +83,29 @@ fn findings_are_new_unchanged_or_updated_and_the_rest_of_the_baseline_is_fixed()
 }
 
 #[test]
+fn an_updated_finding_lists_each_version_the_baseline_had_once() {
+    // Two baseline findings at 1.0 (scored apart, so not merged) and one at 1.1.
+    let run = set(vec![(
+        None,
+        vec![finding("CVE-1", Severity::High, "a", "2.0")],
+    )]);
+    let base = baseline(vec![(
+        None,
+        vec![
+            finding("CVE-1", Severity::High, "a", "1.0").score(7.0),
+            finding("CVE-1", Severity::High, "a", "1.0").score(7.5),
+            finding("CVE-1", Severity::High, "a", "1.1"),
+        ],
+    )]);
+    let delta = compare(&run, &base, false).unwrap();
+    assert_eq!(delta.change(0), Change::Updated);
+    let mut versions = delta.findings[0].previous_versions.clone();
+    versions.sort();
+    assert_eq!(versions, ["1.0", "1.1"]);
+    assert_eq!(delta.fixed.len(), 0);
+}
+
+#[test]
 fn the_package_path_is_part_of_the_identity() {
     let run = set(vec![(
         None,
