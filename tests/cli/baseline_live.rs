@@ -304,3 +304,30 @@ fn against_moto_the_baseline_image_is_scanned_like_the_gated_one() {
     run.expect(1);
     assert_eq!(run.json()["baseline"]["counts"]["unchanged"]["high"], 1);
 }
+
+#[test]
+fn a_pull_request_that_rebuilds_main_s_image_exactly_has_nothing_new() {
+    let stub = EcrStub::start();
+    stub.on(
+        CONFIG,
+        vec![Action::json(registry_scanning(
+            "BASIC",
+            vec![rule("SCAN_ON_PUSH", &["*"])],
+        ))],
+    );
+    let image = image_manifest(Flavour::Oci, "same");
+    tagged(&stub, "pr-7", &image);
+    tagged(&stub, "main", &image);
+    scanned(&stub, &image.digest, vec![high("CVE-1", "openssl")]);
+    let run = Gate::scan("team/app:pr-7")
+        .stub(&stub)
+        .args(&["--baseline", "main", "--scope", "new"])
+        .json()
+        .run();
+    run.expect(0);
+    let report = run.json();
+    assert_eq!(report["baseline"]["counts"]["unchanged"]["total"], 1);
+    assert_eq!(report["baseline"]["counts"]["new"]["total"], 0);
+    assert!(report["baseline"]["fixed"].as_array().unwrap().is_empty());
+    assert_eq!(report["images"].as_array().unwrap().len(), 1);
+}
