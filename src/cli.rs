@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::events::pattern::ScanTypes;
 use crate::events::rule::Format;
 use crate::image_ref::is_registry_id;
-use crate::policy::{Threshold, parse_threshold};
+use crate::policy::{Scope, Threshold, parse_threshold};
 use crate::scan::plan::ScanMode;
 
 /// Turns Amazon ECR image scanning into a CI gate.
@@ -209,6 +209,26 @@ pub struct GateArgs {
     #[arg(long, env = "ECR_SCAN_GATE_ONLY_FIXED")]
     pub only_fixed: bool,
 
+    /// Only findings with a known exploit (Amazon Inspector's exploitAvailable) can violate; findings
+    /// whose exploit status is unknown (basic scanning never says) still can.
+    #[arg(long)]
+    pub only_exploitable: bool,
+
+    /// Which findings can violate: all, or only those new since --baseline [policy default: all].
+    #[arg(long, value_enum, value_name = "SCOPE")]
+    pub scope: Option<Scope>,
+
+    /// Compare with a baseline: a JSON report of ecr-scan-gate (--json), saved
+    /// describe-image-scan-findings output, or (scan only) another image in ECR (`main`, `:TAG`,
+    /// `@sha256:…`, `REPOSITORY:TAG`); repeatable for files of several platforms.
+    #[arg(long = "baseline", value_name = "SOURCE")]
+    pub baseline: Vec<String>,
+
+    /// What a baseline that does not exist (no such file, image or platform) means: error, or all-new
+    /// (every finding new, for a first run).
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = BaselineMissing::Error)]
+    pub baseline_missing: BaselineMissing,
+
     /// Findings scored below this (0.0–10.0) cannot violate; findings without a score still can.
     #[arg(long, value_name = "SCORE", value_parser = parse_min_score)]
     pub min_score: Option<f64>,
@@ -230,6 +250,16 @@ pub struct GateArgs {
     /// Judge ignore expiry as of this date instead of today (YYYY-MM-DD; for replays and tests).
     #[arg(long, value_name = "DATE", hide = true)]
     pub today: Option<jiff::civil::Date>,
+}
+
+/// What a baseline that does not exist means (`--baseline-missing`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum BaselineMissing {
+    /// An error (exit 2): a gate must not judge everything as new by accident.
+    #[default]
+    Error,
+    /// Every finding without a baseline is new (a first run, before any baseline exists).
+    AllNew,
 }
 
 /// Where to write reports; `-` means stdout (at most one report).

@@ -17,6 +17,7 @@
 
 #[cfg(feature = "network")]
 pub mod app;
+pub mod baseline;
 pub mod cli;
 pub mod digest;
 pub mod ecr;

@@ -49,6 +49,8 @@ fuzz_target!(|data: &[u8]| {
         fail_on: Some(None),
         only_fixed: Some(!policy.only_fixed),
         min_score: None,
+        only_exploitable: None,
+        scope: None,
         ignore_ids: policy.ignores.iter().map(|i| i.id.clone()).collect(),
     };
     let overridden = policy.clone().with_overrides(&overrides);

@@ -33,6 +33,27 @@ pub enum AppError {
         #[source]
         source: SavedError,
     },
+    #[error("couldn't read baseline file {file}")]
+    ReadBaseline {
+        file: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("baseline file {file} is larger than {limit} bytes")]
+    BaselineTooLarge { file: String, limit: u64 },
+    #[error("baseline file {file}")]
+    Baseline {
+        file: String,
+        #[source]
+        source: crate::baseline::BaselineError,
+    },
+    #[error("no baseline: {why}")]
+    BaselineMissing { why: String },
+    #[error("couldn't compare with the baseline")]
+    BaselinePlatform {
+        #[source]
+        source: crate::baseline::CompareError,
+    },
     #[error(transparent)]
     Reference(#[from] ReferenceError),
     #[error(transparent)]
@@ -112,6 +133,18 @@ impl Fatal for AppError {
                 source: SavedError::Syntax { .. },
                 ..
             } => Some("the file is not whole JSON; was the command's output cut short?"),
+            AppError::ReadBaseline { .. } | AppError::Baseline { .. } => Some(
+                "--baseline takes a JSON report of ecr-scan-gate (`--json`), saved `aws ecr \
+                 describe-image-scan-findings` output, or (with `scan`) another image in ECR",
+            ),
+            AppError::BaselineMissing { .. } => Some(
+                "on a first run, before any baseline exists, pass --baseline-missing=all-new to \
+                 judge every finding as new",
+            ),
+            AppError::BaselinePlatform { .. } => Some(
+                "compare images of the same platforms, or pass --baseline-missing=all-new to judge \
+                 the findings of a platform without a baseline as new",
+            ),
             AppError::Policy(PolicyError::Invalid { .. }) => {
                 Some("see the policy file format in the README (section \"Policy file\")")
             }

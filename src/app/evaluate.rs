@@ -4,15 +4,24 @@
 use std::fs;
 use std::path::Path;
 
+use super::baseline::{self, Source};
 use super::error::AppError;
-use super::gate::{judge, prepare};
+use super::gate::{Read, baseline_wanted, judge, prepare};
 use crate::cli::EvaluateArgs;
 use crate::ecr::saved::{self, SavedScan};
 use crate::github::Environment;
 use crate::run::{Incomplete, Reason};
 
 pub(super) fn evaluate(args: &EvaluateArgs, github: Option<&Environment>) -> u8 {
-    let (targets, (), policy) = match prepare(&args.reports, &args.gate, github, || Ok(())) {
+    // Offline: every baseline source is a file.
+    let check = || {
+        args.gate
+            .baseline
+            .iter()
+            .map(|source| baseline::classify(source, None))
+            .collect::<Result<Vec<Source>, AppError>>()
+    };
+    let (targets, sources, policy) = match prepare(&args.reports, &args.gate, github, check) {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };
@@ -34,9 +43,17 @@ pub(super) fn evaluate(args: &EvaluateArgs, github: Option<&Environment>) -> u8 
             Err(error) => errors.push(error),
         }
     }
-    judge(
-        scans, incomplete, errors, &policy, &targets, &args.gate, github,
-    )
+    let mut baseline = baseline_wanted(&args.gate);
+    if let Some(read) = &mut baseline {
+        baseline::read_files(&sources, read, &mut incomplete, &mut errors);
+    }
+    let read = Read {
+        scans,
+        incomplete,
+        errors,
+        baseline,
+    };
+    judge(read, &policy, &targets, &args.gate, github)
 }
 
 fn read_saved(path: &Path) -> Result<SavedScan, AppError> {

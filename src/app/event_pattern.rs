@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::error::{AppError, print_error};
 use super::gate::load_policy;
-use crate::cli::{EventPatternArgs, GateArgs};
+use crate::cli::{BaselineMissing, EventPatternArgs, GateArgs};
 use crate::events::pattern::{self, Request};
 use crate::events::rule;
 use crate::report::escape::plain_line;
@@ -28,6 +28,10 @@ fn run(args: &EventPatternArgs) -> Result<(), Vec<AppError>> {
         policy: args.policy.clone(),
         fail_on: args.fail_on,
         only_fixed: false,
+        only_exploitable: false,
+        scope: None,
+        baseline: Vec::new(),
+        baseline_missing: BaselineMissing::default(),
         min_score: None,
         ignore: Vec::new(),
         report_only: false,

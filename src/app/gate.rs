@@ -6,11 +6,13 @@ use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use super::baseline::{self, BaselineRead};
 use super::error::AppError;
-use crate::cli::{GateArgs, ReportArgs};
+use crate::baseline::Delta;
+use crate::cli::{BaselineMissing, GateArgs, ReportArgs};
 use crate::findings::{ImageScan, ScanSet, merge};
 use crate::github::{self, Environment};
-use crate::policy::{self, Overrides, Policy, PolicyError};
+use crate::policy::{self, Overrides, Policy, PolicyError, Scope};
 use crate::report::{self, Context};
 use crate::run::{Conclusion, Fatal, Incomplete, ReportKind, RunResult};
 
@@ -18,13 +20,15 @@ use crate::run::{Conclusion, Fatal, Incomplete, ReportKind, RunResult};
 pub const DEFAULT_POLICY_FILE: &str = "ecr-scan-gate.toml";
 
 /// Decides how the run ended, once: errors stop it (exit 2); else an image without a usable scan
-/// leaves it without a verdict (exit 3); else the policy decides.
+/// leaves it without a verdict (exit 3); else the policy decides, with how the findings compare with
+/// the baseline (`delta`) when the run has one.
 pub(super) fn conclude(
     set: &ScanSet,
     incomplete: Vec<Incomplete>,
     errors: Vec<AppError>,
     policy: &Policy,
     gate: &GateArgs,
+    delta: Option<Delta>,
 ) -> RunResult {
     let conclusion = if !errors.is_empty() {
         Conclusion::Error(boxed(errors))
@@ -32,25 +36,54 @@ pub(super) fn conclude(
         Conclusion::Incomplete(incomplete)
     } else {
         let today = gate.today.unwrap_or_else(today_utc);
-        Conclusion::Verdict(policy::evaluate(set, policy, today))
+        Conclusion::Verdict(policy::evaluate_against(set, policy, today, delta))
     };
     RunResult::new(conclusion, gate.report_only)
 }
 
-/// Merges what was read, concludes, writes every report and publishes the run; returns the exit code.
+/// What a gating run read: the scans of the gated images, those without a usable result, the errors
+/// that stop the run, and the baseline (`None` when the run has none).
+#[derive(Default)]
+pub(super) struct Read {
+    pub(super) scans: Vec<ImageScan>,
+    pub(super) incomplete: Vec<Incomplete>,
+    pub(super) errors: Vec<AppError>,
+    pub(super) baseline: Option<BaselineRead>,
+}
+
+/// Merges what was read, compares it with the baseline, concludes, writes every report and publishes
+/// the run; returns the exit code.
 pub(super) fn judge(
-    scans: Vec<ImageScan>,
-    incomplete: Vec<Incomplete>,
-    errors: Vec<AppError>,
+    read: Read,
     policy: &Policy,
     targets: &ReportTargets,
     gate: &GateArgs,
     github: Option<&Environment>,
 ) -> u8 {
+    let Read {
+        scans,
+        incomplete,
+        mut errors,
+        baseline,
+    } = read;
     let mut set = merge(scans);
     set.warnings.extend(policy.vex.warnings.iter().cloned());
-    let result = conclude(&set, incomplete, errors, policy, gate);
+    let delta = match baseline::delta(baseline, &set, gate.baseline_missing) {
+        Ok(delta) => delta,
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    };
+    let result = conclude(&set, incomplete, errors, policy, gate, delta);
     finish(&set, policy, result, targets, github)
+}
+
+/// The baseline a run starts from before reading its sources: `None` without `--baseline` (unless
+/// `--baseline-missing=all-new` asks for every finding to be judged new).
+pub(super) fn baseline_wanted(gate: &GateArgs) -> Option<BaselineRead> {
+    (!gate.baseline.is_empty() || gate.baseline_missing == BaselineMissing::AllNew)
+        .then(BaselineRead::default)
 }
 
 /// What a gating command needs before it reads anything: where the reports go, what `check` returns
@@ -73,6 +106,14 @@ pub(super) fn prepare<T>(
     let early = |errors| fail_early(errors, &Policy::default(), &targets, github);
     let checked = check().map_err(|error| early(vec![error]))?;
     let policy = load_policy(gate).map_err(early)?;
+    if policy.scope == Scope::New && baseline_wanted(gate).is_none() {
+        return Err(early(vec![AppError::Usage(
+            "scope = new judges only the findings that are new since a baseline, and no baseline was \
+             given: pass --baseline SOURCE (or --baseline-missing=all-new on a first run, or \
+             --scope all)"
+                .into(),
+        )]));
+    }
     Ok((targets, checked, policy))
 }
 
@@ -128,6 +169,8 @@ fn read_policy(gate: &GateArgs) -> Result<(Policy, PathBuf), AppError> {
         fail_on: gate.fail_on.map(|f| f.0),
         only_fixed: gate.only_fixed.then_some(true),
         min_score: gate.min_score,
+        only_exploitable: gate.only_exploitable.then_some(true),
+        scope: gate.scope,
         ignore_ids: gate.ignore.clone(),
     };
     Ok((base.with_overrides(&overrides), path))

@@ -9,6 +9,7 @@
 
 use std::process::ExitCode;
 
+mod baseline;
 mod doctor;
 mod error;
 mod evaluate;

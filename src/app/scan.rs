@@ -9,9 +9,10 @@ use futures_util::future::try_join_all;
 use reqwest::Url;
 use tokio::time::Instant;
 
+use super::baseline::{self, Source};
 use super::error::AppError;
 use super::from_event;
-use super::gate::{fail_early, judge, prepare};
+use super::gate::{Read, baseline_wanted, fail_early, judge, prepare};
 use crate::cli::ScanArgs;
 use crate::digest::Digest;
 use crate::ecr::client::{AwsOptions, Ecr, EcrError, Manifest};
@@ -25,7 +26,7 @@ use crate::registry::{self, PushError, PushEvent};
 use crate::report::escape::{plain_line, workflow_command_data};
 use crate::run::{Incomplete, Reason};
 use crate::scan::identify;
-use crate::scan::plan::{self, Coverage, ScanMode, WaitStart};
+use crate::scan::plan::{self, Coverage, Plan, WaitStart};
 use crate::scan::wait::{Progress, Shared, Waited, wait_among};
 
 /// How long a tag that is not visible yet (right after a push) is looked for.
@@ -41,49 +42,95 @@ enum Named {
     FailedScan(Incomplete),
 }
 
-/// What the live part produced for the judge.
+/// What the live part read of one image reference.
 #[derive(Default)]
 struct Scanned {
     scans: Vec<ImageScan>,
     incomplete: Vec<Incomplete>,
 }
 
+/// What the live part produced for the judge: the gated image's scans, and the baseline images'.
+#[derive(Default)]
+struct Live {
+    target: Scanned,
+    baseline: Scanned,
+    /// Baseline images that do not exist, and why.
+    baseline_missing: Vec<String>,
+}
+
 pub(super) fn scan(args: &ScanArgs, github: Option<&Environment>) -> u8 {
     let check = || {
         // `--from-event`: the event names the image, checked before any AWS call.
-        if let Some(path) = &args.from_event {
-            return from_event::read(path, &args.aws, args.scan_mode).map(|event| match event {
+        let named = match &args.from_event {
+            Some(path) => match from_event::read(path, &args.aws, args.scan_mode)? {
                 Ok(event) => Named::Image(event.image(), Some(Box::new(event))),
                 Err(failed) => Named::FailedScan(failed),
-            });
-        }
-        let reference = ImageRef::parse(args.image.as_deref().unwrap_or_default())?;
-        if let Some(source) = &args.push {
-            check_push_source(source)?;
-        }
-        Ok(Named::Image(reference, None))
+            },
+            None => {
+                let reference = ImageRef::parse(args.image.as_deref().unwrap_or_default())?;
+                if let Some(source) = &args.push {
+                    check_push_source(source)?;
+                }
+                Named::Image(reference, None)
+            }
+        };
+        let reference = match &named {
+            Named::Image(reference, _) => Some(reference),
+            Named::FailedScan(_) => None,
+        };
+        let sources = args
+            .gate
+            .baseline
+            .iter()
+            .map(|source| baseline::classify(source, reference))
+            .collect::<Result<Vec<Source>, AppError>>()?;
+        Ok((named, sources))
     };
-    let (targets, named, policy) = match prepare(&args.reports, &args.gate, github, check) {
-        Ok(prepared) => prepared,
-        Err(code) => return code,
+    let (targets, (named, sources), policy) =
+        match prepare(&args.reports, &args.gate, github, check) {
+            Ok(prepared) => prepared,
+            Err(code) => return code,
+        };
+    let baseline_images: Vec<ImageRef> = sources
+        .iter()
+        .filter_map(|source| match source {
+            Source::Image(image) => Some(image.clone()),
+            Source::File(_) => None,
+        })
+        .collect();
+    let mut read = Read {
+        baseline: baseline_wanted(&args.gate),
+        ..Read::default()
     };
-    let judge = |scanned: Scanned, errors| {
-        let Scanned { scans, incomplete } = scanned;
-        judge(
-            scans, incomplete, errors, &policy, &targets, &args.gate, github,
-        )
+    if let Some(baseline) = &mut read.baseline {
+        baseline::read_files(&sources, baseline, &mut read.incomplete, &mut read.errors);
+        baseline
+            .names
+            .extend(baseline_images.iter().map(|image| format!("image {image}")));
+    }
+    let judge = |mut read: Read, live: Live| {
+        read.scans.extend(live.target.scans);
+        read.incomplete.extend(live.target.incomplete);
+        read.incomplete.extend(live.baseline.incomplete);
+        if let Some(baseline) = &mut read.baseline {
+            baseline.scans.extend(live.baseline.scans);
+            baseline.missing.extend(live.baseline_missing);
+        }
+        judge(read, &policy, &targets, &args.gate, github)
     };
     let (reference, event) = match named {
         Named::Image(reference, event) => (reference, event),
         // `--from-event` with a failed scan's event: nothing to read, no verdict.
         Named::FailedScan(failed) => {
-            let scanned = Scanned {
-                scans: Vec::new(),
-                incomplete: vec![failed],
-            };
-            return judge(scanned, Vec::new());
+            read.incomplete.push(failed);
+            return judge(read, Live::default());
         }
     };
+    // A baseline file that cannot be used leaves the run without a verdict whatever the scan says:
+    // no AWS call.
+    if !read.errors.is_empty() || !read.incomplete.is_empty() {
+        return judge(read, Live::default());
+    }
     if let Some(event) = &event {
         note(&from_event::describe(event));
     }
@@ -94,35 +141,51 @@ pub(super) fn scan(args: &ScanArgs, github: Option<&Environment>) -> u8 {
         Ok(runtime) => runtime,
         Err(error) => return fail_early(vec![AppError::Runtime(error)], &policy, &targets, github),
     };
-    match runtime.block_on(run(args, &reference, event.as_deref(), github.is_some())) {
-        Ok(scanned) => judge(scanned, Vec::new()),
+    let names = Names {
+        baselines: &baseline_images,
+        event: event.as_deref(),
+    };
+    match runtime.block_on(run(args, &reference, names, github.is_some())) {
+        Ok(live) => judge(read, live),
         // ECR kept throttling (or failing) until the deadline: no verdict, exit 3.
         Err(AppError::Ecr(error @ EcrError::OutOfTime { .. })) => {
-            let incomplete = vec![Incomplete {
+            read.incomplete.push(Incomplete {
                 image: None,
                 reason: out_of_time(args.timeout, &error),
-            }];
-            judge(
-                Scanned {
-                    scans: Vec::new(),
-                    incomplete,
-                },
-                Vec::new(),
-            )
+            });
+            judge(read, Live::default())
         }
-        Err(error) => judge(Scanned::default(), vec![error]),
+        Err(error) => {
+            read.errors.push(error);
+            judge(read, Live::default())
+        }
     }
 }
 
-/// The live part: connect, push (`--push`), identify the images, plan, then wait for and read each
-/// image's scan. `in_actions`: the log is a GitHub Actions job's (groups, masking).
-/// `event`: the scan event `--from-event` read, which names the one image and its scan type.
+/// Which side of the comparison an image is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Target,
+    Baseline,
+}
+
+/// What else names the images to read besides the reference: the baseline images, and the scan event
+/// `--from-event` read (which names the one image and its scan type).
+#[derive(Clone, Copy)]
+struct Names<'a> {
+    baselines: &'a [ImageRef],
+    event: Option<&'a ScanEvent>,
+}
+
+/// The live part: connect, push (`--push`), identify the images (and the baseline's), plan, then wait
+/// for and read each image's scan, the baseline's alongside. `in_actions`: the log is a GitHub Actions
+/// job's (groups, masking).
 async fn run(
     args: &ScanArgs,
     reference: &ImageRef,
-    event: Option<&ScanEvent>,
+    names: Names<'_>,
     in_actions: bool,
-) -> Result<Scanned, AppError> {
+) -> Result<Live, AppError> {
     let began = Instant::now();
     // Checked before any AWS call: a bad endpoint must not cost a token, let alone receive one.
     let given_endpoint = match &args.push {
@@ -142,114 +205,162 @@ async fn run(
         }
         None => reference,
     };
-    if let Some(event) = event {
-        let (targets, plan, mode, enhanced) = from_event::plan(event);
-        note(&format!("{reference}: {}", plan.describe()));
-        let live = Live {
-            ecr: &ecr,
-            args,
-            reference,
-            tags: &event.tags,
-            index_digest: None,
-            began,
-            in_actions,
-        };
-        return live_scans(&live, (targets, plan, mode, enhanced)).await;
-    }
-    let (index_digest, targets) = identify_images(&ecr, reference, &args.platform).await?;
-    let config = match ecr.registry_config().await {
-        Ok(config) => config,
-        Err(error @ EcrError::OutOfTime { .. }) => return Err(error.into()),
-        Err(error) => {
-            note(&format!(
-                "couldn't read the registry scanning configuration ({error}); inferring from ECR's answers"
-            ));
-            None
+    // The event names the image and its scan: no tag to resolve, no configuration to read for it.
+    let (index_digest, targets, given) = match names.event {
+        Some(event) => {
+            let (targets, plan, mode, enhanced) = from_event::plan(event);
+            note(&format!("{reference}: {}", plan.describe()));
+            (None, targets, Some((plan, mode, enhanced)))
+        }
+        None => {
+            let (index, targets) = identify_images(&ecr, reference, &args.platform, true).await?;
+            (index, targets, None)
         }
     };
-    let coverage = config
-        .as_ref()
-        .map(|c| plan::coverage(c, &reference.repository));
-    let plan = plan::plan(coverage.as_ref(), args.scan_mode);
-    note(&format!(
-        "{reference} → {} image(s) in {}; {}; {}",
-        targets.len(),
-        ecr.region(),
-        coverage.as_ref().map_or_else(
-            || "registry scanning configuration not readable".to_string(),
-            Coverage::to_string
-        ),
-        plan.describe()
-    ));
+    let mut live = Live::default();
+    // The baseline's images, of the platforms gated when it has several.
+    let mut baselines: Vec<(&ImageRef, Option<String>, Vec<identify::Target>)> = Vec::new();
+    for image in names.baselines {
+        match identify_images(&ecr, image, &[], false).await {
+            Ok((index, found)) => baselines.push((image, index, same_platforms(found, &targets))),
+            Err(AppError::Ecr(
+                error @ (EcrError::ImageNotFound { .. } | EcrError::RepositoryNotFound { .. }),
+            )) => live
+                .baseline_missing
+                .push(format!("baseline image {image}: {error}")),
+            Err(error) => return Err(error),
+        }
+    }
+    let config = if given.is_none() || !baselines.is_empty() {
+        registry_config(&ecr).await?
+    } else {
+        None
+    };
+    let mut jobs: Vec<Job<'_>> = Vec::new();
+    let target = (Side::Target, reference, index_digest, targets);
+    for (side, image, index_digest, images) in std::iter::once(target).chain(
+        baselines
+            .into_iter()
+            .map(|(r, d, t)| (Side::Baseline, r, d, t)),
+    ) {
+        if side == Side::Target
+            && let Some((plan, mode, enhanced)) = &given
+        {
+            for target in images {
+                let start = plan
+                    .wait_start(*enhanced, *mode)
+                    .map_err(|why| Reason::NotScanned(why.to_string()));
+                jobs.push(Job {
+                    side,
+                    reference: image,
+                    index_digest: index_digest.clone(),
+                    target,
+                    start,
+                    enhanced: *enhanced,
+                });
+            }
+            continue;
+        }
+        let coverage = config
+            .as_ref()
+            .map(|c| plan::coverage(c, &image.repository));
+        let plan: Plan = plan::plan(coverage.as_ref(), args.scan_mode);
+        note(&format!(
+            "{}{image} → {} image(s) in {}; {}; {}",
+            if side == Side::Baseline {
+                "baseline "
+            } else {
+                ""
+            },
+            images.len(),
+            ecr.region(),
+            coverage.as_ref().map_or_else(
+                || "registry scanning configuration not readable".to_string(),
+                Coverage::to_string
+            ),
+            plan.describe()
+        ));
+        let enhanced = coverage
+            .as_ref()
+            .is_some_and(|c| c.scan_type == ScanType::Enhanced);
+        for target in images {
+            let start = plan
+                .wait_start(enhanced, args.scan_mode)
+                .map_err(|why| Reason::NotScanned(why.to_string()));
+            jobs.push(Job {
+                side,
+                reference: image,
+                index_digest: index_digest.clone(),
+                target,
+                start,
+                enhanced,
+            });
+        }
+    }
 
-    let enhanced = coverage
-        .as_ref()
-        .is_some_and(|c| c.scan_type == ScanType::Enhanced);
-    let planned = (targets, plan, args.scan_mode, enhanced);
-    let live = Live {
+    let waiting = Waiting {
         ecr: &ecr,
         args,
-        reference,
-        tags: &[],
-        index_digest: index_digest.as_deref(),
+        tags: names.event.map_or(&[][..], |event| &event.tags[..]),
         began,
         in_actions,
     };
-    live_scans(&live, planned).await
-}
-
-/// Waits for and reads every image's scan: `planned` is the images, the plan, the scan mode and
-/// whether the registry scans them with Inspector.
-async fn live_scans(
-    live: &Live<'_>,
-    (targets, plan, mode, enhanced): (Vec<identify::Target>, plan::Plan, ScanMode, bool),
-) -> Result<Scanned, AppError> {
-    let (reference, in_actions) = (live.reference, live.in_actions);
     // Every image's wait begins at once (each starts or confirms its scan first), under the one
-    // timeout, one image polling at a time (`Shared`); the results come back in the index's order.
+    // timeout, one image polling at a time when ECR started the scans (`Shared`); the results come
+    // back in the order of the jobs.
     let shared = Shared::new(MAX_CALLS_IN_FLIGHT);
-    let concurrent = targets.len() > 1;
+    let concurrent = jobs.len() > 1;
     if in_actions && concurrent {
         eprintln!(
             "::group::{}",
             workflow_command_data(&format!(
                 "ecr-scan-gate: waiting for the scans of {} images",
-                targets.len()
+                jobs.len()
             ))
         );
     }
-    let waits = targets.iter().map(|target| {
-        let label = match &target.platform {
-            Some(platform) => format!("{}@{} ({platform})", reference.repository, target.digest),
-            None => format!("{}@{}", reference.repository, target.digest),
+    let waits = jobs.iter().map(|job| {
+        let mut label = match &job.target.platform {
+            Some(platform) => format!(
+                "{}@{} ({platform})",
+                job.reference.repository, job.target.digest
+            ),
+            None => format!("{}@{}", job.reference.repository, job.target.digest),
         };
-        let start = plan
-            .wait_start(enhanced, mode)
-            .map_err(|why| Reason::NotScanned(why.to_string()));
+        if job.side == Side::Baseline {
+            label.insert_str(0, "baseline ");
+        }
+        let waiting = &waiting;
         let shared = &shared;
         async move {
-            let result = match start {
+            let result = match &job.start {
                 Ok(start) => {
                     let image = Image {
-                        target,
+                        side: job.side,
+                        reference: job.reference,
+                        index_digest: job.index_digest.as_deref(),
+                        target: &job.target,
                         label: &label,
-                        start,
-                        enhanced,
+                        start: *start,
+                        enhanced: job.enhanced,
                         concurrent,
                     };
-                    live.scan_image(&image, shared).await?
+                    waiting.scan_image(&image, shared).await?
                 }
-                Err(reason) => ImageResult::NoResult(reason),
+                Err(reason) => ImageResult::NoResult(reason.clone()),
             };
-            Ok::<_, AppError>((label, result))
+            Ok::<_, AppError>((job.side, label, result))
         }
     });
     let results = try_join_all(waits).await;
     if in_actions && concurrent {
         eprintln!("::endgroup::");
     }
-    let mut scanned = Scanned::default();
-    for (label, result) in results? {
+    for (side, label, result) in results? {
+        let scanned = match side {
+            Side::Target => &mut live.target,
+            Side::Baseline => &mut live.baseline,
+        };
         let incomplete = |reason| Incomplete {
             image: Some(label.clone()),
             reason,
@@ -266,11 +377,49 @@ async fn live_scans(
             ImageResult::NoResult(reason) => scanned.incomplete.push(incomplete(reason)),
         }
     }
-    Ok(scanned)
+    Ok(live)
+}
+
+/// One image to wait for: its side, reference, digest and platform, and how its wait starts.
+struct Job<'a> {
+    side: Side,
+    reference: &'a ImageRef,
+    /// The digest of the image index the reference named, if it named one.
+    index_digest: Option<String>,
+    target: identify::Target,
+    start: Result<WaitStart, Reason>,
+    enhanced: bool,
+}
+
+/// A baseline's images: when it has several, those of the platforms gated (all of them when none
+/// matches, so the comparison can say what is missing).
+fn same_platforms(
+    baseline: Vec<identify::Target>,
+    gated: &[identify::Target],
+) -> Vec<identify::Target> {
+    if baseline.len() < 2 {
+        return baseline;
+    }
+    let wanted: Vec<Option<String>> = gated
+        .iter()
+        .map(|t| crate::baseline::platform_key(t.platform.as_deref()))
+        .collect();
+    let kept: Vec<identify::Target> = baseline
+        .iter()
+        .filter(|t| wanted.contains(&crate::baseline::platform_key(t.platform.as_deref())))
+        .cloned()
+        .collect();
+    if kept.is_empty() { baseline } else { kept }
 }
 
 /// One image to wait for.
 struct Image<'a> {
+    side: Side,
+    /// The reference it belongs to (the gated image, pinned to the pushed digest after `--push`, or a
+    /// baseline image).
+    reference: &'a ImageRef,
+    /// The digest of the image index the reference named, if it named one.
+    index_digest: Option<&'a str>,
     target: &'a identify::Target,
     label: &'a str,
     start: WaitStart,
@@ -280,15 +429,11 @@ struct Image<'a> {
 }
 
 /// What the live part works with for each image.
-struct Live<'a> {
+struct Waiting<'a> {
     ecr: &'a Ecr,
     args: &'a ScanArgs,
-    /// The image reference, pinned to the pushed digest after `--push`.
-    reference: &'a ImageRef,
-    /// Tags to report with each image (a `--from-event` event's), never used to find it.
+    /// Tags to report with the gated images (a `--from-event` event's), never used to find them.
     tags: &'a [String],
-    /// The digest of the image index the reference named, if it named one.
-    index_digest: Option<&'a str>,
     began: Instant,
     in_actions: bool,
 }
@@ -304,7 +449,7 @@ enum ImageResult {
     NoResult(Reason),
 }
 
-impl Live<'_> {
+impl Waiting<'_> {
     /// Waits for one image's scan (in a log group of its own in GitHub Actions when it is the only
     /// image) and reads every page of its result, its calls within `shared`'s bound.
     async fn scan_image(
@@ -312,8 +457,11 @@ impl Live<'_> {
         image: &Image<'_>,
         shared: &Shared,
     ) -> Result<ImageResult, AppError> {
-        let (ecr, args, repository) = (self.ecr, self.args, &self.reference.repository);
+        let (ecr, args, repository) = (self.ecr, self.args, &image.reference.repository);
         let Image {
+            side,
+            reference,
+            index_digest,
             target,
             label,
             ref start,
@@ -379,7 +527,17 @@ impl Live<'_> {
             other => other?,
         };
         let mut scan = saved.scan;
-        self.name_image(&mut scan, target);
+        self.name_image(&mut scan, reference, target);
+        if scan.image.index_digest.is_none() {
+            scan.image.index_digest = index_digest.map(str::to_string);
+        }
+        if side == Side::Target {
+            for tag in self.tags {
+                if !scan.image.tags.contains(tag) {
+                    scan.image.tags.push(tag.clone());
+                }
+            }
+        }
         Ok(ImageResult::Read {
             scan: Box::new(scan),
             unusable: saved.usable.err(),
@@ -388,7 +546,7 @@ impl Live<'_> {
 
     /// Fills in what ECR's answer leaves out of the image: its platform and digest, the tag asked for,
     /// the region.
-    fn name_image(&self, scan: &mut ImageScan, target: &identify::Target) {
+    fn name_image(&self, scan: &mut ImageScan, reference: &ImageRef, target: &identify::Target) {
         let image = &mut scan.image;
         if image.platform.is_none() {
             image.platform = target.platform.clone();
@@ -396,18 +554,10 @@ impl Live<'_> {
         if image.digest.is_none() {
             image.digest = Some(target.digest.clone());
         }
-        if image.index_digest.is_none() {
-            image.index_digest = self.index_digest.map(str::to_string);
-        }
-        if let Some(tag) = &self.reference.tag
+        if let Some(tag) = &reference.tag
             && !image.tags.contains(tag)
         {
             image.tags.insert(0, tag.clone());
-        }
-        for tag in self.tags {
-            if !image.tags.contains(tag) {
-                image.tags.push(tag.clone());
-            }
         }
         if image.region.is_none() {
             image.region = Some(self.ecr.region().to_string());
@@ -428,18 +578,20 @@ pub(super) fn aws_options(aws: &crate::cli::AwsArgs, reference: &ImageRef) -> Aw
 }
 
 /// The digest of the image index the reference names (`None` for a single image), and the images it
-/// stands for: the tag's manifest, and for an index the images it lists,
-/// following nested indexes (each fetched by digest, bounded by [`identify`]'s limits).
+/// stands for: the tag's manifest, and for an index the images it lists, following nested indexes (each
+/// fetched by digest, bounded by [`identify`]'s limits).
+/// `look_again`: a tag not found is looked for a while (it may have just been pushed).
 async fn identify_images(
     ecr: &Ecr,
     reference: &ImageRef,
     platforms: &[String],
+    look_again: bool,
 ) -> Result<(Option<String>, Vec<identify::Target>), AppError> {
     let refused = |source| AppError::Identify {
         image: reference.to_string(),
         source,
     };
-    let manifest = fetch_manifest(ecr, reference).await?;
+    let manifest = fetch_manifest(ecr, reference, look_again).await?;
     let mut resolver = identify::Resolver::new(
         &manifest.digest,
         manifest.media_type.as_deref(),
@@ -457,6 +609,21 @@ async fn identify_images(
     let index_digest = resolver.is_index().then(|| manifest.digest.clone());
     let targets = resolver.finish(platforms).map_err(refused)?;
     Ok((index_digest, targets))
+}
+
+/// The registry's scanning configuration, or `None` (with a note) when it cannot be read: the plan is
+/// then inferred from ECR's answers. Running out of time is an error.
+async fn registry_config(ecr: &Ecr) -> Result<Option<plan::RegistryConfig>, AppError> {
+    match ecr.registry_config().await {
+        Ok(config) => Ok(config),
+        Err(error @ EcrError::OutOfTime { .. }) => Err(error.into()),
+        Err(error) => {
+            note(&format!(
+                "couldn't read the registry scanning configuration ({error}); inferring from ECR's answers"
+            ));
+            Ok(None)
+        }
+    }
 }
 
 /// A `--push` source that cannot be an image fails at once, before any AWS call (not after
@@ -587,7 +754,11 @@ fn size(bytes: u64) -> String {
 
 /// `BatchGetImage`, retrying `ImageNotFound` briefly (and never past the run's deadline): a freshly
 /// pushed tag may not be visible yet. Throttling and the like are retried by `manifest` itself.
-async fn fetch_manifest(ecr: &Ecr, reference: &ImageRef) -> Result<Manifest, EcrError> {
+async fn fetch_manifest(
+    ecr: &Ecr,
+    reference: &ImageRef,
+    look_again: bool,
+) -> Result<Manifest, EcrError> {
     let began = Instant::now();
     let mut delay = Duration::from_millis(500);
     loop {
@@ -600,7 +771,8 @@ async fn fetch_manifest(ecr: &Ecr, reference: &ImageRef) -> Result<Manifest, Ecr
             .await
         {
             Err(EcrError::ImageNotFound { .. })
-                if began.elapsed() + delay < IMAGE_VISIBILITY_WINDOW
+                if look_again
+                    && began.elapsed() + delay < IMAGE_VISIBILITY_WINDOW
                     && Instant::now() + delay < ecr.deadline().at() =>
             {
                 tokio::time::sleep(delay).await;

@@ -284,6 +284,12 @@ fn notes(request: &Request<'_>, limits: &[(Severity, u64)]) -> Vec<String> {
             policy.vex.statements.len()
         ));
     }
+    if policy.only_exploitable {
+        notes.push(format!(
+            "only-exploitable cannot be seen in severity counts (findings without a known exploit \
+             are counted too): {superset}"
+        ));
+    }
     if policy.only_fixed {
         notes.push(format!(
             "only-fixed cannot be seen in severity counts (findings without a fix are counted too): \

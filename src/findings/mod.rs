@@ -241,6 +241,12 @@ impl Finding {
     pub fn maybe_fixable(&self) -> bool {
         self.fix_available != Some(false)
     }
+
+    /// Whether a public exploit may be known; unknown counts as exploitable (basic scanning never
+    /// says), so that `only-exploitable` never hides a finding the scanner said nothing about.
+    pub fn maybe_exploitable(&self) -> bool {
+        self.exploit_available != Some(false)
+    }
 }
 
 /// Counts per severity.

@@ -154,6 +154,13 @@ pub const INPUTS: &[InputSpec] = &[
         },
     ),
     spec(
+        "only-exploitable",
+        Mapping::Switch {
+            flag: "--only-exploitable",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
         "min-score",
         Mapping::Value {
             flag: "--min-score",
@@ -171,6 +178,27 @@ pub const INPUTS: &[InputSpec] = &[
         "vex",
         Mapping::List {
             flag: "--vex",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
+        "baseline",
+        Mapping::List {
+            flag: "--baseline",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
+        "baseline-missing",
+        Mapping::Value {
+            flag: "--baseline-missing",
+            scope: Scope::Both,
+        },
+    ),
+    spec(
+        "scope",
+        Mapping::Value {
+            flag: "--scope",
             scope: Scope::Both,
         },
     ),
@@ -526,6 +554,12 @@ fn check_value(input: &'static str, value: &str) -> Result<(), InputError> {
         "scan-mode" => ScanMode::from_str(value, false)
             .map(|_| ())
             .map_err(|_| invalid(one_of::<ScanMode>())),
+        "scope" => crate::policy::Scope::from_str(value, false)
+            .map(|_| ())
+            .map_err(|_| invalid(one_of::<crate::policy::Scope>())),
+        "baseline-missing" => crate::cli::BaselineMissing::from_str(value, false)
+            .map(|_| ())
+            .map_err(|_| invalid(one_of::<crate::cli::BaselineMissing>())),
         // NOTE: `docker/build-push-action` has a boolean `push` input; ours is the image to push.
         // https://github.com/docker/build-push-action#inputs
         "push" if is_boolean(value) => Err(InputError::PushIsBoolean {

@@ -22,6 +22,8 @@ pub const OUTPUTS: &[&str] = &[
     "unknown",
     "total",
     "violations",
+    "new",
+    "fixed",
     "digest",
     "sarif",
     "json",
@@ -51,6 +53,11 @@ pub fn values(ctx: &Context<'_>, produced: &Produced<'_>) -> Vec<(&'static str, 
         .filter_map(|image| image.digest.as_deref())
         .collect();
     let text = |value: Option<&str>| value.unwrap_or_default().to_string();
+    // Against a baseline: how many findings are new and how many of the baseline's are fixed.
+    let delta = ctx
+        .verdict()
+        .and_then(|v| v.baseline.as_deref())
+        .map(|delta| delta.counts(ctx.set));
     vec![
         ("result", ctx.result.as_str().to_string()),
         ("critical", count(Severity::Critical)),
@@ -61,6 +68,14 @@ pub fn values(ctx: &Context<'_>, produced: &Produced<'_>) -> Vec<(&'static str, 
         ("unknown", count(Severity::Unknown)),
         ("total", counts.total.to_string()),
         ("violations", violations.to_string()),
+        (
+            "new",
+            delta.map_or_else(String::new, |d| d.new.total.to_string()),
+        ),
+        (
+            "fixed",
+            delta.map_or_else(String::new, |d| d.fixed.total.to_string()),
+        ),
         ("digest", digests.join("\n")),
         ("sarif", text(produced.sarif)),
         ("json", text(produced.json)),

@@ -6,7 +6,8 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use super::wildcard;
-use super::{Ignore, Policy, Threshold};
+use super::{Ignore, Policy, Scope, Threshold};
+use crate::baseline::Delta;
 use crate::findings::{Counts, Finding, ScanSet, Severity};
 use crate::vex::Applied;
 
@@ -67,8 +68,12 @@ pub enum FindingState {
     /// Suppressed by a VEX statement (`not_affected` or `fixed`; index into the policy's
     /// [`Vex::statements`](crate::vex::Vex::statements)).
     SuppressedByVex(usize),
-    /// Below `fail-on`, below `min-score`, or without a fix under `only-fixed`.
+    /// Below `fail-on`, below `min-score`, without a fix under `only-fixed`, or without a known exploit
+    /// under `only-exploitable`.
     BelowThreshold,
+    /// Would count, but is in the baseline (unchanged or updated) and `scope = "new"` judges only new
+    /// findings.
+    InBaseline,
 }
 
 impl FindingState {
@@ -107,6 +112,8 @@ pub struct Verdict {
     /// What the VEX documents say about each finding, in [`ScanSet::findings`] order (all `None`
     /// without VEX documents): the statement that suppresses it, or the one shown beside it.
     pub vex: Vec<Option<Applied>>,
+    /// How the findings compare with the baseline, when the run has one.
+    pub baseline: Option<Box<Delta>>,
 }
 
 impl Verdict {
@@ -145,8 +152,20 @@ pub fn at_or_above(severity: Severity, threshold: Threshold) -> bool {
     }
 }
 
-/// Decides the verdict for a set of findings under a policy, as of `today`.
+/// Decides the verdict for a set of findings under a policy, as of `today`, without a baseline.
 pub fn evaluate(set: &ScanSet, policy: &Policy, today: Date) -> Verdict {
+    evaluate_against(set, policy, today, None)
+}
+
+/// Decides the verdict for a set of findings under a policy, as of `today`, with how they compare to
+/// a baseline (`baseline`): under `scope = "new"` only new findings can violate, and allowances count
+/// new findings only. Without a baseline every finding counts as new.
+pub fn evaluate_against(
+    set: &ScanSet,
+    policy: &Policy,
+    today: Date,
+    baseline: Option<Delta>,
+) -> Verdict {
     let expired_ignores: Vec<usize> = policy
         .ignores
         .iter()
@@ -165,7 +184,11 @@ pub fn evaluate(set: &ScanSet, policy: &Policy, today: Date) -> Verdict {
         .collect();
     let mut states = Vec::with_capacity(set.findings.len());
     let mut candidates = [0usize; 6];
-    for (finding, applied) in set.findings.iter().zip(&vex) {
+    for (index, (finding, applied)) in set.findings.iter().zip(&vex).enumerate() {
+        let inherited = policy.scope == Scope::New
+            && baseline
+                .as_ref()
+                .is_some_and(|delta| !delta.change(index).is_new());
         let state =
             if let Some(applied) = applied.filter(|a| a.suppresses) {
                 FindingState::SuppressedByVex(applied.statement)
@@ -176,12 +199,14 @@ pub fn evaluate(set: &ScanSet, policy: &Policy, today: Date) -> Verdict {
                 FindingState::Ignored(i)
             } else if finding.suppressed_by_scanner {
                 FindingState::SuppressedByScanner
-            } else if eligible(finding, policy) {
+            } else if !eligible(finding, policy) {
+                FindingState::BelowThreshold
+            } else if inherited {
+                FindingState::InBaseline
+            } else {
                 candidates[finding.severity as usize] += 1;
                 // Provisional; settled below once counts are known.
                 FindingState::Allowed
-            } else {
-                FindingState::BelowThreshold
             };
         states.push(state);
     }
@@ -235,11 +260,13 @@ pub fn evaluate(set: &ScanSet, policy: &Policy, today: Date) -> Verdict {
         expired_ignores,
         unused_ignores,
         vex,
+        baseline: baseline.map(Box::new),
     }
 }
 
 /// Whether a finding can violate at all: at or above `fail-on` or under an allowance of its severity,
-/// scored at least `min-score` (or unscored), and fixable when `only-fixed` is set.
+/// scored at least `min-score` (or unscored), fixable when `only-fixed` is set, and exploitable when
+/// `only-exploitable` is set (unknown fix or exploit status counts as yes).
 fn eligible(finding: &Finding, policy: &Policy) -> bool {
     let by_severity =
         at_or_above(finding.severity, policy.fail_on) || policy.max.contains_key(&finding.severity);
@@ -248,7 +275,8 @@ fn eligible(finding: &Finding, policy: &Policy) -> bool {
         _ => true,
     };
     let by_fix = !policy.only_fixed || finding.maybe_fixable();
-    by_severity && by_score && by_fix
+    let by_exploit = !policy.only_exploitable || finding.maybe_exploitable();
+    by_severity && by_score && by_fix && by_exploit
 }
 
 fn applies(ignore: &Ignore, finding: &Finding, set: &ScanSet) -> bool {

@@ -9,7 +9,7 @@ mod problem;
 pub mod raw;
 pub mod wildcard;
 
-pub use evaluate::{FindingState, Outcome, Rule, Verdict, at_or_above, evaluate};
+pub use evaluate::{FindingState, Outcome, Rule, Verdict, at_or_above, evaluate, evaluate_against};
 pub use problem::{Location, Problem};
 
 use std::collections::BTreeMap;
@@ -32,6 +32,12 @@ pub struct Policy {
     pub only_fixed: bool,
     /// Findings scored below this cannot violate; findings without a score always can. Default none.
     pub min_score: Option<f64>,
+    /// Only findings with a known exploit (or whose exploit status is unknown) can violate
+    /// (`only-exploitable`); default `false`.
+    pub only_exploitable: bool,
+    /// Which findings can violate: all of them, or only those new since the baseline (`scope`);
+    /// default [`Scope::All`].
+    pub scope: Scope,
     /// Allowances: findings of a severity violate only when more than this many would (`[gate.max]`).
     pub max: BTreeMap<Severity, usize>,
     /// Vulnerabilities to ignore, with their reasons and expiry.
@@ -58,10 +64,33 @@ impl Default for Policy {
             fail_on: Some(Severity::High),
             only_fixed: false,
             min_score: None,
+            only_exploitable: false,
+            scope: Scope::All,
             max: BTreeMap::new(),
             ignores: Vec::new(),
             vex_files: Vec::new(),
             vex: Vex::default(),
+        }
+    }
+}
+
+/// Which findings the policy judges (`[gate] scope`, `--scope`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scope {
+    /// Every finding can violate.
+    #[default]
+    All,
+    /// Only findings that are new since the baseline (`--baseline`) can violate; allowances count new
+    /// findings only.
+    New,
+}
+
+impl Scope {
+    /// The name used in files, flags and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::All => "all",
+            Scope::New => "new",
         }
     }
 }
@@ -88,6 +117,8 @@ pub struct Overrides {
     pub fail_on: Option<Threshold>,
     pub only_fixed: Option<bool>,
     pub min_score: Option<f64>,
+    pub only_exploitable: Option<bool>,
+    pub scope: Option<Scope>,
     /// `--ignore ID`: no expiry, no scope.
     pub ignore_ids: Vec<String>,
 }
@@ -103,6 +134,12 @@ impl Policy {
         }
         if let Some(min_score) = overrides.min_score {
             self.min_score = Some(min_score);
+        }
+        if let Some(only_exploitable) = overrides.only_exploitable {
+            self.only_exploitable = only_exploitable;
+        }
+        if let Some(scope) = overrides.scope {
+            self.scope = scope;
         }
         for id in &overrides.ignore_ids {
             self.ignores.push(Ignore {
@@ -210,6 +247,19 @@ fn validate(raw: RawPolicy, problems: &mut Vec<Problem>) -> Policy {
     }
     if let Some(only_fixed) = raw.only_fixed {
         policy.only_fixed = only_fixed.value;
+    }
+    if let Some(only_exploitable) = raw.only_exploitable {
+        policy.only_exploitable = only_exploitable.value;
+    }
+    if let Some(Located { value, at }) = raw.scope {
+        match <Scope as clap::ValueEnum>::from_str(value.trim(), false) {
+            Ok(scope) => policy.scope = scope,
+            Err(_) => problems.push(Problem::new(
+                at,
+                "gate.scope",
+                &format!("`{value}` is not a scope; expected one of: all, new"),
+            )),
+        }
     }
     if let Some(Located { value, at }) = raw.min_score {
         if (0.0..=10.0).contains(&value) {

@@ -23,6 +23,8 @@ pub enum RawDate {
 pub struct RawPolicy {
     pub fail_on: Option<Located<String>>,
     pub only_fixed: Option<Located<bool>>,
+    pub only_exploitable: Option<Located<bool>>,
+    pub scope: Option<Located<String>>,
     pub min_score: Option<Located<f64>>,
     pub max: Vec<(Located<String>, Located<i64>)>,
     pub ignores: Vec<RawIgnore>,
@@ -42,7 +44,14 @@ pub struct RawIgnore {
 }
 
 const TOP_KEYS: &[&str] = &["gate", "ignore", "vex"];
-const GATE_KEYS: &[&str] = &["fail-on", "only-fixed", "min-score", "max"];
+const GATE_KEYS: &[&str] = &[
+    "fail-on",
+    "only-fixed",
+    "only-exploitable",
+    "scope",
+    "min-score",
+    "max",
+];
 const IGNORE_KEYS: &[&str] = &["id", "reason", "expires", "package", "repository"];
 
 /// Reads the policy text. Shape problems go to `problems`; what could be read is returned.
@@ -123,6 +132,11 @@ impl Reader<'_, '_> {
                     DeValue::Boolean(b) => raw.only_fixed = Some(Located { value: *b, at }),
                     other => self.wrong_type(&full, at, "true or false", other),
                 },
+                "only-exploitable" => match value.get_ref() {
+                    DeValue::Boolean(b) => raw.only_exploitable = Some(Located { value: *b, at }),
+                    other => self.wrong_type(&full, at, "true or false", other),
+                },
+                "scope" => raw.scope = self.string(&full, at, value.get_ref()),
                 "min-score" => match number(value.get_ref()) {
                     Some(n) => raw.min_score = Some(Located { value: n, at }),
                     None => self.wrong_type(&full, at, "a number", value.get_ref()),

@@ -162,17 +162,25 @@ fn error_message_lists_file_line_and_key() {
 
 #[test]
 fn cli_overrides_win_and_unset_flags_do_not_override() {
-    let file = parse_ok("[gate]\nfail-on = \"critical\"\nonly-fixed = true\n");
+    let file = parse_ok(
+        "[gate]\nfail-on = \"critical\"\nonly-fixed = true\nscope = \"new\"\nonly-exploitable = true\n",
+    );
+    assert_eq!(file.scope, Scope::New);
+    assert!(file.only_exploitable);
     let kept = file.clone().with_overrides(&Overrides::default());
     assert_eq!(kept, file);
     let overridden = file.with_overrides(&Overrides {
         fail_on: Some(None),
         only_fixed: Some(false),
         min_score: Some(7.0),
+        only_exploitable: Some(false),
+        scope: Some(Scope::All),
         ignore_ids: vec!["CVE-9".into()],
     });
     assert_eq!(overridden.fail_on, None);
     assert!(!overridden.only_fixed);
+    assert!(!overridden.only_exploitable);
+    assert_eq!(overridden.scope, Scope::All);
     assert_eq!(overridden.min_score, Some(7.0));
     assert_eq!(overridden.ignores[0].expires, None);
 }
@@ -341,4 +349,105 @@ fn scanner_suppressed_findings_do_not_violate() {
     assert_eq!(verdict.outcome, Outcome::Pass);
     assert_eq!(verdict.states[0], FindingState::SuppressedByScanner);
     assert_eq!(verdict.ignored_count(), 1);
+}
+
+// ---- exploitability ----
+
+#[test]
+fn only_exploitable_lets_known_exploits_and_unknown_status_violate() {
+    let policy = parse_ok("[gate]\nonly-exploitable = true\n");
+    let set = set(vec![
+        finding("CVE-1", Severity::Critical, "a").exploit_available(true),
+        finding("CVE-2", Severity::Critical, "b").exploit_available(false),
+        finding("CVE-3", Severity::Critical, "c"),
+    ]);
+    let verdict = evaluate(&set, &policy, TODAY);
+    let state = |id: &str| verdict.states[set.findings.iter().position(|f| f.id == id).unwrap()];
+    assert!(matches!(state("CVE-1"), FindingState::Violating(_)));
+    assert_eq!(state("CVE-2"), FindingState::BelowThreshold);
+    assert!(
+        matches!(state("CVE-3"), FindingState::Violating(_)),
+        "unknown exploit status still violates, as only-fixed treats an unknown fix status"
+    );
+    let off = evaluate(&set, &Policy::default(), TODAY);
+    assert_eq!(off.violations.len(), 3);
+}
+
+#[test]
+fn scope_and_only_exploitable_are_read_and_checked() {
+    assert_eq!(parse_ok("[gate]\nscope = \"new\"\n").scope, Scope::New);
+    assert_eq!(parse_ok("[gate]\nscope = \"all\"\n").scope, Scope::All);
+    assert_eq!(Policy::default().scope, Scope::All);
+    assert!(!Policy::default().only_exploitable);
+    let found = problems("[gate]\nscope = \"changed\"\nonly-exploitable = \"yes\"\n");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found[0].key, "gate.scope");
+    assert!(found[0].message.contains("all, new"), "{found:?}");
+    assert_eq!(found[1].key, "gate.only-exploitable");
+    let unknown = problems("[gate]\nscopes = \"new\"\n");
+    assert!(
+        unknown[0].message.contains("only-exploitable, scope"),
+        "{unknown:?}"
+    );
+}
+
+// ---- baselines ----
+
+/// The delta of `set` where the findings at `new` are new and the others unchanged.
+fn delta(set: &ScanSet, new: &[usize]) -> crate::baseline::Delta {
+    let mut delta = crate::baseline::Delta::all_new(set, "base".into(), String::new());
+    delta.missing = None;
+    for (index, finding) in delta.findings.iter_mut().enumerate() {
+        if !new.contains(&index) {
+            finding.change = crate::baseline::Change::Unchanged;
+        }
+    }
+    delta
+}
+
+#[test]
+fn scope_new_judges_only_new_findings_and_allowances_count_new_ones() {
+    let set = set(vec![
+        finding("CVE-1", Severity::Critical, "a"),
+        finding("CVE-2", Severity::High, "b"),
+        finding("CVE-3", Severity::High, "c"),
+        finding("CVE-4", Severity::High, "d"),
+        finding("CVE-5", Severity::Low, "e"),
+    ]);
+    let new = parse_ok("[gate]\nscope = \"new\"\n[gate.max]\nhigh = 1\n");
+    // CVE-1 (critical) and CVE-3 are unchanged; CVE-2 and CVE-4 are new highs, one over the allowance.
+    let verdict = evaluate_against(&set, &new, TODAY, Some(delta(&set, &[1, 3, 4])));
+    assert_eq!(verdict.states[0], FindingState::InBaseline);
+    assert_eq!(verdict.states[2], FindingState::InBaseline);
+    assert_eq!(verdict.states[4], FindingState::BelowThreshold);
+    assert_eq!(verdict.violations.len(), 2);
+    assert_eq!(
+        verdict.violations[0].rule,
+        Rule::Max {
+            severity: Severity::High,
+            allowed: 1,
+            found: 2
+        }
+    );
+    assert!(verdict.baseline.is_some());
+    // Only unchanged findings: a pass, though a critical is in the image.
+    let verdict = evaluate_against(&set, &new, TODAY, Some(delta(&set, &[4])));
+    assert_eq!(verdict.outcome, Outcome::Pass);
+    // scope = all: the same delta changes nothing.
+    let all = parse_ok("[gate.max]\nhigh = 1\n");
+    let verdict = evaluate_against(&set, &all, TODAY, Some(delta(&set, &[4])));
+    assert_eq!(verdict.violations.len(), 4);
+    // Without a delta every finding counts as new.
+    assert_eq!(evaluate(&set, &new, TODAY).violations.len(), 4);
+}
+
+#[test]
+fn ignores_apply_before_the_baseline_so_they_stay_used() {
+    let policy = parse_ok(
+        "[gate]\nscope = \"new\"\n[[ignore]]\nid = \"CVE-1\"\nreason = \"r\"\nexpires = \"2027-01-01\"\n",
+    );
+    let set = set(vec![finding("CVE-1", Severity::High, "a")]);
+    let verdict = evaluate_against(&set, &policy, TODAY, Some(delta(&set, &[])));
+    assert_eq!(verdict.states[0], FindingState::Ignored(0));
+    assert!(verdict.unused_ignores.is_empty());
 }

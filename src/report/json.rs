@@ -9,6 +9,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::Context;
+use crate::baseline::{Delta, Fixed};
 use crate::findings::{Counts, Finding, Image, Severity};
 use crate::policy::{FindingState, Ignore, Policy, Verdict};
 use crate::vex::{Applied, Vex};
@@ -26,6 +27,7 @@ pub fn write(ctx: &Context<'_>, mut w: impl Write) -> std::io::Result<()> {
 
 fn build<'a>(ctx: &'a Context<'a>) -> Report<'a> {
     let verdict = ctx.verdict();
+    let delta = verdict.and_then(|v| v.baseline.as_deref());
     let policy = ctx.policy;
     Report {
         schema_version: SCHEMA_VERSION,
@@ -59,6 +61,8 @@ fn build<'a>(ctx: &'a Context<'a>) -> Report<'a> {
                     statements: d.statements,
                 })
                 .collect(),
+            only_exploitable: policy.only_exploitable,
+            scope: policy.scope.as_str(),
         },
         findings: ctx
             .set
@@ -67,11 +71,77 @@ fn build<'a>(ctx: &'a Context<'a>) -> Report<'a> {
             .enumerate()
             .map(|(i, f)| {
                 let applied = verdict.and_then(|v| v.vex.get(i).copied().flatten());
-                finding(f, verdict.map(|v| v.states[i]), applied, policy)
+                let mut out = finding(f, verdict.map(|v| v.states[i]), applied, policy);
+                if let Some(delta) = delta {
+                    out.baseline_state = Some(delta.change(i).as_str());
+                    out.baseline_versions = delta
+                        .findings
+                        .get(i)
+                        .map(|d| &d.previous_versions[..])
+                        .filter(|v| !v.is_empty());
+                }
+                out
             })
             .collect(),
         verdict: verdict.map(|v| verdict_out(v, ctx)),
+        baseline: delta.map(|d| baseline_out(d, ctx)),
         warnings: &ctx.set.warnings,
+    }
+}
+
+#[derive(Serialize)]
+struct BaselineOut<'a> {
+    /// What the baseline is: the files and images it was read from.
+    source: &'a str,
+    /// Why there was no baseline, when `--baseline-missing=all-new` made every finding new.
+    missing: Option<&'a str>,
+    counts: DeltaCountsOut,
+    /// The baseline's findings that no image of this run has any more.
+    fixed: Vec<FixedOut<'a>>,
+    /// Images of this run that had no baseline (all their findings are new).
+    without_baseline: &'a [String],
+    warnings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct DeltaCountsOut {
+    new: Counts,
+    /// Unchanged and updated findings.
+    unchanged: Counts,
+    fixed: Counts,
+}
+
+#[derive(Serialize)]
+struct FixedOut<'a> {
+    id: &'a str,
+    severity: Severity,
+    package: PackageOut<'a>,
+    platforms: &'a [String],
+}
+
+fn baseline_out<'a>(delta: &'a Delta, ctx: &'a Context<'a>) -> BaselineOut<'a> {
+    let counts = delta.counts(ctx.set);
+    BaselineOut {
+        source: &delta.source,
+        missing: delta.missing.as_deref(),
+        counts: DeltaCountsOut {
+            new: counts.new,
+            unchanged: counts.unchanged,
+            fixed: counts.fixed,
+        },
+        fixed: delta.fixed.iter().map(fixed_out).collect(),
+        without_baseline: &delta.without_baseline,
+        warnings: &delta.warnings,
+    }
+}
+
+fn fixed_out(fixed: &Fixed) -> FixedOut<'_> {
+    let f = &fixed.finding;
+    FixedOut {
+        id: &f.id,
+        severity: f.severity,
+        package: package_out(f),
+        platforms: &fixed.platforms,
     }
 }
 
@@ -89,6 +159,8 @@ struct Report<'a> {
     policy: PolicyOut<'a>,
     findings: Vec<FindingOut<'a>>,
     verdict: Option<VerdictOut<'a>>,
+    /// How the findings compare with the baseline; null without one.
+    baseline: Option<BaselineOut<'a>>,
     warnings: &'a [String],
 }
 
@@ -146,6 +218,8 @@ struct PolicyOut<'a> {
     only_fixed: bool,
     min_score: Option<f64>,
     max: BTreeMap<&'static str, usize>,
+    only_exploitable: bool,
+    scope: &'static str,
     /// The VEX documents read (the policy's `vex` and `--vex`).
     vex: Vec<VexDocumentOut<'a>>,
 }
@@ -175,6 +249,11 @@ struct FindingOut<'a> {
     /// violating | allowed | ignored | suppressed | below-threshold; null without a verdict.
     state: Option<&'static str>,
     ignored: Option<IgnoredOut<'a>>,
+    /// new | unchanged | updated; null without a baseline.
+    baseline_state: Option<&'static str>,
+    /// The baseline's versions of an updated finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_versions: Option<&'a [String]>,
     /// The VEX statement that suppresses the finding or is shown beside it; null when none covers it.
     vex: Option<VexOut<'a>>,
 }
@@ -241,6 +320,7 @@ pub fn state_name(state: FindingState) -> &'static str {
         FindingState::SuppressedByScanner => "suppressed",
         FindingState::SuppressedByVex(_) => "vex-suppressed",
         FindingState::BelowThreshold => "below-threshold",
+        FindingState::InBaseline => "in-baseline",
     }
 }
 
@@ -273,13 +353,7 @@ fn finding<'a>(
         vector: f.vector.as_deref(),
         title: f.title.as_deref(),
         description: f.description.as_deref(),
-        package: PackageOut {
-            name: f.package.name.as_deref(),
-            version: f.package.version.as_deref(),
-            fixed_in: f.package.fixed_in.as_deref(),
-            manager: f.package.manager.as_deref(),
-            path: f.package.path.as_deref(),
-        },
+        package: package_out(f),
         fix_available: f.fix_available,
         exploit_available: f.exploit_available,
         urls: &f.urls,
@@ -287,6 +361,18 @@ fn finding<'a>(
         state: state.map(state_name),
         ignored,
         vex: applied.and_then(|a| vex_out(&policy.vex, a)),
+        baseline_state: None,
+        baseline_versions: None,
+    }
+}
+
+fn package_out(f: &Finding) -> PackageOut<'_> {
+    PackageOut {
+        name: f.package.name.as_deref(),
+        version: f.package.version.as_deref(),
+        fixed_in: f.package.fixed_in.as_deref(),
+        manager: f.package.manager.as_deref(),
+        path: f.package.path.as_deref(),
     }
 }
 

@@ -321,6 +321,7 @@ fn verdict_cases<'a>(
     let mut cases = Vec::new();
     let (mut violating, mut more) = (0, 0);
     let (mut allowed, mut ignored, mut suppressed, mut vex, mut below) = (0, 0, 0, 0, 0);
+    let mut inherited = 0;
     for &i in in_image {
         match verdict.states.get(i) {
             Some(FindingState::Violating(rule)) => {
@@ -338,6 +339,7 @@ fn verdict_cases<'a>(
             Some(FindingState::Ignored(_)) => ignored += 1,
             Some(FindingState::SuppressedByScanner) => suppressed += 1,
             Some(FindingState::SuppressedByVex(_)) => vex += 1,
+            Some(FindingState::InBaseline) => inherited += 1,
             Some(FindingState::BelowThreshold) | None => below += 1,
         }
     }
@@ -358,6 +360,7 @@ fn verdict_cases<'a>(
         (ignored, "ignored by the policy"),
         (suppressed, "suppressed in Amazon Inspector"),
         (vex, "suppressed by a VEX statement"),
+        (inherited, "in the baseline (scope = new)"),
         (below, "below the threshold"),
     ] {
         if count > 0 {

@@ -5,8 +5,9 @@ use std::io::Write;
 
 use super::Context;
 use super::escape::plain_line;
+use crate::baseline::Delta;
 use crate::findings::{Finding, Severity};
-use crate::policy::Verdict;
+use crate::policy::{Scope, Verdict};
 use crate::run::Conclusion;
 
 /// How many violating findings the summary names before "and N more".
@@ -61,9 +62,16 @@ pub fn write(ctx: &Context<'_>, mut w: impl Write) -> std::io::Result<()> {
         writeln!(w, "  {} finding(s){detail}", counts.total)?;
     }
     if let Some(verdict) = ctx.verdict() {
+        if let Some(delta) = verdict.baseline.as_deref() {
+            baseline(ctx, delta, &mut w)?;
+        }
         details(ctx, verdict, &mut w)?;
     }
-    for warning in &ctx.set.warnings {
+    let baseline_warnings = ctx
+        .verdict()
+        .and_then(|v| v.baseline.as_deref())
+        .map_or(&[][..], |d| &d.warnings[..]);
+    for warning in ctx.set.warnings.iter().chain(baseline_warnings) {
         writeln!(w, "  warning: {}", plain_line(warning))?;
     }
     for hint in ctx.result.errors().iter().filter_map(|e| e.hint()) {
@@ -88,6 +96,31 @@ fn headline(ctx: &Context<'_>, verdict: &Verdict, w: &mut impl Write) -> std::io
                 first.rule
             )
         }
+    }
+}
+
+/// `  baseline report main.json: 2 new, 1 fixed, 40 unchanged (scope = new)`.
+fn baseline(ctx: &Context<'_>, delta: &Delta, w: &mut impl Write) -> std::io::Result<()> {
+    let counts = delta.counts(ctx.set);
+    let scope = match ctx.policy.scope {
+        Scope::New => " (scope = new: only new findings can violate)",
+        Scope::All => "",
+    };
+    match &delta.missing {
+        Some(why) => writeln!(
+            w,
+            "  no baseline ({}): all {} finding(s) are new{scope}",
+            plain_line(why),
+            counts.new.total
+        ),
+        None => writeln!(
+            w,
+            "  baseline {}: {} new, {} fixed, {} unchanged{scope}",
+            plain_line(&delta.source),
+            counts.new.total,
+            counts.fixed.total,
+            counts.unchanged.total
+        ),
     }
 }
 
@@ -155,6 +188,9 @@ fn describe(finding: &Finding) -> String {
     if let Some(fixed) = &finding.package.fixed_in {
         text.push_str(", fixed in ");
         text.push_str(fixed);
+    }
+    if finding.exploit_available == Some(true) {
+        text.push_str(", exploit available");
     }
     text
 }

@@ -27,6 +27,7 @@ fn verdict(outcome: Outcome) -> Verdict {
         expired_ignores: Vec::new(),
         unused_ignores: Vec::new(),
         vex: Vec::new(),
+        baseline: None,
     }
 }
 

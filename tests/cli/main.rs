@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod action;
+mod baseline;
+mod baseline_live;
 mod ci_reports;
 mod doctor_stub;
 mod ecr_stub;

@@ -10,15 +10,31 @@ use super::cells::{
     text,
 };
 use super::variant::{Variant, measure};
+use crate::baseline::{Change, Delta};
 use crate::findings::{Finding, ScanSet, Severity};
 use crate::policy::{FindingState, Verdict};
 use crate::report::Context;
 use crate::report::escape::{self, markdown_inline, markdown_link, truncate};
 
-fn finding_header(variant: Variant, multi: bool, last: &'static str) -> Vec<&'static str> {
-    let mut header = vec!["severity", "id", "package", "installed", "fixed in"];
+fn finding_header(
+    ctx: &Context<'_>,
+    variant: Variant,
+    multi: bool,
+    last: &'static str,
+) -> Vec<&'static str> {
+    let mut header = vec![
+        "severity",
+        "id",
+        "package",
+        "installed",
+        "fixed in",
+        "exploit",
+    ];
     if variant == Variant::Summary {
-        header.extend(["score", "exploit"]);
+        header.push("score");
+    }
+    if baseline(ctx).is_some() {
+        header.push("change");
     }
     header.push(last);
     if variant == Variant::Summary && multi {
@@ -27,10 +43,32 @@ fn finding_header(variant: Variant, multi: bool, last: &'static str) -> Vec<&'st
     header
 }
 
+/// The run's baseline comparison, when it has one.
+fn baseline<'a>(ctx: &Context<'a>) -> Option<&'a Delta> {
+    ctx.result.verdict().and_then(|v| v.baseline.as_deref())
+}
+
+/// How finding `index` compares with the baseline: `new`, `unchanged`, `updated from 1.0`.
+fn change_text(delta: &Delta, index: usize) -> String {
+    let change = delta.change(index);
+    match delta.findings.get(index) {
+        Some(d) if change == Change::Updated && !d.previous_versions.is_empty() => {
+            let versions: Vec<String> = d
+                .previous_versions
+                .iter()
+                .take(3)
+                .map(|v| text(Some(v), VERSION_CHARS))
+                .collect();
+            format!("updated from {}", versions.join(", "))
+        }
+        _ => change.as_str().to_string(),
+    }
+}
+
 fn finding_cells(
     ctx: &Context<'_>,
     variant: Variant,
-    finding: &Finding,
+    (index, finding): (usize, &Finding),
     last: String,
 ) -> Vec<String> {
     let url_cap = match variant {
@@ -62,12 +100,18 @@ fn finding_cells(
         (None, Some(false)) => "no fix".to_string(),
         (None, _) => String::new(),
     };
+    let exploit = match finding.exploit_available {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "",
+    };
     let mut cells = vec![
         finding.severity.as_str().to_string(),
         id,
         package,
         text(finding.package.version.as_deref(), VERSION_CHARS),
         fixed,
+        exploit.to_string(),
     ];
     if variant == Variant::Summary {
         cells.push(
@@ -75,14 +119,9 @@ fn finding_cells(
                 .score
                 .map_or_else(String::new, |s| format!("{s:.1}")),
         );
-        cells.push(
-            match finding.exploit_available {
-                Some(true) => "yes",
-                Some(false) => "no",
-                None => "",
-            }
-            .to_string(),
-        );
+    }
+    if let Some(delta) = baseline(ctx) {
+        cells.push(change_text(delta, index));
     }
     cells.push(last);
     if variant == Variant::Summary && ctx.set.images.len() > 1 {
@@ -161,6 +200,7 @@ fn state_text(ctx: &Context<'_>, state: Option<&FindingState>, severity: Severit
         // The statement follows (see `vex_text`).
         Some(FindingState::SuppressedByVex(_)) => "suppressed".to_string(),
         Some(FindingState::BelowThreshold) => "below threshold".to_string(),
+        Some(FindingState::InBaseline) => "in the baseline (scope = new)".to_string(),
         None => String::new(),
     }
 }
@@ -173,7 +213,7 @@ pub(super) fn violating(ctx: &Context<'_>, verdict: &Verdict, sec: &mut Section)
     }
     sec.push(&format!("\n### Violating findings ({total})\n"));
     let variant = sec.variant;
-    let header = finding_header(variant, ctx.set.images.len() > 1, "rule");
+    let header = finding_header(ctx, variant, ctx.set.images.len() > 1, "rule");
     let rows = verdict
         .violations
         .iter()
@@ -183,7 +223,7 @@ pub(super) fn violating(ctx: &Context<'_>, verdict: &Verdict, sec: &mut Section)
                     markdown_inline(&v.rule.to_string()),
                     vex_text(ctx, verdict, v.finding, variant),
                 );
-                finding_cells(ctx, variant, finding, rule)
+                finding_cells(ctx, variant, (v.finding, finding), rule)
             }
             None => Vec::new(),
         });
@@ -205,14 +245,14 @@ pub(super) fn others(ctx: &Context<'_>, verdict: &Verdict, sec: &mut Section) {
         return;
     }
     let variant = sec.variant;
-    let header = finding_header(variant, ctx.set.images.len() > 1, "status");
+    let header = finding_header(ctx, variant, ctx.set.images.len() > 1, "status");
     let rows = || {
-        others.iter().map(|(i, f, s)| {
+        others.iter().map(|&(i, f, s)| {
             let status = joined(
-                state_text(ctx, *s, f.severity),
-                vex_text(ctx, verdict, *i, variant),
+                state_text(ctx, s, f.severity),
+                vex_text(ctx, verdict, i, variant),
             );
-            finding_cells(ctx, variant, f, status)
+            finding_cells(ctx, variant, (i, f), status)
         })
     };
     let open = format!(

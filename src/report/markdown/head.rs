@@ -5,6 +5,7 @@
 
 use super::budget::{NOTE_RESERVE, Section, list, row, table};
 use super::cells::{ID_CHARS, PACKAGE_CHARS, SEE_JSON, plural, text, time};
+use super::delta::delta_text;
 use super::marker::comment_marker;
 use super::variant::{Variant, measure};
 use crate::findings::{Counts, Image, ScanSet, Severity, short_digest};
@@ -21,6 +22,9 @@ pub(super) fn head(ctx: &Context<'_>, variant: Variant, budget: usize) -> Sectio
         sec.push("\n");
     }
     sec.push(&heading(ctx));
+    if let Some(delta) = ctx.verdict().and_then(|v| v.baseline.as_deref()) {
+        sec.push(&delta_text(ctx, delta));
+    }
     let mut closing = String::new();
     if let Some(verdict) = ctx.verdict() {
         closing.push_str(&severity_table(ctx.set, verdict));
@@ -238,7 +242,9 @@ fn severity_table(set: &ScanSet, verdict: &Verdict) -> String {
 fn policy_line(ctx: &Context<'_>) -> String {
     let policy = ctx.policy;
     let fail_on = policy.fail_on.map_or("none", Severity::as_str);
-    let only_fixed = if policy.only_fixed { "yes" } else { "no" };
+    let yes_no = |on: bool| if on { "yes" } else { "no" };
+    let only_fixed = yes_no(policy.only_fixed);
+    let only_exploitable = yes_no(policy.only_exploitable);
     let min_score = policy
         .min_score
         .map_or_else(|| "none".to_string(), |s| format!("{s:.1}"));
@@ -264,8 +270,9 @@ fn policy_line(ctx: &Context<'_>) -> String {
         )
     };
     format!(
-        "\n**Policy:** fail-on `{fail_on}` · only-fixed `{only_fixed}` · min-score `{min_score}` · \
-         max {max} · {}{vex}\n",
+        "\n**Policy:** fail-on `{fail_on}` · only-fixed `{only_fixed}` · only-exploitable \
+         `{only_exploitable}` · min-score `{min_score}` · max {max} · scope `{}` · {}{vex}\n",
+        policy.scope.as_str(),
         plural(policy.ignores.len(), "ignore", "ignores")
     )
 }

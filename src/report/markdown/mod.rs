@@ -12,11 +12,13 @@
 //!
 //! One file a concern, each using only the ones listed before it: `variant` (which document, its limit
 //! and unit of size), `budget` (sections, tables and lists within a budget, the final guard), `cells`
-//! (single values as escaped text), `marker` (the comment's marker line), then the three parts of the
-//! document in order: `head`, `finding_tables` and `tail`.
+//! (single values as escaped text), `marker` (the comment's marker line), `delta` (the baseline: the
+//! delta the document leads with, the fixed findings), then the three parts of the document in order:
+//! `head`, `finding_tables` and `tail`.
 
 mod budget;
 mod cells;
+mod delta;
 mod finding_tables;
 mod head;
 mod marker;
@@ -50,6 +52,7 @@ pub fn render(ctx: &Context<'_>, variant: Variant) -> String {
     let mut findings = Section::new(variant, body.saturating_sub(head.used + tail.used));
     if let Some(verdict) = ctx.verdict() {
         violating(ctx, verdict, &mut findings);
+        delta::fixed(verdict, ctx.set, &mut findings);
         others(ctx, verdict, &mut findings);
     }
     let text = head.text + &findings.text + &tail.text;

@@ -22,7 +22,13 @@ pub(super) fn tail(ctx: &Context<'_>, variant: Variant, budget: usize) -> Sectio
         ignores(ctx, verdict, &mut sec, reserve);
         vex(ctx, verdict, &mut sec, reserve);
     }
-    let warnings = &ctx.set.warnings;
+    let baseline = ctx.verdict().and_then(|v| v.baseline.as_deref());
+    let warnings: Vec<&String> = ctx
+        .set
+        .warnings
+        .iter()
+        .chain(baseline.map_or(&[][..], |d| &d.warnings[..]))
+        .collect();
     if !warnings.is_empty() && sec.try_push("\n### Warnings\n", reserve + NOTE_RESERVE) {
         let items = warnings.iter().map(|w| markdown_inline(&truncate(w, 500)));
         list(

@@ -128,6 +128,8 @@ pub(super) fn enhanced_policy() -> Policy {
         fail_on: Some(Severity::High),
         only_fixed: false,
         min_score: None,
+        only_exploitable: false,
+        scope: crate::policy::Scope::All,
         max: [(Severity::Medium, 10)].into_iter().collect(),
         ignores: vec![
             ignore(
@@ -242,7 +244,7 @@ fn comment_of_a_failing_scan_is_compact() {
     assert!(md.starts_with("<!-- ecr-scan-gate: payments/api/linux/amd64 -->\n## ❌ "));
     assert_tables_well_formed(&md);
     assert_details_balanced(&md);
-    let violating_header = "| severity | id | package | installed | fixed in | rule |";
+    let violating_header = "| severity | id | package | installed | fixed in | exploit | rule |";
     assert!(md.contains(violating_header), "{md}");
     assert!(!md.contains("| score |"));
     assert!(md.contains("CVE-2025-0004, expired after 2025-12-01"));
@@ -343,7 +345,7 @@ fn images_column_appears_only_with_several_images() {
     };
     let verdict = evaluate(&set, &policy, today());
     let md = render_verdict(&set, &policy, &verdict, false, Variant::Summary);
-    assert!(md.contains("| exploit | rule |\n"));
+    assert!(md.contains("| fixed in | exploit | score | rule |\n"));
     assert!(!md.contains("images |"));
 }
 

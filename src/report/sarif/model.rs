@@ -105,6 +105,9 @@ pub(super) struct SarifResult<'a> {
     pub(super) partial_fingerprints: Fingerprints,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) suppressions: Option<[Suppression<'a>; 1]>,
+    /// `new`, `unchanged` or `updated` against the baseline, when the run has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) baseline_state: Option<&'static str>,
     pub(super) properties: ResultProperties<'a>,
 }
 

@@ -25,6 +25,8 @@ pub(super) struct Results<'a> {
     pub(super) policy: &'a Policy,
     pub(super) verdict: &'a Verdict,
     pub(super) image: &'a Image,
+    /// The image's index in the set.
+    pub(super) image_index: usize,
     pub(super) plan: &'a Plan<'a>,
 }
 
@@ -70,6 +72,11 @@ impl<'a> SarifResult<'a> {
                 ),
             },
             suppressions: suppression(results.policy, state).map(|s| [s]),
+            baseline_state: results.verdict.baseline.as_deref().map(|delta| {
+                delta
+                    .change_in(index, &finding.images, results.image_index)
+                    .as_str()
+            }),
             properties: properties(finding, image, state),
         }
     }
@@ -157,6 +164,7 @@ fn gate_state(state: FindingState) -> &'static str {
         FindingState::BelowThreshold => "below-threshold",
         FindingState::SuppressedByScanner => "suppressed",
         FindingState::SuppressedByVex(_) => "vex-suppressed",
+        FindingState::InBaseline => "in-baseline",
     }
 }
 
@@ -177,6 +185,11 @@ fn message(rule_id: &str, finding: &Finding) -> String {
         }
         (None, Some(false)) => text.push_str(", no fix available"),
         (None, _) => {}
+    }
+    match finding.exploit_available {
+        Some(true) => text.push_str(", exploit available"),
+        Some(false) => text.push_str(", no known exploit"),
+        None => {}
     }
     text.push(')');
     text

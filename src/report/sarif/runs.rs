@@ -101,6 +101,7 @@ impl Serialize for Runs<'_> {
                     policy: self.policy,
                     verdict: self.verdict,
                     image,
+                    image_index: index,
                     plan,
                 },
                 properties: RunProperties {

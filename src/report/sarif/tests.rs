@@ -361,7 +361,7 @@ fn enhanced_finding_reports_fix_and_exploit_without_score() {
     let result = result_of(&doc, "GHSA-j8r2-6x86-q33q");
     assert_eq!(
         result["message"]["text"],
-        "GHSA-j8r2-6x86-q33q in requests 2.19.0 (high, fixed in 2.20.0)"
+        "GHSA-j8r2-6x86-q33q in requests 2.19.0 (high, fixed in 2.20.0, exploit available)"
     );
     let properties = &result["properties"];
     assert!(properties.get("score").is_none());
