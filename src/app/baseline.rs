@@ -89,6 +89,14 @@ pub(super) fn classify(text: &str, target: Option<&ImageRef>) -> Result<Source, 
             "--baseline {trimmed}: the baseline image must be in the gated image's registry and region"
         )));
     }
+    // The gated tag as its own baseline: after a push (or in a workflow shared by pull requests and
+    // main) it is the gated image itself, and every finding would be "unchanged".
+    if image.repository == target.repository && image.tag.is_some() && image.tag == target.tag {
+        return Err(AppError::Usage(format!(
+            "--baseline {trimmed}: that is the gated tag itself, so nothing could be new; name the tag \
+             or digest deployed from the main branch"
+        )));
+    }
     Ok(Source::Image(image))
 }
 

@@ -74,16 +74,29 @@ pub(super) fn scan(args: &ScanArgs, github: Option<&Environment>) -> u8 {
                 Named::Image(reference, None)
             }
         };
-        let reference = match &named {
-            Named::Image(reference, _) => Some(reference),
-            Named::FailedScan(_) => None,
+        let sources = match &named {
+            Named::Image(reference, event) => {
+                let sources = args
+                    .gate
+                    .baseline
+                    .iter()
+                    .map(|source| baseline::classify(source, Some(reference)))
+                    .collect::<Result<Vec<Source>, AppError>>()?;
+                // The event does not say the image's platform, so the baseline image's platform to
+                // compare with cannot be chosen.
+                if event.is_some() && sources.iter().any(|s| matches!(s, Source::Image(_))) {
+                    return Err(AppError::Usage(
+                        "--from-event takes a baseline file (such as the JSON report of the main \
+                         branch's run), not a baseline image: the event does not say the image's \
+                         platform"
+                            .into(),
+                    ));
+                }
+                sources
+            }
+            // A failed scan's event: no verdict whatever the baseline (exit 3); nothing else is read.
+            Named::FailedScan(_) => Vec::new(),
         };
-        let sources = args
-            .gate
-            .baseline
-            .iter()
-            .map(|source| baseline::classify(source, reference))
-            .collect::<Result<Vec<Source>, AppError>>()?;
         Ok((named, sources))
     };
     let (targets, (named, sources), policy) =
@@ -122,6 +135,7 @@ pub(super) fn scan(args: &ScanArgs, github: Option<&Environment>) -> u8 {
         Named::Image(reference, event) => (reference, event),
         // `--from-event` with a failed scan's event: nothing to read, no verdict.
         Named::FailedScan(failed) => {
+            read.baseline = None;
             read.incomplete.push(failed);
             return judge(read, Live::default());
         }
@@ -535,6 +549,7 @@ impl Waiting<'_> {
             for tag in self.tags {
                 if !scan.image.tags.contains(tag) {
                     scan.image.tags.push(tag.clone());
+                    scan.image.tags_from_event = true;
                 }
             }
         }

@@ -224,6 +224,7 @@ fn image_scan(raw: RawImage) -> ImageScan {
             digest: raw.digest,
             index_digest: raw.index_digest,
             tags: raw.tags.unwrap_or_default(),
+            tags_from_event: false,
             platform: raw.platform.filter(|p| !p.trim().is_empty()),
             scan: ScanInfo {
                 scan_type: match scan.scan_type.as_deref() {

@@ -282,6 +282,7 @@ pub(super) fn image_scan(raw: RawResponse, status: &str) -> ImageScan {
             digest,
             index_digest: None,
             tags: listed.tags,
+            tags_from_event: false,
             platform: listed.platform,
             scan,
         },

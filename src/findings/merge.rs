@@ -81,6 +81,7 @@ struct FindingKey {
     severity: Severity,
     score: Option<u64>,
     fix_available: Option<bool>,
+    exploit_available: Option<bool>,
     suppressed_by_scanner: bool,
 }
 
@@ -94,6 +95,7 @@ impl FindingKey {
             severity: finding.severity,
             score: finding.score.map(f64::to_bits),
             fix_available: finding.fix_available,
+            exploit_available: finding.exploit_available,
             suppressed_by_scanner: finding.suppressed_by_scanner,
         }
     }

@@ -146,6 +146,9 @@ pub struct Image {
     /// when the tag named an index.
     pub index_digest: Option<String>,
     pub tags: Vec<String>,
+    /// Some of `tags` come from a scan event (`--from-event`), which anyone who can send the event
+    /// writes: reported, never trusted (a VEX statement about a tag does not cover the image).
+    pub tags_from_event: bool,
     /// `os/arch[/variant]`, when known.
     pub platform: Option<String>,
     pub scan: ScanInfo,

@@ -170,6 +170,7 @@ impl ImageBuilder {
             region: None,
             digest: None,
             index_digest: None,
+            tags_from_event: false,
             tags: Vec::new(),
             platform: None,
             scan: ScanInfo {

@@ -381,6 +381,12 @@ fn policy_line(ctx: &Context<'_>) -> String {
     if policy.only_fixed {
         line.push_str(", only-fixed");
     }
+    if policy.only_exploitable {
+        line.push_str(", only-exploitable");
+    }
+    if policy.scope == crate::policy::Scope::New {
+        line.push_str(", scope = new");
+    }
     if let Some(score) = policy.min_score {
         line.push_str(&format!(", min-score = {score}"));
     }

@@ -217,7 +217,10 @@ impl ImageTarget {
                         .next()
                         .is_some_and(|last| last.eq_ignore_ascii_case(name)),
                 };
-                let same_tag = tag.as_ref().is_none_or(|tag| image.tags.contains(tag));
+                // A tag an event named is not the registry's word: it never decides coverage.
+                let same_tag = tag
+                    .as_ref()
+                    .is_none_or(|tag| !image.tags_from_event && image.tags.contains(tag));
                 same_registry && same_repository && same_tag
             }
         }

@@ -545,3 +545,27 @@ fn documents_and_warnings_are_kept_for_reports() {
     assert!(vex.add("bad.json", b"{").is_err());
     assert_eq!(vex.documents.len(), 1);
 }
+
+#[test]
+fn a_tag_an_event_named_never_decides_coverage() {
+    let mut from_event = image();
+    from_event.tags_from_event = true;
+    // The same statements cover the image whose tag the registry gave.
+    assert!(suppresses(
+        r#"["pkg:oci/api?tag=v1"]"#,
+        &openssl(),
+        &image()
+    ));
+    assert!(!suppresses(
+        r#"["pkg:oci/api?tag=v1"]"#,
+        &openssl(),
+        &from_event
+    ));
+    // Without a tag the repository still names it; by digest always.
+    assert!(suppresses(r#"["pkg:oci/api"]"#, &openssl(), &from_event));
+    assert!(suppresses(
+        &format!(r#"["pkg:oci/api@{}"]"#, DIGEST.replace(':', "%3A")),
+        &openssl(),
+        &from_event
+    ));
+}

@@ -277,6 +277,22 @@ fn a_baseline_in_another_registry_is_refused_before_any_call() {
 }
 
 #[test]
+fn the_gated_tag_as_its_own_baseline_is_refused_before_any_call() {
+    let stub = EcrStub::start();
+    // After a push to `main` (or in one workflow for pull requests and main) it is the gated image
+    // itself: every finding would be unchanged and `scope = new` would pass anything.
+    for baseline in ["main", ":main", "team/app:main"] {
+        let run = Gate::scan("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:main")
+            .stub(&stub)
+            .args(&["--baseline", baseline, "--scope", "new"])
+            .run();
+        run.expect(2);
+        run.assert_stderr("the gated tag itself");
+    }
+    assert!(stub.requests().is_empty());
+}
+
+#[test]
 fn against_moto_the_baseline_image_is_scanned_like_the_gated_one() {
     let moto = Moto::start();
     let ecr = moto.ecr(REGION);

@@ -525,3 +525,35 @@ fn the_action_s_from_event_input_gates_the_event_s_image() {
     both.expect(2)
         .assert_stderr("set only one of the `from-event` and `findings` inputs");
 }
+
+#[test]
+fn a_failed_scan_event_with_a_baseline_is_still_exit_3_with_no_call() {
+    let stub = EcrStub::start();
+    for baseline in ["main", "app:main", "main.json"] {
+        let run = Gate::from_event("event.json")
+            .file(
+                "event.json",
+                event_file("ecr-image-scan-basic-compose-x-failed-no-counts.json"),
+            )
+            .args(&["--baseline", baseline, "--scope", "new"])
+            .stub(&stub)
+            .json()
+            .run();
+        run.expect(3);
+        assert_eq!(run.json()["result"], "incomplete", "{baseline}");
+    }
+    assert_eq!(stub.requests().len(), 0, "{:?}", stub.operations());
+}
+
+#[test]
+fn an_event_takes_a_baseline_file_not_a_baseline_image() {
+    let stub = EcrStub::start();
+    let run = Gate::from_event("event.json")
+        .file("event.json", event_file(COLLECTOR))
+        .args(&["--baseline", "main"])
+        .stub(&stub)
+        .run();
+    run.expect(2)
+        .assert_stderr("--from-event takes a baseline file");
+    assert_eq!(stub.requests().len(), 0, "{:?}", stub.operations());
+}
