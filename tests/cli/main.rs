@@ -12,6 +12,7 @@ mod push;
 mod push_credentials;
 mod recorder;
 mod registry_server;
+mod release;
 mod scan_moto;
 mod scan_stub;
 mod support;
