@@ -10,6 +10,7 @@ mod evaluate;
 mod moto;
 mod push;
 mod push_credentials;
+mod readme_workflow;
 mod recorder;
 mod registry_server;
 mod release;
