@@ -13,7 +13,8 @@
 
 # ---- build: the `dist` profile for this machine's architecture, linked statically against musl ----
 FROM rust:1.95-slim-trixie@sha256:28846ec5a6bcfcddb93f403ba7071bd579787852b2f2ac3839965620e8bd9456 AS build
-# musl-gcc for the C parts (aws-lc); the versions are those of the pinned image's Debian release.
+# musl-gcc for the C parts (aws-lc, ring), from Debian 13's archive (a stable release: only security and
+# point-release updates), so not pinned to a version.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends musl-tools \

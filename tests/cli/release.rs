@@ -363,9 +363,17 @@ fn the_release_runs_only_from_the_default_branch_and_publishes_from_a_protected_
     let release = release();
     assert_eq!(release["permissions"], serde_json::json!({}));
     let jobs = release["jobs"].as_object().unwrap();
+    let first = &jobs["check"]["steps"][0];
     assert_eq!(
-        jobs["check"]["if"],
-        "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
+        first["env"]["DEFAULT_BRANCH"],
+        "${{ github.event.repository.default_branch }}"
+    );
+    assert!(
+        first["run"]
+            .as_str()
+            .unwrap()
+            .contains("if [[ \"$GITHUB_REF\" != \"refs/heads/$DEFAULT_BRANCH\" ]]; then"),
+        "the check fails first thing off the default branch"
     );
     for (name, job) in jobs {
         let needs: Vec<&str> = match &job["needs"] {
