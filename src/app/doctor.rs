@@ -7,7 +7,8 @@ use super::error::AppError;
 use super::scan::aws_options;
 use crate::cli::DoctorArgs;
 use crate::digest::Digest;
-use crate::ecr::client::{Check, Ecr, EcrError};
+use crate::ecr::client::{Check, Ecr, EcrError, INSPECTOR_LIST_FINDINGS};
+use crate::findings::ScanType;
 use crate::image_ref::ImageRef;
 use crate::report::escape::plain_line;
 use crate::run::{EXIT_ERROR, EXIT_PASS};
@@ -30,6 +31,10 @@ pub const IAM_ACTIONS: &[(&str, &str)] = &[
     (
         "ecr:GetRegistryScanningConfiguration",
         "optional: plan from the registry configuration instead of inferring",
+    ),
+    (
+        INSPECTOR_LIST_FINDINGS,
+        "enhanced scanning only: ECR reads the findings from Amazon Inspector as the caller",
     ),
     (
         "ecr:GetAuthorizationToken",
@@ -99,6 +104,18 @@ async fn run(args: &DoctorArgs, reference: &ImageRef) -> Result<(String, bool), 
         )
         .await;
     let healthy = write_checks(&mut out, &checks);
+    let enhanced = matches!(&config, Ok(Some(c)) if c.scan_type == ScanType::Enhanced);
+    if enhanced
+        && !checks
+            .iter()
+            .any(|(action, _)| *action == INSPECTOR_LIST_FINDINGS)
+    {
+        let _ = writeln!(
+            out,
+            "  (inspector2:ListFindings is not checked: there is no enhanced scan of this image to \
+             read; enhanced scanning needs it)"
+        );
+    }
     let _ = writeln!(
         out,
         "  (ecr:StartImageScan is not checked: calling it would start a scan)"

@@ -618,6 +618,33 @@ where
     }
 }
 
+/// The permission enhanced scanning needs besides ECR's: `DescribeImageScanFindings` reads the findings
+/// from Amazon Inspector as the caller.
+pub const INSPECTOR_LIST_FINDINGS: &str = "inspector2:ListFindings";
+
+/// What a `DescribeImageScanFindings` answer says about `inspector2:ListFindings`: denied when ECR passed
+/// on Inspector's refusal ("… is not authorized to perform: inspector2:ListFindings …"), allowed when
+/// enhanced findings came back (only enhanced scanning answers with an `enhancedFindings` list), unknown
+/// otherwise (basic scanning, no scan, another error).
+fn inspector_check(
+    result: &Result<DescribeImageScanFindingsOutput, SdkError<DescribeImageScanFindingsError>>,
+) -> Option<Check> {
+    match result {
+        Ok(output) => output
+            .image_scan_findings
+            .as_ref()
+            .is_some_and(|f| f.enhanced_findings.is_some())
+            .then(|| Check::Allowed("allowed (enhanced findings read)".into())),
+        Err(SdkError::ServiceError(e)) => {
+            let code = ProvideErrorMetadata::code(e.err()).unwrap_or_default();
+            let message = e.err().message().unwrap_or_default();
+            (code.contains("AccessDenied") && message.contains(INSPECTOR_LIST_FINDINGS))
+                .then(|| Check::Denied(format!("{code}: {message}")))
+        }
+        Err(_) => None,
+    }
+}
+
 impl Ecr {
     /// Checks, without side effects, the calls the gate makes for `repository` (and `tag`).
     pub async fn check_permissions(
@@ -654,27 +681,35 @@ impl Ecr {
                 },
             ),
         ));
-        checks.push((
-            "ecr:DescribeImageScanFindings",
-            check(
-                self.checks
-                    .describe_image_scan_findings()
-                    .repository_name(repository)
-                    .set_registry_id(self.registry_id.clone())
-                    .image_id(id)
-                    .max_results(1)
-                    .send()
-                    .await,
-                |out| {
-                    let status = out
-                        .image_scan_status
-                        .and_then(|s| s.status)
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_else(|| "unknown".into());
-                    format!("allowed (scan status {status})")
-                },
+        let findings = self
+            .checks
+            .describe_image_scan_findings()
+            .repository_name(repository)
+            .set_registry_id(self.registry_id.clone())
+            .image_id(id)
+            .max_results(1)
+            .send()
+            .await;
+        let inspector = inspector_check(&findings);
+        let ecr_check = match &inspector {
+            // ECR allowed the call and asked Inspector, which refused the caller.
+            Some(Check::Denied(_)) => Check::Allowed(
+                "allowed (ECR asked Amazon Inspector for the findings: see inspector2:ListFindings)"
+                    .into(),
             ),
-        ));
+            _ => check(findings, |out| {
+                let status = out
+                    .image_scan_status
+                    .and_then(|s| s.status)
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_else(|| "unknown".into());
+                format!("allowed (scan status {status})")
+            }),
+        };
+        checks.push(("ecr:DescribeImageScanFindings", ecr_check));
+        if let Some(inspector) = inspector {
+            checks.push((INSPECTOR_LIST_FINDINGS, inspector));
+        }
         checks.push((
             "ecr:GetAuthorizationToken",
             check(self.checks.get_authorization_token().send().await, |_| {

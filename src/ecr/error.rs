@@ -75,6 +75,16 @@ impl EcrError {
             }
             EcrError::NoAnswer { .. } => Some(Transient::Transport.advice()),
             EcrError::Call {
+                code: Some(code),
+                message,
+                ..
+            } if code.contains("AccessDenied") && message.contains("inspector2:ListFindings") => {
+                Some(
+                    "under enhanced scanning ECR reads the findings from Amazon Inspector as the caller: \
+                 allow inspector2:ListFindings too (README, \"AWS: the role the job assumes\")",
+                )
+            }
+            EcrError::Call {
                 code: Some(code), ..
             } if code.contains("AccessDenied") => Some(
                 "the gate needs ecr:BatchGetImage, ecr:DescribeImageScanFindings, ecr:StartImageScan and \

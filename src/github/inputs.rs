@@ -26,8 +26,12 @@ use crate::scan::plan::ScanMode;
 /// The hidden first argument that runs the binary as the GitHub Action (`runs.args` in `action.yml`).
 pub const ACTION_COMMAND: &str = "github-action";
 
-/// The SARIF file written when `upload-sarif` is on and the `sarif` input is empty.
+/// The SARIF file written when `upload-sarif` is on and the `sarif` input is empty. It is also the
+/// `sarif` input's default in `action.yml`: the Action writes SARIF unless told not to.
 pub const DEFAULT_SARIF_FILE: &str = "ecr-scan-gate.sarif";
+
+/// The `sarif` input's value that turns the SARIF report off (any case).
+pub const SARIF_OFF: &str = "none";
 
 /// Which command an input applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,13 +126,6 @@ pub const INPUTS: &[InputSpec] = &[
         "registry-id",
         Mapping::Value {
             flag: "--registry-id",
-            scope: Scope::Scan,
-        },
-    ),
-    spec(
-        "profile",
-        Mapping::Value {
-            flag: "--profile",
             scope: Scope::Scan,
         },
     ),
@@ -302,6 +299,11 @@ pub enum InputError {
          event names, `findings` saved scan results"
     )]
     EventAndFindings,
+    #[error(
+        "input `upload-sarif` is true but input `sarif` is `none`: the upload sends the SARIF report; \
+         give `sarif` a path in the workspace (or leave its default) or set `upload-sarif` to false"
+    )]
+    UploadWithoutSarif,
     #[error("input `{input}`: `{value}` is not {expected}")]
     Invalid {
         input: &'static str,
@@ -396,6 +398,7 @@ pub fn command_line(inputs: &Inputs, workspace: &Workspace) -> Result<ActionRun,
                 check_value(input.name, value)?;
                 args.push(option(flag, value));
             }
+            Mapping::Report { .. } if input.name == "sarif" && sarif_off(value) => {}
             Mapping::Report { .. } => args.push(report(input.name, flag, value)?),
             Mapping::List { .. } => {
                 for item in items(value) {
@@ -416,8 +419,12 @@ pub fn command_line(inputs: &Inputs, workspace: &Workspace) -> Result<ActionRun,
             Mapping::Image | Mapping::Findings | Mapping::Publish => {}
         }
     }
-    if publish_settings(inputs)?.upload_sarif && inputs.get("sarif").is_none() {
-        args.push(report("upload-sarif", "--sarif", DEFAULT_SARIF_FILE)?);
+    if publish_settings(inputs)?.upload_sarif {
+        match inputs.get("sarif") {
+            None => args.push(report("upload-sarif", "--sarif", DEFAULT_SARIF_FILE)?),
+            Some(value) if sarif_off(value) => return Err(InputError::UploadWithoutSarif),
+            Some(_) => {}
+        }
     }
     match image {
         Some(image) => args.extend(["--".to_string(), image.to_string()]),
@@ -491,6 +498,11 @@ pub fn publish_settings(inputs: &Inputs) -> Result<PublishSettings, InputError> 
         token: inputs.get("github-token").map(Token::new),
         upload_sarif,
     })
+}
+
+/// Whether the `sarif` input turns the report off.
+fn sarif_off(value: &str) -> bool {
+    value.eq_ignore_ascii_case(SARIF_OFF)
 }
 
 /// The items of a list input: one per line or comma-separated, blanks dropped.
@@ -688,7 +700,6 @@ mod tests {
                 ("timeout", "90s"),
                 ("region", "eu-west-1"),
                 ("registry-id", "123456789012"),
-                ("profile", "ci"),
                 ("policy", "gate.toml"),
                 ("min-score", "7.5"),
                 ("report-only", "true"),
@@ -706,7 +717,6 @@ mod tests {
                 "--timeout=90s".into(),
                 "--region=eu-west-1".into(),
                 "--registry-id=123456789012".into(),
-                "--profile=ci".into(),
                 "--policy=gate.toml".into(),
                 "--min-score=7.5".into(),
                 "--report-only".into(),
@@ -787,6 +797,44 @@ mod tests {
                 "--".into(),
                 "app".into(),
             ]
+        );
+    }
+
+    #[test]
+    fn sarif_none_writes_no_sarif_and_refuses_an_upload() {
+        for off in ["none", "None", "NONE", " none "] {
+            let evaluate = run(&[("findings", "a.json"), ("sarif", off)]).unwrap();
+            assert!(
+                !evaluate.args.iter().any(|a| a.starts_with("--sarif")),
+                "{off}: {evaluate}"
+            );
+            assert_eq!(
+                run(&[("image", "app"), ("sarif", off), ("upload-sarif", "true")]),
+                Err(InputError::UploadWithoutSarif),
+                "{off}"
+            );
+        }
+        // Only the whole value turns it off: a file named so is a path.
+        let job = Job::new();
+        let run = job
+            .run(&[("findings", "a.json"), ("sarif", "none.sarif")])
+            .unwrap();
+        assert!(
+            run.args
+                .contains(&format!("--sarif={}", job.path("none.sarif"))),
+            "{run}"
+        );
+        let run = job
+            .run(&[
+                ("image", "app"),
+                ("sarif", "gate.sarif"),
+                ("upload-sarif", "true"),
+            ])
+            .unwrap();
+        assert!(
+            run.args
+                .contains(&format!("--sarif={}", job.path("gate.sarif"))),
+            "{run}"
         );
     }
 

@@ -87,7 +87,6 @@ fn probe(name: &str) -> &'static str {
         "timeout" => "90s",
         "region" => "eu-west-1",
         "registry-id" => "123456789012",
-        "profile" => "ci",
         "policy" => "probe.toml",
         "fail-on" => "critical",
         "only-fixed" | "only-exploitable" | "report-only" | "upload-sarif" => "true",
@@ -521,7 +520,12 @@ async fn passing_pull_request_without_a_comment_gets_one() {
     assert_eq!(outputs["result"], "pass");
     assert_eq!(outputs["medium"], "1");
     assert_eq!(outputs["violations"], "0");
-    assert_eq!(outputs["sarif"], "");
+    assert_eq!(
+        outputs["sarif"], "ecr-scan-gate.sarif",
+        "SARIF by default, for upload-sarif"
+    );
+    let sarif: Value = serde_json::from_str(&done.file("ecr-scan-gate.sarif")).unwrap();
+    validate(&sarif_schema(), &sarif, "default SARIF");
     assert_eq!(outputs["sarif-id"], "");
     assert_eq!(
         outputs["digest"],
@@ -1447,6 +1451,80 @@ async fn single_value_inputs_that_look_like_options_stay_values() {
             done.stderr
         );
     }
+}
+
+// ---- SARIF by default ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sarif_none_writes_no_sarif() {
+    let server = MockServer::start().await;
+    for off in ["none", "NONE"] {
+        let done = Gate::action(
+            &[
+                ("findings", "scan.json"),
+                ("sarif", off),
+                ("comment", "never"),
+            ],
+            Event::Push,
+            &server.uri(),
+        )
+        .copy(&debian(), "scan.json")
+        .run_async()
+        .await;
+        done.expect(1);
+        let outputs = done.outputs();
+        assert_every_output_set(&outputs);
+        assert_eq!(outputs["result"], "fail");
+        assert_eq!(outputs["sarif"], "", "{off}");
+        assert!(!done.exists("ecr-scan-gate.sarif") && !done.exists(off));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_verdict_no_default_sarif() {
+    // An empty upload would close every open alert: without a verdict there is no SARIF to upload.
+    let server = MockServer::start().await;
+    let done = Gate::action(
+        &[("findings", "scan.json"), ("comment", "never")],
+        Event::Push,
+        &server.uri(),
+    )
+    .copy(&fixture("findings/unknown-status.json"), "scan.json")
+    .run_async()
+    .await;
+    done.expect(3);
+    let outputs = done.outputs();
+    assert_every_output_set(&outputs);
+    assert_eq!(outputs["result"], "incomplete");
+    assert_eq!(outputs["sarif"], "");
+    assert!(!done.exists("ecr-scan-gate.sarif"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_with_sarif_none_is_refused_before_anything_runs() {
+    let server = MockServer::start().await;
+    let done = Gate::action(
+        &[
+            ("findings", "scan.json"),
+            ("sarif", "none"),
+            ("upload-sarif", "true"),
+        ],
+        Event::Push,
+        &server.uri(),
+    )
+    .copy(&debian(), "scan.json")
+    .run_async()
+    .await;
+    done.expect(2);
+    let errors = done.commands("error");
+    assert_eq!(errors.len(), 1, "{}", done.stderr);
+    assert!(
+        errors[0].contains("upload-sarif") && errors[0].contains("none"),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(done.outputs()["result"], "error");
+    assert!(server.received_requests().await.unwrap().is_empty());
 }
 
 // ---- reports go to the workspace ----
