@@ -43,7 +43,9 @@ fn findings_judged_differently_per_platform_stay_separate_in_either_order() {
     let lower = || finding("CVE-1", Severity::Low, "1.0");
     let no_fix = || finding("CVE-1", Severity::Critical, "1.0").fix_available(false);
     let scored = || finding("CVE-1", Severity::Critical, "1.0").score(1.0);
-    for other in [suppressed, lower, no_fix, scored] {
+    // `only-exploitable` judges by it.
+    let no_exploit = || finding("CVE-1", Severity::Critical, "1.0").exploit_available(false);
+    for other in [suppressed, lower, no_fix, scored, no_exploit] {
         for flip in [false, true] {
             let mut scans = vec![
                 scan("sha256:a", "linux/arm64", vec![other()]),
@@ -65,6 +67,7 @@ fn findings_judged_differently_per_platform_stay_separate_in_either_order() {
                     f.severity == Severity::Critical
                         && !f.suppressed_by_scanner
                         && f.fix_available.is_none()
+                        && f.exploit_available.is_none()
                         && f.score.is_none()
                 })
                 .expect("the amd64 finding as its scanner gave it");
