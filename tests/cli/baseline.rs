@@ -677,29 +677,10 @@ fn only_exploitable_spares_findings_inspector_says_have_no_exploit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pull_request_comment_leads_with_the_delta_and_stays_within_github_s_limit() {
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-
     use crate::support::github::Event;
+    use crate::support::pr_thread::empty_thread;
 
-    const COMMENTS: &str = "/repos/octo-org/payments-api/issues/42/comments";
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
-            "id": 7, "node_id": "IC_7", "body": "created",
-            "user": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"},
-            "html_url": "https://github.com/octo-org/payments-api/pull/42#issuecomment-7",
-            "created_at": "2026-11-28T12:00:00Z", "updated_at": "2026-11-28T12:00:00Z"
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = empty_thread().await;
     // 3,000 new findings and 5,000 fixed ones: far more than a comment can hold.
     let many = |prefix: &str, n: usize| -> Vec<Value> {
         (0..n)

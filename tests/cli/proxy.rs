@@ -9,17 +9,15 @@
 use std::net::SocketAddr;
 
 use base64::Engine;
-use serde_json::json;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 use crate::forward_proxy::{ForwardProxy, Seen, unreachable_address};
 use crate::moto::REGION;
 use crate::push::{REPOSITORY, Stack, TAG, three_layer_image};
 use crate::support::github::*;
+use crate::support::pr_thread::empty_thread;
 use crate::support::*;
 
-const COMMENTS: &str = "/repos/octo-org/payments-api/issues/42/comments";
 const PROXY_USER: &str = "ci-bot";
 const PROXY_PASSWORD: &str = "pr0xy-s3cret";
 
@@ -27,26 +25,6 @@ fn proxy_authorization() -> String {
     let token =
         base64::engine::general_purpose::STANDARD.encode(format!("{PROXY_USER}:{PROXY_PASSWORD}"));
     format!("Basic {token}")
-}
-
-/// A GitHub API that takes the pull request's comment.
-async fn github() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
-            "id": 77, "html_url": "https://github.com/octo-org/payments-api/pull/42#issuecomment-77",
-            "body": "created", "user": {"login": "github-actions[bot]"}
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    server
 }
 
 /// Which client `NO_PROXY` names.
@@ -73,7 +51,7 @@ struct Scene {
 impl Scene {
     async fn start(direct: Option<Client>) -> Scene {
         let stack = Stack::start();
-        let github = github().await;
+        let github = empty_thread().await;
         let proxy = ForwardProxy::start();
         let mut held = Vec::new();
         let mut address = |client: Client, real: SocketAddr| {

@@ -12,6 +12,7 @@
 //! checks every test repeats: the exit code, a phrase on stderr).
 
 pub mod github;
+pub mod pr_thread;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1127,25 +1127,9 @@ fn scan_against_moto_honours_a_statement_about_the_repository_by_uri() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_action_s_vex_input_keeps_the_comment_summary_and_annotations_within_limits() {
     use crate::support::github::*;
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
+    use crate::support::pr_thread::{COMMENTS, empty_thread};
 
-    const COMMENTS: &str = "/repos/octo-org/payments-api/issues/42/comments";
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
-            "id": 1, "body": "x", "user": {"login": "github-actions[bot]"},
-            "html_url": "https://github.com/octo-org/payments-api/pull/42#issuecomment-1"
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = empty_thread().await;
     let mut findings = Vec::new();
     let mut suppressing = Vec::new();
     let mut showing = Vec::new();
