@@ -974,10 +974,10 @@ fn thousands_of_suppressed_findings_with_long_statements_stay_within_github_s_li
 
 // ---- Live: the scripted ECR stand-in and moto ----
 
-#[test]
-fn scan_of_an_image_index_is_suppressed_by_a_statement_about_the_index_digest() {
+/// A stand-in ECR in which `app:multi` is `index` (two platforms, scan on push), each platform with
+/// one HIGH openssl finding.
+fn index_with_openssl(index: &Index) -> EcrStub {
     let stub = EcrStub::start();
-    let index = oci_index("app:multi");
     stub.on(
         "BatchGetImage",
         vec![Action::json(batch_get_image(
@@ -1011,6 +1011,13 @@ fn scan_of_an_image_index_is_suppressed_by_a_statement_about_the_index_digest() 
             ],
         );
     }
+    stub
+}
+
+#[test]
+fn scan_of_an_image_index_is_suppressed_by_a_statement_about_the_index_digest() {
+    let index = oci_index("app:multi");
+    let stub = index_with_openssl(&index);
     let doc = document(
         "2026-11-01T00:00:00Z",
         json!([{"vulnerability": "CVE-2024-6119",
@@ -1035,40 +1042,7 @@ fn scan_of_an_image_index_is_suppressed_by_a_statement_about_the_index_digest() 
 
     // The same statement about another index suppresses nothing.
     let other = doc.replace(&index.index.digest, &format!("sha256:{}", "e".repeat(64)));
-    let stub = EcrStub::start();
-    stub.on(
-        "BatchGetImage",
-        vec![Action::json(batch_get_image(
-            "app",
-            Some("multi"),
-            &index.index,
-        ))],
-    );
-    stub.on(
-        "GetRegistryScanningConfiguration",
-        vec![Action::json(registry_scanning(
-            "BASIC",
-            vec![rule("SCAN_ON_PUSH", &["*"])],
-        ))],
-    );
-    for image in [&index.amd64, &index.arm64] {
-        stub.on_digest(
-            "DescribeImageScanFindings",
-            &image.digest,
-            vec![
-                ScanPage::new("app", &image.digest, "COMPLETE")
-                    .basic(vec![basic_finding(
-                        "CVE-2024-6119",
-                        "HIGH",
-                        "openssl",
-                        "3.0.11-1~deb12u1",
-                        Some(7.5),
-                    )])
-                    .counts(&[("HIGH", 1)])
-                    .action(),
-            ],
-        );
-    }
+    let stub = index_with_openssl(&index);
     let run = Gate::scan("app:multi")
         .stub(&stub)
         .file("app.openvex.json", other)
